@@ -1,0 +1,43 @@
+/**
+ * The failure classes every use-case speaks. The consumer pipeline turns them into the same outcomes for all:
+ * a permanent failure is dead-lettered at once with its reason; a transient one is retried later with a growing
+ * delay; anything else thrown is treated as transient (it may heal) until the receives run out.
+ */
+
+/** Will not heal by retrying (bad payload, not found for good, configuration error, rejected by the receiver). */
+export class PermanentError extends Error {
+  override readonly name: string = "PermanentError";
+  /** A short machine-readable code for metrics and the DLQ attribute, e.g. `invalid-payload`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** May heal by retrying later (5xx, 429, time-out, throttling, a concurrent duplicate in progress). */
+export class TransientError extends Error {
+  override readonly name: string = "TransientError";
+  readonly code: string;
+  /** When the other side told us how long to wait (e.g. `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options);
+    this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** The resource does not exist (HTTP 404). Permanent unless the use-case decides otherwise. */
+export class NotFoundError extends PermanentError {
+  override readonly name: string = "NotFoundError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("not-found", message, options);
+  }
+}
+
+/** A short, log-safe description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,52 @@
+/**
+ * The contract between the consumer pipeline and a use-case handler. A handler is a short story:
+ * parse (done by the pipeline) → fetch → decide → act, returning an outcome or throwing a failure class
+ * from `../errors.ts`. Retries, idempotency, batch handling, logging, metrics and dead-lettering are the
+ * pipeline's job.
+ */
+import type { z } from "zod";
+import type { EventType, UseCase } from "../webhooks/routes.ts";
+
+/** One parsed webhook, as a handler receives it. */
+export interface WebhookRecord<P> {
+  readonly payload: P;
+  /** From the route the webhook was posted to. */
+  readonly eventType: EventType;
+  readonly messageId: string;
+  /** SQS ApproximateReceiveCount: 1 on the first attempt. */
+  readonly receiveCount: number;
+  /** The API Gateway request id, for correlation. */
+  readonly apiRequestId: string | undefined;
+  /** When the ingress accepted the webhook (epoch ms), if known. */
+  readonly receivedAt: number | undefined;
+}
+
+/** What a handler did with one webhook. Failures are thrown (PermanentError / TransientError), not returned. */
+export type Outcome =
+  | { readonly status: "done"; readonly detail?: Record<string, string | number | boolean> }
+  | { readonly status: "skipped"; readonly reason: string };
+
+/** What the pipeline hands a handler besides the record. */
+export interface HandlerContext {
+  /** Milliseconds left before the Lambda times out; bound retries and time-outs by it. */
+  remainingTimeMs(): number;
+  /**
+   * A map that lives for one SQS batch, for work that records of the same batch can share
+   * (e.g. one fetch for several events about the same article).
+   */
+  readonly batchCache: Map<string, Promise<unknown>>;
+}
+
+export interface UseCaseDefinition<S extends z.ZodType> {
+  readonly useCase: UseCase;
+  /** The payload schema (from `webhooks/schemas.ts`). */
+  readonly schema: S;
+  /**
+   * The idempotency key of a record: records with the same key are processed once while the key's record
+   * lives in the state table. Defaults to the use-case and `webhookEventId`.
+   */
+  readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
+  /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
+  readonly correlationIds?: (payload: z.infer<S>) => Record<string, string | number>;
+  readonly handle: (record: WebhookRecord<z.infer<S>>, context: HandlerContext) => Promise<Outcome>;
+}

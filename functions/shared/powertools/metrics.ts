@@ -1,0 +1,9 @@
+/** The one configured metrics instance (CloudWatch EMF) every function uses. */
+import { Metrics } from "@aws-lambda-powertools/metrics";
+
+export const metricsNamespace = "OngoingWebhooks";
+
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "ongoing-webhooks",
+});

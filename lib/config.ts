@@ -1,0 +1,252 @@
+/**
+ * The deployment's configuration: one typed, validated object read from `cdk.json` context key
+ * `ongoingWebhooks`, overridable per key with `-c ongoingWebhooks.<path>=<value>` (a JSON value or a plain string).
+ * Checked with zod at synth time; a missing or wrong value fails synth naming the key and what is expected.
+ * Secrets are referenced by Secrets Manager name only, never given here.
+ */
+import { z } from "zod";
+import { useCases } from "../functions/shared/webhooks/routes.ts";
+
+export const contextKey = "ongoingWebhooks";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const logRetentionDays = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653,
+] as const;
+
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a Secrets Manager secret name (letters, digits and /_+=.@-)");
+
+const goodsOwnerId = z.string().regex(/^\d+$/, 'a goods-owner id (digits), e.g. "159"');
+
+const language = z.enum(["auto", "sv", "en"]);
+
+/** Sender and branding of the shipped-order e-mail, per goods owner or as the default. */
+const emailBranding = z.strictObject({
+  /** The From address; must belong to the SES identity. */
+  fromAddress: z.email("an e-mail address"),
+  /** Reply-To addresses. @default none */
+  replyTo: z.array(z.email("an e-mail address")).default([]),
+  /** Brand name shown in the subject and greeting. @default the goods owner's name from Ongoing */
+  brandName: z.string().min(1).max(100).optional(),
+  /** Mail language: `auto` picks Swedish for consignees in SE, else English. @default "auto" */
+  language: language.default("auto"),
+});
+
+/** A transporter the transport use-case books; no `serviceCodes` means any service of that transporter. */
+const transporterMatch = z.strictObject({
+  code: z.string().min(1, "a transporter code, e.g. PLAB"),
+  serviceCodes: z.array(z.string().min(1)).optional(),
+});
+
+const ongoingApi = z.enum(["rest", "automation"]);
+
+const goodsOwnerSettings = z.strictObject({
+  /** Secret with this goods owner's REST API user `{"username","password"}`. @default ongoing.credentialsSecretName */
+  credentialsSecretName: secretName.optional(),
+  /** Which Ongoing API the transport use-case uses for this goods owner. @default ongoing.transportApi */
+  transportApi: ongoingApi.optional(),
+  /** Mail sender and branding for this goods owner. @default email.default */
+  email: emailBranding.partial().optional(),
+  /** Transporters booked for this goods owner. @default transport.transporters */
+  transporters: z.array(transporterMatch).optional(),
+});
+
+const useCaseSettings = z.strictObject({
+  /** Off: the route still accepts and queues webhooks, but no function consumes them. @default true */
+  enabled: z.boolean().default(true),
+  /** SQS messages per invocation. @default 10 */
+  batchSize: z.number().int().min(1).max(100).default(10),
+  /** Most concurrent invocations (SQS event-source maximum concurrency), to protect Ongoing's API. @default 2 */
+  maxConcurrency: z.number().int().min(2).max(1000).default(2),
+  /** Receives before SQS moves a message to the dead-letter queue. @default 8 */
+  maxReceiveCount: z.number().int().min(1).max(1000).default(8),
+  /** Function time-out. @default 60 */
+  timeoutSeconds: z.number().int().min(5).max(900).default(60),
+  /** Function memory. @default 512 */
+  memoryMb: z.number().int().min(128).max(10240).default(512),
+});
+
+const useCaseDefaults = useCaseSettings.parse({});
+
+export const configSchema = z.strictObject({
+  /** CloudFormation stack name. @default "OngoingWebhooks" */
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "a CloudFormation stack name")
+    .default("OngoingWebhooks"),
+  /** Account and region to deploy to. @default the CLI's (environment-agnostic template) */
+  env: z
+    .strictObject({
+      account: z
+        .string()
+        .regex(/^\d{12}$/)
+        .optional(),
+      region: z.string().optional(),
+    })
+    .default({}),
+  ongoing: z.strictObject({
+    /** Goods-owner REST API root: https://api.ongoingsystems.se/{warehouse}/api/v1/ */
+    baseUrl: z
+      .url({
+        protocol: /^https$/,
+        error: "an https URL ending in /api/v1/, e.g. https://api.ongoingsystems.se/MyWarehouse/api/v1/",
+      })
+      .refine(
+        (url) => /\/api\/v1\/?$/.test(url),
+        "an https URL ending in /api/v1/ (the warehouse's REST API root)",
+      ),
+    /** Secret holding the API user's credentials as JSON `{"username","password"}`. */
+    credentialsSecretName: secretName,
+    /** Secret holding the Automation API credentials `{"username","password"}`. @default none (Automation API unused) */
+    automationCredentialsSecretName: secretName.optional(),
+    /** Which API the transport use-case fetches and writes back with. @default "rest" */
+    transportApi: ongoingApi.default("rest"),
+    /** Time-out of one HTTP request to Ongoing. @default 10000 */
+    requestTimeoutMs: z.number().int().min(500).max(60_000).default(10_000),
+    /** Attempts per Ongoing call within one invocation (then the message is retried later). @default 4 */
+    maxAttempts: z.number().int().min(1).max(10).default(4),
+  }),
+  /** Per-goods-owner overrides, keyed by goods-owner id. @default {} */
+  goodsOwners: z.record(goodsOwnerId, goodsOwnerSettings).default({}),
+  webhookAuth: z.strictObject({
+    /**
+     * Secret holding the webhook token(s): a plain string, or JSON `{"current","previous"}` so a token can be
+     * rotated without downtime (both are accepted).
+     */
+    tokenSecretName: secretName,
+    /** Header Ongoing sends the token in. @default "X-Auth-Token" */
+    headerName: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name")
+      .default("X-Auth-Token"),
+    /** Also accept `Authorization: Basic` whose password is the token. @default true */
+    allowBasicAuth: z.boolean().default(true),
+    /** How long API Gateway caches the authorizer's answer per token. @default 300 */
+    cacheTtlSeconds: z.number().int().min(0).max(3600).default(300),
+  }),
+  ingress: z
+    .strictObject({
+      /** Largest accepted body; larger is answered 413. @default 65536 */
+      maxBodyBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
+      /** Stage steady-state request rate. @default 50 */
+      throttlingRateLimit: z.number().min(1).default(50),
+      /** Stage burst. @default 100 */
+      throttlingBurstLimit: z.number().int().min(1).default(100),
+      /** X-Ray tracing on the API stage and functions. @default false */
+      tracing: z.boolean().default(false),
+    })
+    .default({ maxBodyBytes: 65_536, throttlingRateLimit: 50, throttlingBurstLimit: 100, tracing: false }),
+  email: z.strictObject({
+    /** The verified SES identity (domain or address) mail is sent from; `ses:SendEmail` is granted on it only. */
+    senderIdentity: z.string().min(3, "an SES identity: a domain (example.com) or an e-mail address"),
+    /** Default sender and branding. */
+    default: emailBranding,
+    /** Existing SES configuration set to use. @default one is created by the stack */
+    configurationSetName: z.string().min(1).optional(),
+  }),
+  transport: z
+    .strictObject({
+      /** Transporters booked by default (see goodsOwners for per-goods-owner lists). @default [] (book nothing) */
+      transporters: z.array(transporterMatch).default([]),
+      /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
+      adapterUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Secret holding the adapter's auth header value. @default none (no auth header) */
+      adapterAuthSecretName: secretName.optional(),
+      /** Header the adapter's secret is sent in. @default "Authorization" */
+      adapterAuthHeaderName: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/)
+        .default("Authorization"),
+      /** Time-out of one booking request. @default 15000 */
+      adapterTimeoutMs: z.number().int().min(500).max(60_000).default(15_000),
+    })
+    .default({ transporters: [], adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000 }),
+  /** Per-use-case consumer settings. @default see each field */
+  useCases: z
+    .strictObject(
+      Object.fromEntries(useCases.map((name) => [name, useCaseSettings.default(useCaseDefaults)])) as {
+        [K in (typeof useCases)[number]]: z.ZodDefault<typeof useCaseSettings>;
+      },
+    )
+    .default(Object.fromEntries(useCases.map((name) => [name, useCaseDefaults])) as never),
+  articleReconcile: z
+    .strictObject({
+      /** Run the scheduled incremental reconcile. @default true */
+      enabled: z.boolean().default(true),
+      /** Minutes between incremental reconciles. @default 60 */
+      rateMinutes: z.number().int().min(1).max(1440).default(60),
+      /** Goods owners whose articles are mirrored and reconciled. @default [] (none reconciled) */
+      goodsOwnerIds: z.array(z.number().int().positive()).default([]),
+    })
+    .default({ enabled: true, rateMinutes: 60, goodsOwnerIds: [] }),
+  /** How long an event's idempotency record is kept (Ongoing retries for a day). @default 7 */
+  idempotencyDays: z.number().int().min(2).max(365).default(7),
+  /** E-mail subscribed to the alarm topic. @default none (subscribe yourself) */
+  alarmEmail: z.email("an e-mail address").optional(),
+  /** Alarm when a queue's oldest message is older than this. @default 900 */
+  oldestMessageAgeAlarmSeconds: z.number().int().min(60).default(900),
+  /** Log retention of every function and the API access log. @default 30 */
+  logRetentionDays: z
+    .number()
+    .refine((days) => (logRetentionDays as readonly number[]).includes(days), {
+      message: `one of CloudWatch's retention periods: ${logRetentionDays.join(", ")}`,
+    })
+    .default(30),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** A configuration error: names each bad key and what is expected. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const [index, key] of path.entries()) {
+    if (index === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    node[key] = typeof next === "object" && next !== null && !Array.isArray(next) ? { ...next } : {};
+    node = node[key] as Record<string, unknown>;
+  }
+}
+
+function parseContextValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Builds the configuration from all CDK context: the `ongoingWebhooks` object, then every
+ * `ongoingWebhooks.<dotted.path>` key on top of it. Throws ConfigError listing every problem.
+ */
+export function parseConfig(context: Record<string, unknown>): Config {
+  const base = parseContextValue(context[contextKey]);
+  if (base !== undefined && (typeof base !== "object" || base === null || Array.isArray(base))) {
+    throw new ConfigError(`Invalid configuration:\n  - ${contextKey}: expected an object`);
+  }
+  const raw: Record<string, unknown> = structuredClone((base as Record<string, unknown> | undefined) ?? {});
+  for (const [key, value] of Object.entries(context)) {
+    if (key.startsWith(`${contextKey}.`))
+      setPath(raw, key.slice(contextKey.length + 1).split("."), parseContextValue(value));
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = [contextKey, ...issue.path.map(String)].join(".");
+      return `  - ${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration (cdk.json context or -c overrides):\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
