@@ -1,0 +1,121 @@
+/**
+ * The plain settings each function reads from its environment: the contract between the CDK stack (which
+ * writes them from the validated configuration in `lib/config.ts`) and the functions. Never secrets: those are
+ * named here and read at run time from Secrets Manager. Parsed once per container; a bad value fails loudly.
+ */
+import { z } from "zod";
+import { useCases } from "./webhooks/routes.ts";
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const transporterMatch = z.object({ code: z.string(), serviceCodes: z.array(z.string()).optional() });
+export type TransporterMatch = z.infer<typeof transporterMatch>;
+
+const emailBranding = z.object({
+  fromAddress: z.string().optional(),
+  replyTo: z.array(z.string()).optional(),
+  brandName: z.string().optional(),
+  language: z.enum(["auto", "sv", "en"]).optional(),
+});
+export type EmailBranding = z.infer<typeof emailBranding>;
+
+/** Per-goods-owner overrides (non-secret), keyed by goods-owner id as a string. */
+export const goodsOwnerSettingsSchema = z.record(
+  z.string(),
+  z.object({
+    credentialsSecretName: z.string().optional(),
+    transportApi: z.enum(["rest", "automation"]).optional(),
+    email: emailBranding.optional(),
+    transporters: z.array(transporterMatch).optional(),
+  }),
+);
+export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
+
+/** What every function that calls Ongoing needs. */
+export const ongoingSettingsSchema = z.object({
+  ONGOING_BASE_URL: z.url(),
+  /** Default secret with `{"username","password"}` for the REST API. */
+  ONGOING_CREDENTIALS_SECRET: z.string().min(1),
+  ONGOING_AUTOMATION_CREDENTIALS_SECRET: z.string().min(1).optional(),
+  ONGOING_TRANSPORT_API: z.enum(["rest", "automation"]).default("rest"),
+  ONGOING_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ONGOING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),
+  GOODS_OWNERS: json(goodsOwnerSettingsSchema).default({}),
+});
+
+/** What every SQS consumer needs (the pipeline). */
+export const consumerSettingsSchema = z.object({
+  USE_CASE: z.enum(useCases),
+  STATE_TABLE_NAME: z.string().min(1),
+  DEAD_LETTER_QUEUE_URL: z.string().min(1),
+  MAX_RECEIVE_COUNT: z.coerce.number().int().positive(),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
+});
+
+export const orderShippedEmailSettingsSchema = consumerSettingsSchema
+  .extend(ongoingSettingsSchema.shape)
+  .extend({
+    /** Default sender and branding (per-goods-owner overrides in GOODS_OWNERS). */
+    EMAIL_DEFAULT: json(emailBranding.extend({ fromAddress: z.string() })),
+    SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  });
+
+export const transportBookingSettingsSchema = consumerSettingsSchema
+  .extend(ongoingSettingsSchema.shape)
+  .extend({
+    /** Default transporter list (per-goods-owner overrides in GOODS_OWNERS). */
+    TRANSPORTERS: json(z.array(transporterMatch)).default([]),
+    TRANSPORT_ADAPTER_URL: z.url().optional(),
+    TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
+    TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
+    TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  });
+
+export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({
+  ARTICLES_TABLE_NAME: z.string().min(1),
+});
+
+export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
+  ARTICLES_TABLE_NAME: z.string().min(1),
+  STATE_TABLE_NAME: z.string().min(1),
+  /** Goods owners reconciled on schedule, as a JSON array of ids. */
+  RECONCILE_GOODS_OWNER_IDS: json(z.array(z.number().int().positive())).default([]),
+});
+
+export const authorizerSettingsSchema = z.object({
+  WEBHOOK_TOKEN_SECRET: z.string().min(1),
+  WEBHOOK_TOKEN_HEADER: z.string().default("X-Auth-Token"),
+  WEBHOOK_ALLOW_BASIC_AUTH: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
+});
+
+/** Parses the environment with a settings schema; throws one error naming every bad variable. */
+export function readSettings<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new Error(`Invalid function settings (environment):\n  - ${lines.join("\n  - ")}`);
+}
+
+/** A settings object as the stack writes it: every value a string. */
+export type SettingsEnvironment<S extends z.ZodType> = { [K in keyof z.input<S>]: string };
