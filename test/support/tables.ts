@@ -1,0 +1,37 @@
+/** Creates the stack's tables in a local DynamoDB, from the same key schemas the stack uses. */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { articlesTable, stateTable, type TableDefinition } from "../../lib/tables.ts";
+
+export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+export async function createTable(
+  endpoint: string,
+  tableName: string,
+  definition: TableDefinition,
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: "eu-west-1", credentials: localCredentials });
+  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: keys.map((key, index) => ({
+        AttributeName: key.name,
+        KeyType: index === 0 ? "HASH" : "RANGE",
+      })),
+      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+    }),
+  );
+  client.destroy();
+}
+
+/** Creates the state and articles tables; returns their names. */
+export async function createStackTables(
+  endpoint: string,
+  prefix = "test",
+): Promise<{ state: string; articles: string }> {
+  const names = { state: `${prefix}-state`, articles: `${prefix}-articles` };
+  await createTable(endpoint, names.state, stateTable);
+  await createTable(endpoint, names.articles, articlesTable);
+  return names;
+}
