@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { officialExample } from "../../../simulators/ongoing/seed.ts";
+import { type OngoingSimulator, startOngoingSimulator } from "../../../simulators/ongoing/server.ts";
+import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { createOngoingClient, type OngoingClientOptions } from "./client.ts";
+
+let simulator: OngoingSimulator;
+
+beforeAll(async () => {
+  simulator = await startOngoingSimulator();
+});
+afterAll(async () => {
+  await simulator.stop();
+});
+beforeEach(() => {
+  simulator.state.reset();
+});
+
+const demo = { username: "demo", password: "demo-password" };
+
+function clientFor(overrides: Partial<OngoingClientOptions> = {}) {
+  return createOngoingClient({
+    baseUrl: simulator.baseUrl,
+    goodsOwnerId: 159,
+    credentials: async () => demo,
+    timeoutMs: 2_000,
+    ...overrides,
+  });
+}
+
+const calls = (operation: string) => simulator.state.calls.get(operation) ?? 0;
+
+describe("Ongoing client: calls", () => {
+  it("reads orders and articles as Ongoing sends them", async () => {
+    const client = clientFor();
+    expect(await client.getOrder(50163)).toStrictEqual(officialExample("order"));
+    expect((await client.findOrderByNumber("O1231234"))?.orderInfo.orderId).toBe(50163);
+    expect(await client.findOrderByNumber("no-such-order")).toBeUndefined();
+    const article = await client.getArticle(18068);
+    expect(article).toMatchObject({ ...officialExample("article"), articleSystemId: 18068 });
+    const page = await client.listArticles({ articleSystemIdFrom: 20_005, maxArticlesToGet: 3 });
+    expect(page.map((a) => a.articleSystemId)).toEqual([20_005, 20_006, 20_007]);
+  });
+
+  it("writes waybill, tracking, parcel and file, and Ongoing sees them", async () => {
+    const client = clientFor();
+    await client.patchWaybill(60_001, "WB-1");
+    await client.putOrderTracking(60_001, {
+      waybill: "WB-1",
+      trackingUrl: "https://t.example/WB-1",
+      isReturnTracking: false,
+    });
+    await client.putParcel(60_001, { parcelNumber: "P-1" });
+    await client.postOrderFile(60_001, {
+      fileName: "label.pdf",
+      mimeType: "application/pdf",
+      fileDataBase64: "JVBERi0=",
+    });
+    const order = await client.getOrder(60_001);
+    expect(order.orderInfo.wayBill).toBe("WB-1");
+    expect(order.tracking).toContainEqual({
+      trackingUrl: "https://t.example/WB-1",
+      waybill: "WB-1",
+      isReturn: false,
+    });
+    expect(order.parcels?.at(-1)).toMatchObject({ parcelNumber: "P-1", isReturnParcel: false });
+    expect(simulator.state.files.get(60_001)).toMatchObject([
+      { fileName: "label.pdf", mimeType: "application/pdf" },
+    ]);
+    expect(simulator.state.writes.map((w) => [w.operation, w.status, w.goodsOwnerId])).toEqual([
+      ["patchWaybill", 200, 159],
+      ["putOrderTracking", 200, 159],
+      ["putParcel", 200, 159],
+      ["postOrderFile", 200, 159],
+    ]);
+    expect(simulator.state.writes[2]?.body).toEqual({
+      parcelNumber: "P-1",
+      transportAdministrationType: "delivery",
+    });
+  });
+});
+
+describe("Ongoing client: failures", () => {
+  it("throws NotFoundError on 404, also for another goods owner's order", async () => {
+    const client = clientFor();
+    await expect(client.getOrder(999_999)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.getOrder(70_001)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.getArticle(30_001)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("throws PermanentError with Ongoing's message on 400, 401 and 403", async () => {
+    const client = clientFor();
+    await expect(client.patchWaybill(60_001, "")).rejects.toMatchObject({
+      name: "PermanentError",
+      code: "ongoing-bad-request",
+      message: expect.stringContaining("The waybill field is required."),
+    });
+    simulator.state.addFault({ status: 403, message: "Access to the goods owner is denied." });
+    await expect(client.getOrder(50163)).rejects.toMatchObject({
+      code: "ongoing-forbidden",
+      message: expect.stringContaining("Access to the goods owner is denied."),
+    });
+
+    const credentials = vi.fn(async () => ({ username: "demo", password: "wrong-password" }));
+    const denied = clientFor({ credentials });
+    const error = await denied.getOrder(50163).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ code: "ongoing-unauthorized", message: expect.stringContaining("denied") });
+    expect(String((error as Error).message)).not.toContain("wrong-password");
+    // One re-read of a possibly rotated secret, then give up.
+    expect(credentials.mock.calls).toEqual([[undefined], [{ forceFetch: true }]]);
+  });
+
+  it("picks up rotated credentials after a 401", async () => {
+    let password = "old-password";
+    const client = clientFor({
+      credentials: async (options) => {
+        if (options?.forceFetch) password = "demo-password";
+        return { username: "demo", password };
+      },
+    });
+    expect((await client.getOrder(50163)).orderInfo.orderId).toBe(50163);
+  });
+
+  it("waits out a 429's Retry-After (seconds or HTTP date), then succeeds", async () => {
+    const client = clientFor();
+    simulator.state.addFault({ status: 429, retryAfter: "1" });
+    expect((await client.getOrder(50163)).orderInfo.orderId).toBe(50163);
+    expect(calls("getOrder")).toBe(2);
+    simulator.state.addFault({ status: 429, retryAfter: new Date(Date.now() + 1_000).toUTCString() });
+    await client.getArticle(18068);
+    expect(calls("getArticle")).toBe(2);
+  });
+
+  it("retries 5xx, connection resets and time-outs, then succeeds", async () => {
+    const client = clientFor({ timeoutMs: 300 });
+    simulator.state.addFault({ status: 500, times: 2 });
+    await client.getOrder(50163);
+    expect(calls("getOrder")).toBe(3);
+    simulator.state.addFault({ reset: true });
+    await client.getArticle(18068);
+    expect(calls("getArticle")).toBe(2);
+    simulator.state.addFault({ delayMs: 1_500, path: "^/orders$" });
+    await client.findOrderByNumber("O1231234");
+    expect(calls("findOrderByNumber")).toBe(2);
+  });
+
+  it("throws TransientError when attempts run out, with Retry-After when known", async () => {
+    const client = clientFor({ maxAttempts: 3, timeoutMs: 300 });
+    simulator.state.addFault({ status: 503, times: 10 });
+    await expect(client.getOrder(50163)).rejects.toMatchObject({
+      name: "TransientError",
+      code: "ongoing-unavailable",
+    });
+    expect(calls("getOrder")).toBe(3);
+
+    simulator.state.clearFaults();
+    simulator.state.addFault({ status: 429, retryAfter: "120" });
+    const throttled = await client.getArticle(18068).catch((e: unknown) => e);
+    expect(throttled).toBeInstanceOf(TransientError);
+    expect(throttled).toMatchObject({ code: "ongoing-throttled", retryAfterMs: 120_000 });
+    expect(calls("getArticle")).toBe(1);
+
+    simulator.state.addFault({ reset: true, times: 3 });
+    await expect(client.patchWaybill(60_001, "W")).rejects.toMatchObject({ code: "ongoing-network" });
+    simulator.state.addFault({ delayMs: 1_000, times: 3 });
+    await expect(client.getArticle(18068)).rejects.toMatchObject({ code: "ongoing-timeout" });
+  });
+
+  it("never retries past the Lambda's remaining time", async () => {
+    simulator.state.addFault({ status: 500, forMs: 60_000 });
+    const deadline = Date.now() + 2_500;
+    const client = clientFor({ maxAttempts: 100, remainingTimeMs: () => deadline - Date.now() });
+    await expect(client.getOrder(50163)).rejects.toMatchObject({
+      name: "TransientError",
+      code: "ongoing-unavailable",
+    });
+    expect(calls("getOrder")).toBeLessThan(100);
+    expect(calls("getOrder")).toBeGreaterThan(0);
+
+    simulator.state.clearFaults();
+    const late = clientFor({ remainingTimeMs: () => 900 });
+    await expect(late.getOrder(50163)).rejects.toMatchObject({ code: "ongoing-no-time" });
+    expect(calls("getOrder")).toBeLessThan(100);
+  });
+
+  it("bounds a slow answer's wait by the remaining time", async () => {
+    simulator.state.addFault({ delayMs: 5_000, times: 5 });
+    const deadline = Date.now() + 1_600;
+    const client = clientFor({ timeoutMs: 10_000, remainingTimeMs: () => deadline - Date.now() });
+    await expect(client.getOrder(50163)).rejects.toMatchObject({ code: "ongoing-timeout" });
+  });
+});
+
+describe("Ongoing client: paging", () => {
+  it("pages through every article until an empty page", async () => {
+    for (let index = 0; index < 230; index++) {
+      simulator.state.putArticle({
+        goodsOwner: { id: 159 },
+        articleSystemId: 40_000 + index * 3,
+        articleNumber: `P${index}`,
+      });
+    }
+    const expected = [...simulator.state.articles.values()]
+      .filter((a) => (a.goodsOwner as { id: number }).id === 159)
+      .map((a) => a.articleSystemId as number)
+      .sort((a, b) => a - b);
+    const seen: number[] = [];
+    let pages = 0;
+    for await (const page of clientFor().pageArticles({ pageSize: 25 })) {
+      pages++;
+      expect(page.length).toBeLessThanOrEqual(25);
+      seen.push(...page.map((a) => a.articleSystemId));
+    }
+    expect(seen).toEqual(expected);
+    expect(pages).toBe(Math.ceil(expected.length / 25));
+    expect(calls("listArticles")).toBe(pages + 1);
+  });
+
+  it("pages through the articles changed since a time", async () => {
+    const since = simulator.state.touch();
+    const changed = [20_003, 20_017, 20_029, 18068];
+    for (const id of changed) simulator.state.patchArticle(id, { articleName: `renamed ${id}` });
+    const seen: number[] = [];
+    for await (const page of clientFor().pageArticles({ pageSize: 2, articleDataLastUpdatedFrom: since })) {
+      seen.push(...page.map((a) => a.articleSystemId));
+    }
+    expect(seen).toEqual([...changed].sort((a, b) => a - b));
+  });
+});
+
+describe("Ongoing client: writes one at a time per goods owner", () => {
+  it("never has two writes for one goods owner in flight, across clients", async () => {
+    simulator.state.latencyMs = 20;
+    const one = clientFor();
+    const two = clientFor();
+    await Promise.all([
+      one.patchWaybill(60_001, "A"),
+      two.patchWaybill(60_002, "B"),
+      one.putParcel(60_001, { parcelNumber: "P" }),
+      two.postOrderFile(60_002, { fileName: "f.pdf", mimeType: "application/pdf", fileDataBase64: "AA==" }),
+      one.putOrderTracking(60_003, {
+        waybill: "C",
+        trackingUrl: "https://t.example/C",
+        isReturnTracking: false,
+      }),
+    ]);
+    expect(simulator.state.writes).toHaveLength(5);
+    expect(simulator.state.writes.map((w) => w.concurrent)).toEqual([1, 1, 1, 1, 1]);
+    // The order the calls were made in is the order Ongoing sees them.
+    expect(simulator.state.writes.map((w) => w.operation)).toEqual([
+      "patchWaybill",
+      "patchWaybill",
+      "putParcel",
+      "postOrderFile",
+      "putOrderTracking",
+    ]);
+  });
+
+  it("keeps the queue going after a failed write", async () => {
+    const client = clientFor({ maxAttempts: 1 });
+    const results = await Promise.allSettled([
+      client.patchWaybill(999_999, "A"),
+      client.patchWaybill(60_001, "B"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+  });
+});
+
+describe("Ongoing client: the wire", () => {
+  it("sends exactly Authorization, Accept, User-Agent (and Content-Type on bodies), nothing fetch would add", async () => {
+    const client = clientFor();
+    await client.getOrder(50163);
+    await client.patchWaybill(50163, "WB");
+    const [get, patch] = simulator.state.requests;
+    const names = (headers: Record<string, string>) =>
+      Object.keys(headers)
+        .map((n) => n.toLowerCase())
+        .sort();
+    expect(names(get?.headers ?? {})).toEqual([
+      "accept",
+      "authorization",
+      "connection",
+      "host",
+      "user-agent",
+    ]);
+    expect(names(patch?.headers ?? {})).toEqual([
+      "accept",
+      "authorization",
+      "connection",
+      "content-length",
+      "content-type",
+      "host",
+      "user-agent",
+    ]);
+    expect(get?.headers).toMatchObject({
+      Authorization: "Basic ***",
+      Accept: "application/json",
+      "User-Agent": expect.stringMatching(/^ongoing-webhooks\//),
+    });
+    expect(patch?.headers).toMatchObject({ "Content-Type": "application/json; charset=utf-8" });
+  });
+});
+
+describe("Ongoing client: metrics", () => {
+  it("counts every call by operation and status class, with its latency", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      simulator.state.addFault({ reset: true });
+      await clientFor().getOrder(50163);
+    } finally {
+      spy.mockRestore();
+    }
+    const emitted = lines
+      .flatMap((line) => line.split("\n"))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const counted = emitted.filter((metric) => metric.OngoingApiCall === 1);
+    expect(counted.map((m) => [m.operation, m.statusClass])).toEqual([
+      ["getOrder", "network"],
+      ["getOrder", "2xx"],
+    ]);
+    expect(emitted.filter((metric) => typeof metric.OngoingApiLatency === "number")).toHaveLength(2);
+  });
+});

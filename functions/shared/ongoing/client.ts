@@ -1,0 +1,458 @@
+/**
+ * The Ongoing WMS REST client (API v1) for one goods owner: Basic auth, a time-out on every request, retries
+ * with backoff for what may heal (429, 5xx, resets, time-outs) bounded by the Lambda's remaining time, and the
+ * failure classes the pipeline speaks (NotFoundError, PermanentError, TransientError). Writes for one goods
+ * owner run one at a time per container, as Ongoing advises.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { z } from "zod";
+import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { logger } from "../powertools/logger.ts";
+import { metrics } from "../powertools/metrics.ts";
+import { getSecretJson } from "../secrets.ts";
+import { ongoingSettingsSchema, readSettings } from "../settings.ts";
+import { HttpNetworkError, type HttpResponse, sendHttp } from "./http.ts";
+import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
+import { backoffDelayMs, parseRetryAfter } from "./retry.ts";
+
+export interface OngoingCredentials {
+  username: string;
+  password: string;
+}
+
+export interface OngoingClientOptions {
+  /** `…/{warehouse}/api/v1/` */
+  baseUrl: string;
+  /** The client speaks for one goods owner (its credentials). */
+  goodsOwnerId: number;
+  /** Called before each request; asked to `forceFetch` once after a 401, in case the secret was rotated. */
+  credentials: (options?: { forceFetch?: boolean }) => Promise<OngoingCredentials>;
+  /** Per request, default 10000. */
+  timeoutMs?: number;
+  /** Default 4. */
+  maxAttempts?: number;
+  /** The Lambda's remaining time: retries never run past it. */
+  remainingTimeMs?: () => number;
+}
+
+export interface OngoingClient {
+  /** Throws NotFoundError on 404. */
+  getOrder(orderId: number): Promise<OngoingOrder>;
+  findOrderByNumber(orderNumber: string): Promise<OngoingOrder | undefined>;
+  /** Throws NotFoundError on 404. */
+  getArticle(articleSystemId: number): Promise<OngoingArticle>;
+  listArticles(query: {
+    articleSystemIdFrom?: number;
+    maxArticlesToGet?: number;
+    articleDataLastUpdatedFrom?: string;
+  }): Promise<OngoingArticle[]>;
+  /** All pages (cursor = last articleSystemId + 1) until an empty page. */
+  pageArticles(query: {
+    pageSize?: number;
+    articleDataLastUpdatedFrom?: string;
+  }): AsyncIterable<OngoingArticle[]>;
+  patchWaybill(orderId: number, waybill: string): Promise<void>;
+  putOrderTracking(
+    orderId: number,
+    tracking: { waybill: string; trackingUrl: string; isReturnTracking: boolean },
+  ): Promise<void>;
+  putParcel(
+    orderId: number,
+    parcel: { parcelNumber: string; transportAdministrationType?: "delivery" | "return" },
+  ): Promise<void>;
+  postOrderFile(
+    orderId: number,
+    file: { fileName: string; mimeType: string; fileDataBase64: string },
+  ): Promise<void>;
+}
+
+export type OngoingOperation = keyof OngoingClient;
+
+/** Sent on every request so Ongoing can tell our calls apart. */
+export const userAgent = "ongoing-webhooks/0.1 (+undici)";
+/** Time kept back from the Lambda's remaining time for recording the outcome. */
+const safetyMarginMs = 1_000;
+/** An attempt with less time than this is not worth starting. */
+const minimumAttemptMs = 250;
+/** A longer `Retry-After` is handed to the queue (message delay) instead of waited out in the Lambda. */
+const maxInlineWaitMs = 10_000;
+const defaultPageSize = 200;
+
+interface CallSpec {
+  operation: OngoingOperation;
+  method: "GET" | "PATCH" | "PUT" | "POST";
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+interface Failure {
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+}
+
+// Per goods owner and base URL, the tail of the chain of writes in flight in this container.
+const writeQueues = new Map<string, Promise<void>>();
+
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(key) ?? Promise.resolve();
+  const run = previous.then(task);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  writeQueues.set(key, tail);
+  void tail.then(() => {
+    if (writeQueues.get(key) === tail) writeQueues.delete(key);
+  });
+  return run;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function statusClass(status: number | undefined): string {
+  return status === undefined ? "network" : `${Math.floor(status / 100)}xx`;
+}
+
+function recordCall(operation: OngoingOperation, status: number | undefined, latencyMs: number): void {
+  const single = metrics.singleMetric();
+  single.addDimensions({ operation, statusClass: statusClass(status) });
+  single.addMetric("OngoingApiCall", MetricUnit.Count, 1);
+  const latency = metrics.singleMetric();
+  latency.addDimensions({ operation, statusClass: statusClass(status) });
+  latency.addMetric("OngoingApiLatency", MetricUnit.Milliseconds, latencyMs);
+}
+
+/** Ongoing's own words from an error body (`{"Message": ...}`), shortened; never our request data. */
+function ongoingMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body.replace(/^\uFEFF/, "")) as { Message?: unknown; message?: unknown };
+    const message = parsed.Message ?? parsed.message;
+    if (typeof message === "string" && message !== "") return message.slice(0, 300);
+  } catch {
+    // Not JSON (e.g. an HTML error page): say nothing rather than echo it.
+  }
+  return "no message";
+}
+
+const permanentCodes: Record<number, string> = {
+  400: "ongoing-bad-request",
+  401: "ongoing-unauthorized",
+  403: "ongoing-forbidden",
+};
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+export function createOngoingClient(options: OngoingClientOptions): OngoingClient {
+  const baseUrl = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
+  const goodsOwnerId = options.goodsOwnerId;
+  const writeQueueKey = `${baseUrl}#${goodsOwnerId}`;
+
+  function urlFor(spec: CallSpec): string {
+    const url = new URL(spec.path, baseUrl);
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  async function send(spec: CallSpec): Promise<HttpResponse> {
+    const url = urlFor(spec);
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    let forceFetch = false;
+    let refreshedAfter401 = false;
+    let last: Failure | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const budget = remainingTimeMs() - safetyMarginMs;
+      if (budget < minimumAttemptMs) throw outOfTime(spec, last);
+      const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
+      const headers: Record<string, string> = {
+        Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`,
+        Accept: "application/json",
+        "User-Agent": userAgent,
+      };
+      if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
+      const started = performance.now();
+      let response: HttpResponse | undefined;
+      try {
+        response = await sendHttp({
+          method: spec.method,
+          url,
+          headers,
+          body,
+          timeoutMs: Math.min(timeoutMs, budget),
+        });
+      } catch (error) {
+        if (!(error instanceof HttpNetworkError)) throw error;
+        last = {
+          code: error.timedOut ? "ongoing-timeout" : "ongoing-network",
+          message: `Ongoing ${spec.operation} ${error.message}`,
+        };
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      recordCall(spec.operation, response?.status, latencyMs);
+      logger.debug("Ongoing API call", {
+        operation: spec.operation,
+        method: spec.method,
+        status: response?.status ?? last?.code,
+        attempt,
+        latencyMs,
+      });
+
+      if (response) {
+        const { status } = response;
+        if (status >= 200 && status < 300) return response;
+        if (status === 404) {
+          throw new NotFoundError(`Ongoing ${spec.operation}: not found (${ongoingMessage(response.body)})`);
+        }
+        if (status === 401 && !refreshedAfter401) {
+          // The secret may have been rotated since it was cached: read it again, once.
+          refreshedAfter401 = true;
+          forceFetch = true;
+          attempt--;
+          continue;
+        }
+        if (!isRetryableStatus(status)) {
+          throw new PermanentError(
+            permanentCodes[status] ?? "ongoing-rejected",
+            `Ongoing ${spec.operation} answered ${status}: ${ongoingMessage(response.body)}`,
+          );
+        }
+        last = {
+          code: status === 429 ? "ongoing-throttled" : "ongoing-unavailable",
+          message: `Ongoing ${spec.operation} answered ${status}: ${ongoingMessage(response.body)}`,
+          retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+        };
+      }
+      forceFetch = false;
+      const failure = last as Failure;
+      if (attempt >= maxAttempts) {
+        throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {
+          retryAfterMs: failure.retryAfterMs,
+        });
+      }
+      const delayMs = failure.retryAfterMs ?? backoffDelayMs(attempt);
+      if (delayMs > maxInlineWaitMs || remainingTimeMs() - safetyMarginMs - delayMs < minimumAttemptMs) {
+        throw new TransientError(failure.code, `${failure.message} (no time to retry)`, {
+          retryAfterMs: failure.retryAfterMs,
+        });
+      }
+      await sleep(delayMs);
+    }
+  }
+
+  function outOfTime(spec: CallSpec, last: Failure | undefined): TransientError {
+    if (last) {
+      return new TransientError(last.code, `${last.message} (no time to retry)`, {
+        retryAfterMs: last.retryAfterMs,
+      });
+    }
+    return new TransientError("ongoing-no-time", `Ongoing ${spec.operation}: no time left for a request`);
+  }
+
+  async function getJson<T>(spec: CallSpec, schema: z.ZodType<T>): Promise<T> {
+    const response = await send(spec);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body.replace(/^\uFEFF/, ""));
+    } catch (error) {
+      throw new TransientError(
+        "ongoing-unexpected-response",
+        `Ongoing ${spec.operation}: the answer is not JSON`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      const where = result.error.issues.map((issue) => issue.path.join(".")).join(", ");
+      throw new PermanentError(
+        "ongoing-unexpected-response",
+        `Ongoing ${spec.operation}: the answer does not match the model (${where})`,
+      );
+    }
+    return result.data;
+  }
+
+  function checkGoodsOwner(operation: OngoingOperation, order: OngoingOrder): OngoingOrder {
+    if (order.goodsOwner.id !== goodsOwnerId) {
+      throw new PermanentError(
+        "ongoing-goods-owner-mismatch",
+        `Ongoing ${operation}: the order belongs to goods owner ${order.goodsOwner.id}, not ${goodsOwnerId}`,
+      );
+    }
+    return order;
+  }
+
+  async function write(spec: CallSpec): Promise<void> {
+    await serialized(writeQueueKey, () => send(spec));
+  }
+
+  const client: OngoingClient = {
+    async getOrder(orderId) {
+      const order = await getJson(
+        { operation: "getOrder", method: "GET", path: `orders/${orderId}` },
+        orderSchema,
+      );
+      return checkGoodsOwner("getOrder", order);
+    },
+
+    async findOrderByNumber(orderNumber) {
+      const spec: CallSpec = {
+        operation: "findOrderByNumber",
+        method: "GET",
+        path: "orders",
+        query: { goodsOwnerId, orderNumber },
+      };
+      try {
+        const orders = await getJson(spec, z.array(orderSchema));
+        const order =
+          orders.find((candidate) => candidate.orderInfo.orderNumber === orderNumber) ?? orders[0];
+        return order ? checkGoodsOwner("findOrderByNumber", order) : undefined;
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
+    },
+
+    getArticle(articleSystemId) {
+      return getJson(
+        { operation: "getArticle", method: "GET", path: `articles/${articleSystemId}` },
+        articleSchema,
+      );
+    },
+
+    listArticles(query) {
+      return getJson(
+        {
+          operation: "listArticles",
+          method: "GET",
+          path: "articles",
+          query: {
+            goodsOwnerId,
+            articleSystemIdFrom: query.articleSystemIdFrom,
+            maxArticlesToGet: query.maxArticlesToGet,
+            articleDataLastUpdatedFrom: query.articleDataLastUpdatedFrom,
+          },
+        },
+        z.array(articleSchema),
+      );
+    },
+
+    async *pageArticles(query) {
+      const pageSize = query.pageSize ?? defaultPageSize;
+      let articleSystemIdFrom = 0;
+      for (;;) {
+        const page = await client.listArticles({
+          articleSystemIdFrom,
+          maxArticlesToGet: pageSize,
+          articleDataLastUpdatedFrom: query.articleDataLastUpdatedFrom,
+        });
+        if (page.length === 0) return;
+        yield page;
+        articleSystemIdFrom = Math.max(...page.map((article) => article.articleSystemId)) + 1;
+      }
+    },
+
+    patchWaybill(orderId, waybill) {
+      return write({
+        operation: "patchWaybill",
+        method: "PATCH",
+        path: `orders/${orderId}/waybill`,
+        body: { waybill },
+      });
+    },
+
+    putOrderTracking(orderId, tracking) {
+      return write({
+        operation: "putOrderTracking",
+        method: "PUT",
+        path: `orders/${orderId}/orderTracking`,
+        body: {
+          waybill: tracking.waybill,
+          trackingUrl: tracking.trackingUrl,
+          isReturnTracking: tracking.isReturnTracking,
+        },
+      });
+    },
+
+    putParcel(orderId, parcel) {
+      return write({
+        operation: "putParcel",
+        method: "PUT",
+        path: `orders/${orderId}/parcels`,
+        body: {
+          parcelNumber: parcel.parcelNumber,
+          transportAdministrationType: parcel.transportAdministrationType ?? "delivery",
+        },
+      });
+    },
+
+    postOrderFile(orderId, file) {
+      return write({
+        operation: "postOrderFile",
+        method: "POST",
+        path: `orders/${orderId}/files`,
+        body: { fileName: file.fileName, mimeType: file.mimeType, fileDataBase64: file.fileDataBase64 },
+      });
+    },
+  };
+  return client;
+}
+
+const credentialsSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+/** Reads `{username,password}` from a secret; a bad shape is a configuration error (values never reported). */
+export function credentialsFromSecret(secretName: string): OngoingClientOptions["credentials"] {
+  return async (options) => {
+    const value = await getSecretJson(secretName, { forceFetch: options?.forceFetch ?? false });
+    const parsed = credentialsSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new PermanentError(
+        "ongoing-credentials-invalid",
+        `secret "${secretName}" does not hold {"username","password"}`,
+      );
+    }
+    return parsed.data;
+  };
+}
+
+let settings: z.output<typeof ongoingSettingsSchema> | undefined;
+const clientsByGoodsOwner = new Map<number, { options: OngoingClientOptions; client: OngoingClient }>();
+
+/**
+ * The client for a goods owner as configured by the function's settings (ongoingSettingsSchema): base URL,
+ * timeout, attempts, and credentials from the goods owner's secret in GOODS_OWNERS or else
+ * ONGOING_CREDENTIALS_SECRET. Cached per goods owner per container; a `remainingTimeMs` gives a light client
+ * for this invocation over the same cached configuration.
+ */
+export function ongoingClientFor(
+  goodsOwnerId: number,
+  options?: { remainingTimeMs?: () => number },
+): OngoingClient {
+  let cached = clientsByGoodsOwner.get(goodsOwnerId);
+  if (!cached) {
+    settings ??= readSettings(ongoingSettingsSchema);
+    const secretName =
+      settings.GOODS_OWNERS[String(goodsOwnerId)]?.credentialsSecretName ??
+      settings.ONGOING_CREDENTIALS_SECRET;
+    const clientOptions: OngoingClientOptions = {
+      baseUrl: settings.ONGOING_BASE_URL,
+      goodsOwnerId,
+      credentials: credentialsFromSecret(secretName),
+      timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS,
+      maxAttempts: settings.ONGOING_MAX_ATTEMPTS,
+    };
+    cached = { options: clientOptions, client: createOngoingClient(clientOptions) };
+    clientsByGoodsOwner.set(goodsOwnerId, cached);
+  }
+  if (!options?.remainingTimeMs) return cached.client;
+  return createOngoingClient({ ...cached.options, remainingTimeMs: options.remainingTimeMs });
+}

@@ -1,0 +1,22 @@
+/** Runs the Ongoing simulator standalone for the local stack: `npx tsx simulators/ongoing/main.ts`. */
+import { startOngoingSimulator } from "./server.ts";
+
+const port = Number(process.env.ONGOING_SIMULATOR_PORT ?? 3001);
+const simulator = await startOngoingSimulator({
+  port,
+  host: process.env.ONGOING_SIMULATOR_HOST ?? "127.0.0.1",
+});
+console.log(
+  `Ongoing simulator: API ${simulator.baseUrl} admin ${simulator.adminUrl} (user demo / demo-password, goods owner 159)`,
+);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`Ongoing simulator: ${signal}, stopping`);
+  await simulator.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));
