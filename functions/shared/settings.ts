@@ -65,6 +65,8 @@ export const consumerSettingsSchema = z.object({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** First retry delay of a transiently failed message; it doubles with each receive (with jitter). */
+  RETRY_BASE_DELAY_SECONDS: z.coerce.number().min(0).default(10),
 });
 
 export const orderShippedEmailSettingsSchema = consumerSettingsSchema

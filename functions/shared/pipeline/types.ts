@@ -4,6 +4,7 @@
  * from `../errors.ts`. Retries, idempotency, batch handling, logging, metrics and dead-lettering are the
  * pipeline's job.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
 import type { EventType, UseCase } from "../webhooks/routes.ts";
 
@@ -35,6 +36,12 @@ export interface HandlerContext {
    * (e.g. one fetch for several events about the same article).
    */
   readonly batchCache: Map<string, Promise<unknown>>;
+  /**
+   * The shared logger with this record's correlation keys (message id, API request id, webhook event id,
+   * goods owner, `correlationIds`). Records of a batch run concurrently, so per-record keys live here rather
+   * than on the shared logger. Always set by the pipeline; optional only so tests may build a context by hand.
+   */
+  readonly logger?: Logger;
 }
 
 export interface UseCaseDefinition<S extends z.ZodType> {
@@ -48,5 +55,7 @@ export interface UseCaseDefinition<S extends z.ZodType> {
   readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
   readonly correlationIds?: (payload: z.infer<S>) => Record<string, string | number>;
+  /** Records of one batch handled at the same time (bounds memory and downstream load). @default 10 */
+  readonly maxConcurrency?: number;
   readonly handle: (record: WebhookRecord<z.infer<S>>, context: HandlerContext) => Promise<Outcome>;
 }

@@ -80,4 +80,7 @@ export const messageAttributes = {
   /** Set by the pipeline when it dead-letters a message itself. */
   failureReason: "failureReason",
   failureClass: "failureClass",
+  failureCode: "failureCode",
+  sourceMessageId: "sourceMessageId",
+  useCase: "useCase",
 } as const;

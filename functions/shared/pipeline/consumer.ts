@@ -1,0 +1,356 @@
+/**
+ * The consumer pipeline every use-case handler is wrapped in: SQS batch → parse → idempotency → handle →
+ * outcome. It turns each record's outcome into the same things for every use-case: a partial batch response,
+ * metrics, one log line for anything that is not plainly done, a dead-lettered message with its reason, or a
+ * retry after a growing delay.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { z } from "zod";
+import { dynamoDbClient } from "../aws/clients.ts";
+import { PermanentError, TransientError } from "../errors.ts";
+import { logger } from "../powertools/logger.ts";
+import { metrics } from "../powertools/metrics.ts";
+import { consumerSettingsSchema, readSettings } from "../settings.ts";
+import { eventTypes, messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
+import { type FailureClass, holdBack, sendToDeadLetterQueue } from "./queue.ts";
+import { retryDelaySeconds } from "./retry.ts";
+import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "./types.ts";
+
+type ConsumerSettings = z.output<typeof consumerSettingsSchema>;
+
+const defaultMaxConcurrency = 10;
+
+/** The Lambda handler of a use-case: `export const handler = createConsumer(definition)`. */
+export function createConsumer<S extends z.ZodType>(
+  definition: UseCaseDefinition<S>,
+): Handler<SQSEvent, SQSBatchResponse> {
+  let pipeline: RecordPipeline<S> | undefined;
+
+  const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
+    if (pipeline === undefined) {
+      pipeline = new RecordPipeline(definition, readSettings(consumerSettingsSchema));
+      // Every metric of this function is the use-case's, whatever the deployment named the service.
+      metrics.setDefaultDimensions({ service: definition.useCase });
+      logger.appendPersistentKeys({ useCase: definition.useCase });
+    }
+    pipeline.registerInvocation(context);
+    const batchCache = new Map<string, Promise<unknown>>();
+    const limit = limiter(definition.maxConcurrency ?? defaultMaxConcurrency);
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => limit(() => pipeline?.process(record, context, batchCache) ?? Promise.resolve()),
+      new BatchProcessor(EventType.SQS),
+      // Every failed record has already been held back or parked, so a fully failed batch is an answer, not an error.
+      { context, throwOnFullBatchFailure: false },
+    );
+  };
+
+  return middy(handleBatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true })) as unknown as Handler<
+    SQSEvent,
+    SQSBatchResponse
+  >;
+}
+
+/** What a record became, beyond the handler's own outcome. */
+type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outcome };
+
+class RecordPipeline<S extends z.ZodType> {
+  readonly #definition: UseCaseDefinition<S>;
+  readonly #settings: ConsumerSettings;
+  readonly #idempotencyConfig: IdempotencyConfig;
+  readonly #handleOnce: (
+    key: { key: string | undefined },
+    record: WebhookRecord<z.infer<S>>,
+    context: HandlerContext,
+    run: { executed: boolean },
+  ) => Promise<Outcome>;
+
+  constructor(definition: UseCaseDefinition<S>, settings: ConsumerSettings) {
+    this.#definition = definition;
+    this.#settings = settings;
+    this.#idempotencyConfig = new IdempotencyConfig({
+      eventKeyJmesPath: "key",
+      expiresAfterSeconds: settings.IDEMPOTENCY_TTL_SECONDS,
+      throwOnNoIdempotencyKey: false,
+    });
+    const persistenceStore = new DynamoDBPersistenceLayer({
+      tableName: settings.STATE_TABLE_NAME,
+      keyAttr: "id",
+      expiryAttr: "expiration",
+      awsSdkV3Client: dynamoDbClient,
+    });
+    this.#handleOnce = makeIdempotent(
+      async (
+        _key: { key: string | undefined },
+        record: WebhookRecord<z.infer<S>>,
+        context: HandlerContext,
+        run: { executed: boolean },
+      ): Promise<Outcome> => {
+        run.executed = true;
+        return definition.handle(record, context);
+      },
+      {
+        persistenceStore,
+        config: this.#idempotencyConfig,
+        keyPrefix: `idempotency#${definition.useCase}`,
+        dataIndexArgument: 0,
+      },
+    );
+  }
+
+  /** In-progress idempotency records expire with the invocation, so a timed-out attempt does not block retries. */
+  registerInvocation(context: Context): void {
+    this.#idempotencyConfig.registerLambdaContext(context);
+  }
+
+  /** Resolves when the record is done with (processed, skipped or dead-lettered); rejects to retry it later. */
+  async process(sqsRecord: SQSRecord, lambdaContext: Context, batchCache: HandlerContext["batchCache"]) {
+    const receiveCount = Number(sqsRecord.attributes?.ApproximateReceiveCount) || 1;
+    const apiRequestId = stringAttribute(sqsRecord, messageAttributes.requestId);
+    const log = logger.createChild({
+      persistentKeys: {
+        messageId: sqsRecord.messageId,
+        receiveCount,
+        ...(apiRequestId ? { apiRequestId } : {}),
+      },
+    });
+    try {
+      const record = this.#parse(sqsRecord, receiveCount, apiRequestId);
+      log.appendPersistentKeys(this.#correlationKeys(record.payload, log));
+      const result = await this.#run(record, {
+        remainingTimeMs: () => lambdaContext.getRemainingTimeInMillis(),
+        batchCache,
+        logger: log,
+      });
+      this.#report(result, log);
+    } catch (error) {
+      await this.#fail(sqsRecord, receiveCount, error, log);
+    }
+  }
+
+  #parse(
+    sqsRecord: SQSRecord,
+    receiveCount: number,
+    apiRequestId: string | undefined,
+  ): WebhookRecord<z.infer<S>> {
+    let body: unknown;
+    try {
+      body = JSON.parse(sqsRecord.body);
+    } catch {
+      // The parser's message quotes the body, which may hold personal data.
+      throw new PermanentError("invalid-payload", "the body is not JSON");
+    }
+    const eventType = stringAttribute(sqsRecord, messageAttributes.eventType);
+    if (!eventTypes.includes(eventType as WebhookEventType)) {
+      throw new PermanentError(
+        "invalid-payload",
+        `unknown or missing eventType attribute: ${eventType ?? "none"}`,
+      );
+    }
+    const parsed = this.#definition.schema.safeParse(body);
+    if (!parsed.success) {
+      // Zod's issues name paths and expected types, never the offending values.
+      const issues = parsed.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      );
+      throw new PermanentError(
+        "invalid-payload",
+        `the payload does not match the schema: ${issues.join("; ")}`,
+      );
+    }
+    const receivedAt = Number(stringAttribute(sqsRecord, messageAttributes.receivedAt));
+    return {
+      payload: parsed.data,
+      eventType: eventType as WebhookEventType,
+      messageId: sqsRecord.messageId,
+      receiveCount,
+      apiRequestId,
+      receivedAt: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : undefined,
+    };
+  }
+
+  #correlationKeys(payload: z.infer<S>, log: Logger): Record<string, string | number> {
+    const keys: Record<string, string | number> = {};
+    const { webhookEventId, goodsOwnerId } = (payload ?? {}) as Record<string, unknown>;
+    if (typeof webhookEventId === "number" || typeof webhookEventId === "string")
+      keys.webhookEventId = webhookEventId;
+    if (typeof goodsOwnerId === "number" || typeof goodsOwnerId === "string")
+      keys.goodsOwnerId = goodsOwnerId;
+    try {
+      Object.assign(keys, this.#definition.correlationIds?.(payload));
+    } catch (error) {
+      log.warn("correlationIds failed; logging without them", { error: String(error) });
+    }
+    return keys;
+  }
+
+  #idempotencyKey(record: WebhookRecord<z.infer<S>>): string | undefined {
+    if (this.#definition.idempotencyKey) return this.#definition.idempotencyKey(record);
+    const { webhookEventId, goodsOwnerId } = (record.payload ?? {}) as Record<string, unknown>;
+    if (webhookEventId === undefined || goodsOwnerId === undefined) return undefined;
+    return `${this.#definition.useCase}#${String(goodsOwnerId)}#${String(webhookEventId)}`;
+  }
+
+  async #run(record: WebhookRecord<z.infer<S>>, context: HandlerContext): Promise<Result> {
+    const key = this.#idempotencyKey(record);
+    if (key === undefined) context.logger?.warn("no idempotency key; processing without deduplication");
+    const run = { executed: false };
+    const outcome = await this.#handleOnce({ key }, record, context, run);
+    return run.executed ? outcome : { status: "duplicate", previous: outcome };
+  }
+
+  #report(result: Result, log: Logger): void {
+    switch (result.status) {
+      case "done":
+        metrics.addMetric("Processed", MetricUnit.Count, 1);
+        log.debug("processed", { ...(result.detail ? { detail: result.detail } : {}) });
+        return;
+      case "skipped":
+        metrics.addMetric("Skipped", MetricUnit.Count, 1);
+        log.info("skipped", { reason: result.reason });
+        return;
+      case "duplicate":
+        metrics.addMetric("Duplicate", MetricUnit.Count, 1);
+        log.info("already processed; duplicate delivery acknowledged", {
+          previousStatus: result.previous?.status,
+        });
+        return;
+    }
+  }
+
+  async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
+    const failure = classify(error);
+    if (failure.permanent) {
+      countFailure("permanent");
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log);
+    }
+    if (receiveCount >= this.#settings.MAX_RECEIVE_COUNT) {
+      countFailure("exhausted");
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "exhausted", ...failure }, log);
+    }
+    countFailure("transient");
+    const delaySeconds = await this.#holdBack(sqsRecord, receiveCount, failure.retryAfterMs, log);
+    log.warn("failed; will retry", { code: failure.code, reason: failure.reason, delaySeconds });
+    throw error instanceof Error ? error : new Error(failure.reason);
+  }
+
+  async #deadLetter(
+    sqsRecord: SQSRecord,
+    receiveCount: number,
+    why: { failureClass: FailureClass; code: string; reason: string },
+    log: Logger,
+  ): Promise<void> {
+    try {
+      await sendToDeadLetterQueue(
+        this.#settings.DEAD_LETTER_QUEUE_URL,
+        this.#definition.useCase,
+        sqsRecord,
+        why,
+      );
+    } catch (sendError) {
+      const delaySeconds = await this.#holdBack(sqsRecord, receiveCount, undefined, log);
+      log.error("could not dead-letter; left on the queue to try again", {
+        failureClass: why.failureClass,
+        code: why.code,
+        reason: why.reason,
+        sendError: String(sendError),
+        delaySeconds,
+      });
+      throw sendError;
+    }
+    const single = metrics.singleMetric();
+    single.addDimension("class", why.failureClass);
+    single.addMetric("DeadLettered", MetricUnit.Count, 1);
+    log.error("dead-lettered", { failureClass: why.failureClass, code: why.code, reason: why.reason });
+  }
+
+  /** Makes the next attempt wait; a failure to do so only means an earlier retry (the queue's own timeout). */
+  async #holdBack(sqsRecord: SQSRecord, receiveCount: number, retryAfterMs: number | undefined, log: Logger) {
+    const delaySeconds = retryDelaySeconds({
+      receiveCount,
+      baseSeconds: this.#settings.RETRY_BASE_DELAY_SECONDS,
+      retryAfterMs,
+    });
+    try {
+      await holdBack(sqsRecord, delaySeconds);
+    } catch (error) {
+      log.warn("could not delay the retry; the queue's visibility timeout applies", { error: String(error) });
+    }
+    return delaySeconds;
+  }
+}
+
+interface Failure {
+  readonly permanent: boolean;
+  readonly code: string;
+  readonly reason: string;
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Maps anything thrown to the pipeline's failure classes; unknown errors are transient (they may heal). */
+function classify(error: unknown): Failure {
+  if (error instanceof PermanentError) {
+    return { permanent: true, code: error.code, reason: error.message, retryAfterMs: undefined };
+  }
+  if (error instanceof TransientError) {
+    return { permanent: false, code: error.code, reason: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  const name = error instanceof Error ? error.name : "unknown";
+  if (name === "IdempotencyAlreadyInProgressError") {
+    return {
+      permanent: false,
+      code: "in-progress",
+      reason: "the same event is being processed by another attempt",
+      retryAfterMs: undefined,
+    };
+  }
+  if (name === "IdempotencyPersistenceLayerError") {
+    return {
+      permanent: false,
+      code: "state-table-unavailable",
+      reason: "the idempotency record could not be read or written",
+      retryAfterMs: undefined,
+    };
+  }
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { permanent: false, code: "unexpected", reason, retryAfterMs: undefined };
+}
+
+function countFailure(failureClass: "permanent" | "transient" | "exhausted"): void {
+  const single = metrics.singleMetric();
+  single.addDimension("class", failureClass);
+  single.addMetric("Failed", MetricUnit.Count, 1);
+}
+
+function stringAttribute(record: SQSRecord, name: string): string | undefined {
+  return record.messageAttributes?.[name]?.stringValue;
+}
+
+/** Runs at most `concurrency` tasks at a time; the rest wait their turn in order. */
+function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
+}

@@ -1,0 +1,150 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startSqs } from "../test/support/emulators.ts";
+import { queueDepth, startSqsPoller } from "./sqs-poller.ts";
+
+let emulator: Emulator;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  emulator = await startSqs();
+  sqs = new SQSClient({
+    endpoint: emulator.endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    useQueueUrlAsEndpoint: false,
+  });
+});
+afterAll(async () => {
+  sqs.destroy();
+  await emulator.stop();
+});
+
+async function queue(
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<{ url: string; arn: string }> {
+  const { QueueUrl = "" } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return { url: QueueUrl, arn: Attributes?.QueueArn ?? "" };
+}
+
+describe("sqs-poller", () => {
+  it("hands the handler a Lambda-shaped SQS event and context, and deletes the batch", async () => {
+    const source = await queue("shape");
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: source.url,
+        MessageBody: '{"webhookEventId":1}',
+        MessageAttributes: { eventType: { DataType: "String", StringValue: "order-shipped" } },
+      }),
+    );
+    const events: SQSEvent[] = [];
+    let remaining = 0;
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      functionTimeoutMs: 5_000,
+      handler: async (event, context) => {
+        events.push(event);
+        remaining = context.getRemainingTimeInMillis();
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+
+    expect(events).toHaveLength(1);
+    const [record] = events[0]?.Records ?? [];
+    expect(record).toMatchObject({
+      messageId: expect.any(String),
+      receiptHandle: expect.any(String),
+      body: '{"webhookEventId":1}',
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: expect.stringMatching(/^\d+$/),
+        ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d+$/),
+        SenderId: expect.any(String),
+      },
+      messageAttributes: {
+        eventType: {
+          stringValue: "order-shipped",
+          dataType: "String",
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      },
+      md5OfBody: expect.stringMatching(/^[0-9a-f]{32}$/),
+      eventSource: "aws:sqs",
+      eventSourceARN: source.arn,
+      awsRegion: "eu-west-1",
+    });
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(5_000);
+    expect(await queueDepth(sqs, source.url)).toBe(0);
+  });
+
+  it("keeps the reported failures, deletes the rest, and fauxqs redrives after maxReceiveCount", async () => {
+    const deadLetters = await queue("partial-dlq");
+    // Visibility 0: a kept message comes straight back, so the receives run out quickly.
+    const source = await queue("partial", {
+      VisibilityTimeout: "0",
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: 2 }),
+    });
+    for (const body of ["good", "bad", "good"]) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: body }));
+    }
+    const seen: Array<{ body: string; receiveCount: string }> = [];
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      waitTimeSeconds: 0,
+      handler: async (event): Promise<SQSBatchResponse> => {
+        for (const r of event.Records)
+          seen.push({ body: r.body, receiveCount: r.attributes.ApproximateReceiveCount });
+        return {
+          batchItemFailures: event.Records.filter((r) => r.body === "bad").map((r) => ({
+            itemIdentifier: r.messageId,
+          })),
+        };
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+
+    expect(seen.filter((s) => s.body === "good")).toHaveLength(2);
+    expect(seen.filter((s) => s.body === "bad").map((s) => s.receiveCount)).toEqual(["1", "2"]);
+    expect(await queueDepth(sqs, source.url)).toBe(0);
+    expect(await queueDepth(sqs, deadLetters.url)).toBe(1);
+  });
+
+  it("keeps the whole batch when the handler throws", async () => {
+    const source = await queue("throws", { VisibilityTimeout: "30" });
+    await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: "x" }));
+    let calls = 0;
+    const errors: unknown[] = [];
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      onError: (error) => errors.push(error),
+      handler: async () => {
+        calls += 1;
+        throw new Error("boom");
+      },
+    });
+    await expect.poll(() => calls).toBe(1);
+    await poller.stop();
+    expect(errors).toHaveLength(1);
+    expect(await queueDepth(sqs, source.url)).toBe(1);
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * Invokes a Lambda handler the way Lambda's SQS event source mapping does: long-polls a queue, hands the handler
+ * real-shaped `SQSEvent` batches with a Lambda `Context`, deletes what the handler did not report as failed
+ * (nothing when it throws or times out), and runs at most `maxConcurrency` batches at once. Used by the tests
+ * and the local stack. Redrive to the DLQ after `maxReceiveCount` is left to the queue's RedrivePolicy, which
+ * fauxqs honours like SQS does (checked in sqs-poller.test.ts).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type {
+  Context,
+  Handler,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSMessageAttributes,
+  SQSRecord,
+} from "aws-lambda";
+
+export interface SqsPollerOptions {
+  readonly queueUrl: string;
+  /** The function's handler; no answer means every record succeeded. */
+  readonly handler: Handler<SQSEvent, SQSBatchResponse | undefined>;
+  /** Messages per invocation (SQS returns at most 10 per receive). @default 10 */
+  readonly batchSize?: number;
+  /** Batches in flight at once (the mapping's maximum concurrency). @default 1 */
+  readonly maxConcurrency?: number;
+  /** The function timeout: the handler's `getRemainingTimeInMillis` counts down from it. @default 30000 */
+  readonly functionTimeoutMs?: number;
+  /**
+   * Long-poll wait per receive; `stop()` waits for an open long poll to return, so this bounds how long it
+   * takes. 0 polls every 50 ms instead. @default 1
+   */
+  readonly waitTimeSeconds?: number;
+  /** The queue's ARN in the event. @default read from the queue (`QueueArn`) */
+  readonly eventSourceArn?: string;
+  /** Names the function in the Lambda context. @default "local-consumer" */
+  readonly functionName?: string;
+  /** Told about receive/delete errors and handler errors. @default console.error */
+  readonly onError?: (error: unknown) => void;
+  /** A configured client, or an `endpoint` to build one for (local credentials). */
+  readonly sqsClient?: SQSClient;
+  readonly endpoint?: string;
+  readonly region?: string;
+}
+
+export interface SqsPoller {
+  /**
+   * Stops polling and waits for the batches in flight and for an open long poll (aborting it client-side would
+   * leave the server to hand it messages nobody sees, invisible for their visibility timeout).
+   */
+  stop(): Promise<void>;
+  /** Resolves when the queue holds no message (visible, in flight or delayed) and no batch is in flight. */
+  idle(): Promise<void>;
+}
+
+const idleCheckMs = 50;
+const emptyPollPauseMs = 50;
+
+export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
+  const region = options.region ?? process.env.AWS_REGION ?? "eu-west-1";
+  const ownClient = options.sqsClient === undefined;
+  const sqs =
+    options.sqsClient ??
+    new SQSClient({
+      region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      // The queue URL names the queue; the endpoint says where SQS is.
+      useQueueUrlAsEndpoint: false,
+    });
+  const eventSourceArn = options.eventSourceArn ?? (await queueArn(sqs, options.queueUrl));
+  const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
+  const functionTimeoutMs = options.functionTimeoutMs ?? 30_000;
+  const functionName = options.functionName ?? "local-consumer";
+  const onError = options.onError ?? ((error: unknown) => console.error("sqs-poller:", error));
+  let inFlight = 0;
+  let stopped = false;
+
+  const invoke = async (messages: Message[]): Promise<void> => {
+    const event: SQSEvent = { Records: messages.map((message) => toRecord(message, eventSourceArn, region)) };
+    const context = lambdaContext(functionName, region, functionTimeoutMs);
+    let failed: Set<string>;
+    try {
+      const response = await withTimeout(
+        Promise.resolve(options.handler(event, context, () => undefined)),
+        functionTimeoutMs,
+      );
+      failed = new Set(
+        (response ?? { batchItemFailures: [] }).batchItemFailures.map((f) => f.itemIdentifier),
+      );
+    } catch (error) {
+      // A thrown error or a time-out fails the whole batch: every message returns after its visibility timeout.
+      onError(error);
+      return;
+    }
+    const succeeded = event.Records.filter((record) => !failed.has(record.messageId));
+    if (succeeded.length === 0) return;
+    const result = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: succeeded.map((record, index) => ({
+          Id: String(index),
+          ReceiptHandle: record.receiptHandle,
+        })),
+      }),
+    );
+    for (const failure of result.Failed ?? [])
+      onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
+  };
+
+  const release = async (messages: Message[]): Promise<void> => {
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: messages.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      let messages: Message[];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        messages = received.Messages ?? [];
+      } catch (error) {
+        if (stopped) return;
+        onError(error);
+        await sleep(200);
+        continue;
+      }
+      if (messages.length === 0) {
+        if ((options.waitTimeSeconds ?? 1) === 0) await sleep(emptyPollPauseMs);
+        continue;
+      }
+      // A receive that was open when stop() came must not swallow its messages: they go back to the queue.
+      if (stopped) return release(messages);
+      inFlight += 1;
+      try {
+        await invoke(messages);
+      } catch (error) {
+        onError(error);
+      } finally {
+        inFlight -= 1;
+      }
+    }
+  };
+
+  const workers = Array.from({ length: Math.max(1, options.maxConcurrency ?? 1) }, () => worker());
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(workers);
+      if (ownClient) sqs.destroy();
+    },
+    async idle() {
+      // Two quiet looks in a row, so a message between receive and invoke is not missed.
+      let quiet = 0;
+      while (quiet < 2) {
+        await sleep(idleCheckMs);
+        quiet = inFlight === 0 && (await queueDepth(sqs, options.queueUrl)) === 0 ? quiet + 1 : 0;
+      }
+    },
+  };
+}
+
+/** Visible + in-flight + delayed messages on a queue. */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  if (!Attributes?.QueueArn) throw new Error(`no QueueArn for ${queueUrl}`);
+  return Attributes.QueueArn;
+}
+
+/** A received message as Lambda's SQS event source puts it in the event. */
+export function toRecord(message: Message, eventSourceArn: string, awsRegion: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body: message.Body ?? "",
+    attributes: {
+      ...attributes,
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? "AIDALOCALSENDER",
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: toEventAttributes(message.MessageAttributes ?? {}),
+    md5OfBody: message.MD5OfBody ?? "",
+    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    eventSource: "aws:sqs",
+    eventSourceARN: eventSourceArn,
+    awsRegion,
+  };
+}
+
+function toEventAttributes(attributes: Record<string, MessageAttributeValue>): SQSMessageAttributes {
+  const converted: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    converted[name] = {
+      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined
+        ? { binaryValue: Buffer.from(value.BinaryValue).toString("base64") }
+        : {}),
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: (value.DataType ?? "String") as SQSMessageAttributes[string]["dataType"],
+    };
+  }
+  return converted;
+}
+
+function lambdaContext(functionName: string, region: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const awsRequestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    memoryLimitInMB: "1024",
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/[$LATEST]${awsRequestId.replaceAll("-", "")}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Unlike Lambda, a timed-out handler is not frozen: it runs on, but its answer is ignored. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
