@@ -110,26 +110,52 @@ export const configSchema = z.strictObject({
   }),
   /** Per-goods-owner overrides, keyed by goods-owner id. @default {} */
   goodsOwners: z.record(goodsOwnerId, goodsOwnerSettings).default({}),
-  webhookAuth: z.strictObject({
-    /**
-     * Secret holding the webhook token(s): a plain string, or JSON `{"current","previous"}` so a token can be
-     * rotated without downtime (both are accepted).
-     */
-    tokenSecretName: secretName,
-    /** Header Ongoing sends the token in. @default "X-Auth-Token" */
-    headerName: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name")
-      .default("X-Auth-Token"),
-    /** Also accept `Authorization: Basic` whose password is the token. @default true */
-    allowBasicAuth: z.boolean().default(true),
-    /** How long API Gateway caches the authorizer's answer per token. @default 300 */
-    cacheTtlSeconds: z.number().int().min(0).max(3600).default(300),
-  }),
+  webhookAuth: z
+    .strictObject({
+      /**
+       * Secret holding the webhook token(s): a plain string, or JSON `{"current","previous"}` so a token can be
+       * rotated without downtime (both are accepted).
+       */
+      tokenSecretName: secretName,
+      /** Header Ongoing sends the token in. @default "X-Auth-Token" */
+      headerName: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name")
+        .default("X-Auth-Token"),
+      /**
+       * Also accept `Authorization: Basic` whose password is the token. API Gateway caches an authorizer's answer
+       * only when every identity source (the token header) is present, so Basic auth turns the cache off.
+       * @default false
+       */
+      allowBasicAuth: z.boolean().default(false),
+      /**
+       * How long API Gateway caches the authorizer's answer per token.
+       * @default 300, or 0 when allowBasicAuth is on (the only value allowed then)
+       */
+      cacheTtlSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .superRefine((auth, ctx) => {
+      if (auth.allowBasicAuth && (auth.cacheTtlSeconds ?? 0) > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cacheTtlSeconds"],
+          message:
+            "must be 0 (or unset) when webhookAuth.allowBasicAuth is true: API Gateway caches authorizer answers only by the token header, which a Basic-auth request lacks",
+        });
+      }
+    })
+    .transform((auth) => ({
+      ...auth,
+      cacheTtlSeconds: auth.cacheTtlSeconds ?? (auth.allowBasicAuth ? 0 : 300),
+    })),
   ingress: z
     .strictObject({
-      /** Largest accepted body; larger is answered 413. @default 65536 */
-      maxBodyBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
+      /**
+       * Largest accepted body, counted in characters (UTF-16 code units, all a mapping template can measure;
+       * equal to bytes for ASCII JSON); larger is answered 413. At most 250000 so a message stays under SQS's limit.
+       * @default 65536
+       */
+      maxBodyBytes: z.number().int().min(1024).max(250_000).default(65_536),
       /** Stage steady-state request rate. @default 50 */
       throttlingRateLimit: z.number().min(1).default(50),
       /** Stage burst. @default 100 */
@@ -185,6 +211,8 @@ export const configSchema = z.strictObject({
   idempotencyDays: z.number().int().min(2).max(365).default(7),
   /** E-mail subscribed to the alarm topic. @default none (subscribe yourself) */
   alarmEmail: z.email("an e-mail address").optional(),
+  /** Alarm when the ingress answers more than this many 401/403 in five minutes (a leaked or broken token). @default 20 */
+  authDenialsAlarmThreshold: z.number().int().min(1).default(20),
   /** Alarm when a queue's oldest message is older than this. @default 900 */
   oldestMessageAgeAlarmSeconds: z.number().int().min(60).default(900),
   /** Log retention of every function and the API access log. @default 30 */

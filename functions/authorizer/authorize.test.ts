@@ -1,0 +1,154 @@
+import * as crypto from "node:crypto";
+import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
+
+vi.mock("node:crypto", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:crypto")>();
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
+});
+
+const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/webhooks/order-shipped-email";
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+
+function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: "REQUEST",
+    methodArn,
+    resource: "/webhooks/order-shipped-email",
+    path: "/webhooks/order-shipped-email",
+    httpMethod: "POST",
+    headers,
+    multiValueHeaders: null,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      identity: { sourceIp: "192.0.2.1" },
+    } as APIGatewayRequestAuthorizerEvent["requestContext"],
+  };
+}
+
+let secrets: SecretsManagerStandIn;
+
+beforeAll(async () => {
+  secrets = await startSecretsManager({
+    "webhook-token": "t0ken-current",
+    "webhook-token-rotating": JSON.stringify({ current: "new-token", previous: "old-token" }),
+  });
+  vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.endpoint);
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
+  vi.stubEnv("WEBHOOK_TOKEN_SECRET", "webhook-token");
+  vi.stubEnv("WEBHOOK_TOKEN_HEADER", "X-Auth-Token");
+  vi.stubEnv("WEBHOOK_ALLOW_BASIC_AUTH", "false");
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await secrets.stop();
+});
+
+const effectOf = (result: { policyDocument: { Statement: unknown[] } }) =>
+  (result.policyDocument.Statement[0] as { Effect: string }).Effect;
+
+describe("authorizer handler (token secret read from the Secrets Manager stand-in)", () => {
+  it("allows the right token, with a policy that covers every POST route (API Gateway caches it per token)", async () => {
+    const { handler } = await import("./index.ts");
+    const result = await handler(event({ "x-auth-token": "t0ken-current" }));
+    expect(effectOf(result)).toBe("Allow");
+    expect(result.policyDocument.Statement[0]).toMatchObject({
+      Resource: "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/*",
+    });
+  });
+
+  it("denies a wrong token (403) and answers Unauthorized (401) when the header is missing", async () => {
+    const { handler } = await import("./index.ts");
+    expect(effectOf(await handler(event({ "X-Auth-Token": "t0ken-curren" })))).toBe("Deny");
+    expect(effectOf(await handler(event({ "X-Auth-Token": "t0ken-current-and-more" })))).toBe("Deny");
+    await expect(handler(event({}))).rejects.toThrow(/^Unauthorized$/);
+    await expect(handler(event({ "X-Auth-Token": "" }))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it("ignores Basic auth when it is not allowed", async () => {
+    const { handler } = await import("./index.ts");
+    await expect(handler(event({ Authorization: basic("ongoing", "t0ken-current") }))).rejects.toThrow(
+      "Unauthorized",
+    );
+  });
+});
+
+describe("authorize", () => {
+  it("accepts both the current and the previous token during a rotation, nothing else", async () => {
+    const { getSecretString } = await import("../shared/secrets.ts");
+    const { authorize } = await import("./authorize.ts");
+    const options = {
+      headerName: "X-Auth-Token",
+      allowBasicAuth: false,
+      readTokenSecret: () => getSecretString("webhook-token-rotating"),
+    };
+    for (const [token, effect] of [
+      ["new-token", "Allow"],
+      ["old-token", "Allow"],
+      ["older-token", "Deny"],
+    ] as const) {
+      expect(effectOf(await authorize(event({ "X-Auth-Token": token }), options))).toBe(effect);
+    }
+  });
+
+  it("accepts Basic auth whose password is the token when allowed, with any user name", async () => {
+    const { authorize } = await import("./authorize.ts");
+    const options = {
+      headerName: "X-Webhook-Key",
+      allowBasicAuth: true,
+      readTokenSecret: async () => "p:ss",
+    };
+    expect(effectOf(await authorize(event({ authorization: basic("ongoing", "p:ss") }), options))).toBe(
+      "Allow",
+    );
+    expect(effectOf(await authorize(event({ Authorization: basic("", "wrong") }), options))).toBe("Deny");
+    expect(effectOf(await authorize(event({ "x-webhook-key": "p:ss" }), options))).toBe("Allow");
+    await expect(authorize(event({ Authorization: basic("ongoing", "") }), options)).rejects.toThrow(
+      "Unauthorized",
+    );
+    await expect(authorize(event({ Authorization: "Bearer p:ss" }), options)).rejects.toThrow("Unauthorized");
+  });
+
+  it("fails (API Gateway answers 500, Ongoing retries) when the secret cannot be read", async () => {
+    const { getSecretString } = await import("../shared/secrets.ts");
+    const { authorize } = await import("./authorize.ts");
+    const options = {
+      headerName: "X-Auth-Token",
+      allowBasicAuth: false,
+      readTokenSecret: () => getSecretString("no-such-secret"),
+    };
+    await expect(authorize(event({ "X-Auth-Token": "x" }), options)).rejects.toMatchObject({
+      name: "PermanentError",
+    });
+  });
+});
+
+describe("token comparison", () => {
+  it("compares equal-length SHA-256 digests with crypto.timingSafeEqual, whatever the tokens' lengths", async () => {
+    const { tokenMatches } = await import("./authorize.ts");
+    const spy = vi.mocked(crypto.timingSafeEqual);
+    spy.mockClear();
+    expect(tokenMatches("short", { current: "a-much-longer-token-than-the-presented-one" })).toBe(false);
+    expect(tokenMatches("same", { current: "other", previous: "same" })).toBe(true);
+    expect(spy).toHaveBeenCalledTimes(4);
+    for (const [a, b] of spy.mock.calls) {
+      expect((a as Buffer).length).toBe(32);
+      expect((b as Buffer).length).toBe(32);
+    }
+  });
+
+  it("reads the secret as a plain string or as JSON {current, previous}", async () => {
+    const { parseTokenSecret } = await import("./authorize.ts");
+    expect(parseTokenSecret("  abc \n")).toEqual({ current: "abc" });
+    expect(parseTokenSecret('{"current":"a","previous":"b"}')).toEqual({ current: "a", previous: "b" });
+    expect(parseTokenSecret('{"current":"a","previous":""}')).toEqual({ current: "a" });
+    expect(() => parseTokenSecret('{"previous":"b"}')).toThrow(/current/);
+    expect(() => parseTokenSecret("{oops")).toThrow(/not JSON/);
+  });
+});

@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./config.ts";
+
+const cdkContext = (
+  JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+const parseWith = (overrides: Record<string, unknown>) => parseConfig({ ...cdkContext, ...overrides });
+
+function errorOf(overrides: Record<string, unknown>): string {
+  try {
+    parseWith(overrides);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("reads cdk.json with defaults filled in", () => {
+    const config = parseWith({});
+    expect(config.webhookAuth).toMatchObject({
+      headerName: "X-Auth-Token",
+      allowBasicAuth: false,
+      cacheTtlSeconds: 300,
+    });
+    expect(config.useCases["article-sync"]).toMatchObject({
+      enabled: true,
+      batchSize: 10,
+      maxReceiveCount: 8,
+    });
+    expect(config.ingress.maxBodyBytes).toBe(65_536);
+  });
+
+  it("applies -c ongoingWebhooks.<path>=<value> overrides (JSON or plain string)", () => {
+    const config = parseWith({
+      "ongoingWebhooks.useCases.transport-booking.enabled": "false",
+      "ongoingWebhooks.webhookAuth.headerName": "X-Webhook-Key",
+    });
+    expect(config.useCases["transport-booking"].enabled).toBe(false);
+    expect(config.webhookAuth.headerName).toBe("X-Webhook-Key");
+  });
+
+  it.each([
+    [
+      { "ongoingWebhooks.ongoing.baseUrl": "http://api.ongoingsystems.se/x/api/v1/" },
+      "ongoingWebhooks.ongoing.baseUrl",
+    ],
+    [
+      { "ongoingWebhooks.ongoing.baseUrl": "https://api.ongoingsystems.se/x/" },
+      "ongoingWebhooks.ongoing.baseUrl",
+    ],
+    [
+      { "ongoingWebhooks.ongoing.credentialsSecretName": "bad name!" },
+      "ongoingWebhooks.ongoing.credentialsSecretName",
+    ],
+    [{ "ongoingWebhooks.webhookAuth.headerName": "X Auth" }, "ongoingWebhooks.webhookAuth.headerName"],
+    [
+      { "ongoingWebhooks.useCases.article-sync.batchSize": 0 },
+      "ongoingWebhooks.useCases.article-sync.batchSize",
+    ],
+    [
+      { "ongoingWebhooks.useCases.article-sync.maxConcurrency": 1 },
+      "ongoingWebhooks.useCases.article-sync.maxConcurrency",
+    ],
+    [{ "ongoingWebhooks.useCases.nope": {} }, "ongoingWebhooks.useCases"],
+    [{ "ongoingWebhooks.ingress.maxBodyBytes": 1_000_000 }, "ongoingWebhooks.ingress.maxBodyBytes"],
+    [{ "ongoingWebhooks.logRetentionDays": 10 }, "ongoingWebhooks.logRetentionDays"],
+    [{ "ongoingWebhooks.alarmEmail": "ops" }, "ongoingWebhooks.alarmEmail"],
+    [{ "ongoingWebhooks.email.default.fromAddress": "nobody" }, "ongoingWebhooks.email.default.fromAddress"],
+    [{ "ongoingWebhooks.goodsOwners": { abc: {} } }, "ongoingWebhooks.goodsOwners"],
+    [{ "ongoingWebhooks.articleReconcile.rateMinutes": 0 }, "ongoingWebhooks.articleReconcile.rateMinutes"],
+  ])("rejects %j naming %s", (overrides, key) => {
+    expect(errorOf(overrides)).toContain(`${key}`);
+  });
+
+  it("names a missing required key", () => {
+    const { ongoingWebhooks, ...rest } = cdkContext as { ongoingWebhooks: Record<string, unknown> };
+    const { webhookAuth: _dropped, ...withoutAuth } = ongoingWebhooks;
+    expect(() => parseConfig({ ...rest, ongoingWebhooks: withoutAuth })).toThrow(
+      /ongoingWebhooks\.webhookAuth/,
+    );
+  });
+
+  it("turns the authorizer cache off for Basic auth, and refuses both at once", () => {
+    expect(
+      parseWith({ "ongoingWebhooks.webhookAuth.allowBasicAuth": true }).webhookAuth.cacheTtlSeconds,
+    ).toBe(0);
+    const message = errorOf({
+      "ongoingWebhooks.webhookAuth.allowBasicAuth": true,
+      "ongoingWebhooks.webhookAuth.cacheTtlSeconds": 60,
+    });
+    expect(message).toContain("ongoingWebhooks.webhookAuth.cacheTtlSeconds");
+    expect(message).toContain("allowBasicAuth");
+  });
+});

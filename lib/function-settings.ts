@@ -1,0 +1,117 @@
+/**
+ * Each function's environment, built from the validated configuration and typed by the function's settings
+ * schema (`functions/shared/settings.ts`), so the stack and the functions cannot drift apart. Secrets appear
+ * here by name only.
+ */
+import type {
+  articleReconcileSettingsSchema,
+  articleSyncSettingsSchema,
+  authorizerSettingsSchema,
+  orderShippedEmailSettingsSchema,
+  SettingsEnvironment,
+  transportBookingSettingsSchema,
+} from "../functions/shared/settings.ts";
+import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Config } from "./config.ts";
+
+/** What the stack creates that the functions need by name or URL (CloudFormation tokens at synth time). */
+export interface StackResources {
+  readonly stateTableName: string;
+  readonly articlesTableName: string;
+  readonly sesConfigurationSetName: string;
+}
+
+/** The consumer-specific part: its dead-letter queue (created by the consumer construct). */
+export interface ConsumerResources extends StackResources {
+  readonly deadLetterQueueUrl: string;
+}
+
+function ongoingSettings(config: Config) {
+  return {
+    ONGOING_BASE_URL: config.ongoing.baseUrl,
+    ONGOING_CREDENTIALS_SECRET: config.ongoing.credentialsSecretName,
+    ONGOING_AUTOMATION_CREDENTIALS_SECRET: config.ongoing.automationCredentialsSecretName,
+    ONGOING_TRANSPORT_API: config.ongoing.transportApi,
+    ONGOING_REQUEST_TIMEOUT_MS: String(config.ongoing.requestTimeoutMs),
+    ONGOING_MAX_ATTEMPTS: String(config.ongoing.maxAttempts),
+    GOODS_OWNERS: JSON.stringify(config.goodsOwners),
+  };
+}
+
+function consumerSettings(config: Config, useCase: UseCase, resources: ConsumerResources) {
+  return {
+    USE_CASE: useCase,
+    STATE_TABLE_NAME: resources.stateTableName,
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
+    MAX_RECEIVE_COUNT: String(config.useCases[useCase].maxReceiveCount),
+    IDEMPOTENCY_TTL_SECONDS: String(config.idempotencyDays * 24 * 3600),
+  };
+}
+
+export function orderShippedEmailEnvironment(
+  config: Config,
+  resources: ConsumerResources,
+): SettingsEnvironment<typeof orderShippedEmailSettingsSchema> {
+  return {
+    ...consumerSettings(config, "order-shipped-email", resources),
+    ...ongoingSettings(config),
+    EMAIL_DEFAULT: JSON.stringify(config.email.default),
+    SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
+  };
+}
+
+export function transportBookingEnvironment(
+  config: Config,
+  resources: ConsumerResources,
+): SettingsEnvironment<typeof transportBookingSettingsSchema> {
+  return {
+    ...consumerSettings(config, "transport-booking", resources),
+    ...ongoingSettings(config),
+    TRANSPORTERS: JSON.stringify(config.transport.transporters),
+    TRANSPORT_ADAPTER_URL: config.transport.adapterUrl,
+    TRANSPORT_ADAPTER_AUTH_SECRET: config.transport.adapterAuthSecretName,
+    TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
+    TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
+  };
+}
+
+export function articleSyncEnvironment(
+  config: Config,
+  resources: ConsumerResources,
+): SettingsEnvironment<typeof articleSyncSettingsSchema> {
+  return {
+    ...consumerSettings(config, "article-sync", resources),
+    ...ongoingSettings(config),
+    ARTICLES_TABLE_NAME: resources.articlesTableName,
+  };
+}
+
+export function articleReconcileEnvironment(
+  config: Config,
+  resources: StackResources,
+): SettingsEnvironment<typeof articleReconcileSettingsSchema> {
+  return {
+    ...ongoingSettings(config),
+    ARTICLES_TABLE_NAME: resources.articlesTableName,
+    STATE_TABLE_NAME: resources.stateTableName,
+    RECONCILE_GOODS_OWNER_IDS: JSON.stringify(config.articleReconcile.goodsOwnerIds),
+  };
+}
+
+export function authorizerEnvironment(config: Config): SettingsEnvironment<typeof authorizerSettingsSchema> {
+  return {
+    WEBHOOK_TOKEN_SECRET: config.webhookAuth.tokenSecretName,
+    WEBHOOK_TOKEN_HEADER: config.webhookAuth.headerName,
+    WEBHOOK_ALLOW_BASIC_AUTH: String(config.webhookAuth.allowBasicAuth),
+  };
+}
+
+/** Every Ongoing API secret a function that calls Ongoing may read (default, Automation, per goods owner). */
+export function ongoingSecretNames(config: Config): string[] {
+  const names = [
+    config.ongoing.credentialsSecretName,
+    config.ongoing.automationCredentialsSecretName,
+    ...Object.values(config.goodsOwners).map((owner) => owner.credentialsSecretName),
+  ];
+  return [...new Set(names.filter((name): name is string => name !== undefined))];
+}

@@ -1,0 +1,212 @@
+/**
+ * The dashboard and alarms (cdk-monitoring-constructs): per use-case received / processed / failed, dead-letter
+ * depth, oldest message age, duration and Ongoing API errors; the ingress's 2xx/4xx/5xx and latency. Every alarm
+ * notifies one encrypted, HTTPS-only SNS topic.
+ */
+import { Duration, Stack } from "aws-cdk-lib";
+import type * as apigw from "aws-cdk-lib/aws-apigateway";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import {
+  DefaultDashboardFactory,
+  MetricStatistic,
+  MonitoringFacade,
+  SnsAlarmActionStrategy,
+} from "cdk-monitoring-constructs";
+import { Construct } from "constructs";
+import { metricsNamespace } from "../functions/shared/powertools/metrics.ts";
+import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { UseCaseConsumer } from "./use-case-consumer.ts";
+
+export interface WebhookMonitoringProps {
+  readonly consumers: Readonly<Record<UseCase, UseCaseConsumer>>;
+  readonly api: apigw.RestApi;
+  readonly accessLogGroup: logs.ILogGroup;
+  readonly authorizerFunction: lambda.IFunction;
+  readonly reconcileFunction: lambda.IFunction;
+  /** Subscribed to the alarm topic. @default none */
+  readonly alarmEmail?: string;
+  /** @default 900 */
+  readonly oldestMessageAgeAlarmSeconds?: number;
+  /** 401/403 answers in five minutes above which the denial alarm fires. @default 20 */
+  readonly authDenialsAlarmThreshold?: number;
+}
+
+/** The pipeline's metric names (functions/shared/powertools/metrics.ts), dimension `service` = use-case. */
+const outcomeMetrics = ["Processed", "Skipped", "Failed", "DeadLettered"] as const;
+
+export class WebhookMonitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: WebhookMonitoringProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+    // CloudWatch alarms can publish to an encrypted topic only with a customer-managed key they may use.
+    const topicKey = new kms.Key(this, "AlarmTopicKey", {
+      enableKeyRotation: true,
+      description: "Encrypts the webhook alarm topic",
+    });
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, "AlarmTopic", {
+      displayName: `${stackName} alarms`,
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const dashboards = new DefaultDashboardFactory(this, "Dashboards", {
+      dashboardNamePrefix: stackName,
+      createDashboard: true,
+      createSummaryDashboard: false,
+      createAlarmDashboard: false,
+    });
+    const monitoring = new MonitoringFacade(this, "Facade", {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: stackName,
+        actionsEnabled: true,
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: this.alarmTopic }),
+        datapointsToAlarm: 1,
+      },
+      metricFactoryDefaults: {},
+      dashboardFactory: dashboards,
+    });
+
+    monitoring.addLargeHeader("Ingress (API Gateway → SQS)").monitorApiGateway({
+      api: props.api,
+      apiStage: props.api.deploymentStage.stageName,
+      alarmFriendlyName: "ingress",
+      add5XXFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+    });
+    const denials = new logs.MetricFilter(this, "AuthDenials", {
+      logGroup: props.accessLogGroup,
+      filterPattern: logs.FilterPattern.any(
+        logs.FilterPattern.stringValue("$.status", "=", "401"),
+        logs.FilterPattern.stringValue("$.status", "=", "403"),
+      ),
+      metricNamespace: metricsNamespace,
+      metricName: "IngressAuthDenied",
+      metricValue: "1",
+      defaultValue: 0,
+    });
+    const okCount = new logs.MetricFilter(this, "Accepted", {
+      logGroup: props.accessLogGroup,
+      filterPattern: logs.FilterPattern.stringValue("$.status", "=", "202"),
+      metricNamespace: metricsNamespace,
+      metricName: "IngressAccepted",
+      metricValue: "1",
+      defaultValue: 0,
+    });
+    monitoring.monitorCustom({
+      alarmFriendlyName: "ingress-auth",
+      humanReadableName: "Ingress answers",
+      metricGroups: [
+        {
+          title: "Accepted (202) and denied (401/403)",
+          metrics: [
+            {
+              metric: okCount.metric({ statistic: "Sum", period: Duration.minutes(5) }),
+              alarmFriendlyName: "accepted",
+              addAlarm: {},
+            },
+            {
+              metric: denials.metric({ statistic: "Sum", period: Duration.minutes(5) }),
+              alarmFriendlyName: "auth-denials",
+              addAlarm: {
+                Critical: {
+                  threshold: props.authDenialsAlarmThreshold ?? 20,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  alarmDescriptionOverride: "Many webhook requests with a missing or wrong token",
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    monitoring.monitorLambdaFunction({
+      lambdaFunction: props.authorizerFunction,
+      alarmFriendlyName: "authorizer",
+      humanReadableName: "Webhook authorizer",
+      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+    });
+
+    for (const [useCase, consumer] of Object.entries(props.consumers) as [UseCase, UseCaseConsumer][]) {
+      monitoring.addLargeHeader(`Use-case: ${useCase}`);
+      monitoring.monitorSqsQueueWithDlq({
+        queue: consumer.queue,
+        deadLetterQueue: consumer.deadLetterQueue,
+        alarmFriendlyName: `${useCase}-queue`,
+        humanReadableName: `${useCase} queue (received)`,
+        addQueueMaxMessageAgeAlarm: {
+          Critical: { maxAgeInSeconds: props.oldestMessageAgeAlarmSeconds ?? 900 },
+        },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+      });
+      monitoring.monitorLambdaFunction({
+        lambdaFunction: consumer.function.function,
+        alarmFriendlyName: `${useCase}-function`,
+        humanReadableName: `${useCase} consumer`,
+        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+        addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+      });
+      monitoring.monitorCustom({
+        alarmFriendlyName: `${useCase}-outcomes`,
+        humanReadableName: `${useCase}: outcomes and Ongoing API`,
+        metricGroups: [
+          {
+            title: "Outcomes",
+            metrics: outcomeMetrics.map(
+              (name) =>
+                new cloudwatch.Metric({
+                  namespace: metricsNamespace,
+                  metricName: name,
+                  dimensionsMap: { service: useCase },
+                  statistic: "Sum",
+                  period: Duration.minutes(5),
+                  label: name,
+                }),
+            ),
+          },
+          {
+            title: "Ongoing API calls by status class",
+            metrics: [
+              {
+                searchQuery: 'MetricName="OngoingApiCall"',
+                namespace: metricsNamespace,
+                // A key without a value joins the search schema without filtering: one line per status class.
+                dimensionsMap: { service: useCase, statusClass: undefined as unknown as string },
+                statistic: MetricStatistic.SUM,
+                period: Duration.minutes(5),
+              },
+            ],
+          },
+        ],
+      });
+    }
+    monitoring.addLargeHeader("Article reconcile").monitorLambdaFunction({
+      lambdaFunction: props.reconcileFunction,
+      alarmFriendlyName: "article-reconcile",
+      humanReadableName: "Article reconcile",
+      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+    });
+
+    if (!dashboards.dashboard) throw new Error(`${this.node.path}: the dashboard was not created`);
+    this.dashboard = dashboards.dashboard;
+  }
+}

@@ -1,0 +1,83 @@
+/** The stack under a non-default configuration: Basic auth, a disabled use-case, tracing, a customer's SES set. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "./app.ts";
+import { UseCaseConsumer } from "./use-case-consumer.ts";
+
+const cdkContext = (
+  JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+let template: Template;
+
+beforeAll(() => {
+  const { app, stack } = createApp({
+    context: {
+      ...cdkContext,
+      "aws:cdk:bundling-stacks": [],
+      "ongoingWebhooks.webhookAuth.allowBasicAuth": true,
+      "ongoingWebhooks.useCases.transport-booking.enabled": false,
+      "ongoingWebhooks.useCases.article-sync.timeoutSeconds": 120,
+      "ongoingWebhooks.ingress.tracing": true,
+      "ongoingWebhooks.email.configurationSetName": "existing-set",
+      "ongoingWebhooks.articleReconcile.enabled": false,
+    },
+    outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-variant-")),
+  });
+  app.synth();
+  template = Template.fromStack(stack);
+});
+
+describe("stack variants", () => {
+  it("with Basic auth allowed, the authorizer has no identity source and no cache", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "REQUEST",
+      IdentitySource: "",
+      AuthorizerResultTtlInSeconds: 0,
+    });
+  });
+
+  it("a disabled use-case keeps its queue but has no event source mapping", () => {
+    template.resourceCountIs("AWS::SQS::Queue", 6);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+  });
+
+  it("sets the visibility time-out to six times the function time-out", () => {
+    template.hasResource("AWS::SQS::Queue", {
+      Metadata: { OngoingWebhooks: { kind: "queue", useCase: "article-sync" } },
+      Properties: Match.objectLike({ VisibilityTimeout: 720 }),
+    });
+  });
+
+  it("traces the stage and functions, uses the named SES configuration set, disables the schedule", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Stage", { TracingEnabled: true });
+    template.hasResourceProperties("AWS::Lambda::Function", { TracingConfig: { Mode: "Active" } });
+    template.resourceCountIs("AWS::SES::ConfigurationSet", 0);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: "existing-set" }) },
+    });
+    template.hasResourceProperties("AWS::Events::Rule", { State: "DISABLED" });
+  });
+});
+
+describe("UseCaseConsumer", () => {
+  it("fails early, naming the bad prop", () => {
+    const stack = new Stack();
+    const props = { useCase: "article-sync" as const, entry: "unused.ts", environment: () => ({}) };
+    expect(() => new UseCaseConsumer(stack, "A", { ...props, maxConcurrency: 1 })).toThrow(
+      /A: maxConcurrency must be/,
+    );
+    expect(() => new UseCaseConsumer(stack, "B", { ...props, timeoutSeconds: 901 })).toThrow(
+      /B: timeoutSeconds must be/,
+    );
+    expect(() => new UseCaseConsumer(stack, "C", { ...props, maxReceiveCount: 0 })).toThrow(
+      /C: maxReceiveCount must be/,
+    );
+  });
+});

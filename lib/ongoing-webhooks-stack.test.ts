@@ -1,0 +1,323 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { routes, routeUrlPath, useCases } from "../functions/shared/webhooks/routes.ts";
+import { createApp } from "./app.ts";
+import { metadataKey } from "./metadata.ts";
+
+const cdkContext = (
+  JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+let template: Template;
+let json: string;
+
+beforeAll(() => {
+  // Bundling is skipped here (the template is what is asserted); `npx cdk synth` bundles for real.
+  const { app, stack } = createApp({
+    context: { ...cdkContext, "aws:cdk:bundling-stacks": [] },
+    outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-cdk-")),
+  });
+  // The cdk-nag AwsSolutions checks run here: any unacknowledged finding throws.
+  app.synth();
+  template = Template.fromStack(stack);
+  json = JSON.stringify(template.toJSON());
+});
+
+const resourcesOf = (type: string) =>
+  Object.values(template.findResources(type)) as {
+    Properties: Record<string, unknown>;
+    Metadata?: Record<string, unknown>;
+  }[];
+
+describe("ingress", () => {
+  it("has one POST method per route and no other method (nothing can read a queue through the API)", () => {
+    template.resourceCountIs("AWS::ApiGateway::Method", routes.length);
+    for (const method of resourcesOf("AWS::ApiGateway::Method")) {
+      expect(method.Properties.HttpMethod).toBe("POST");
+      expect(method.Properties.AuthorizationType).toBe("CUSTOM");
+    }
+    for (const route of routes) {
+      template.hasResource("AWS::ApiGateway::Method", {
+        Metadata: {
+          [metadataKey]: {
+            kind: "route",
+            useCase: route.useCase,
+            eventType: route.eventType,
+            routePath: routeUrlPath(route),
+          },
+        },
+      });
+    }
+  });
+
+  it("integrates each route with SQS SendMessage (form-encoded, JSON answers), no Lambda in the path", () => {
+    for (const method of resourcesOf("AWS::ApiGateway::Method")) {
+      const integration = method.Properties.Integration as Record<string, unknown>;
+      expect(integration.Type).toBe("AWS");
+      expect(JSON.stringify(integration.Uri)).toContain(":sqs:path/");
+      expect(integration.PassthroughBehavior).toBe("NEVER");
+      expect(Object.keys(integration.RequestTemplates as object)).toEqual(["application/json"]);
+      expect(integration.RequestParameters).toEqual({
+        "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+        "integration.request.header.Accept": "'application/json'",
+      });
+      expect(JSON.stringify(integration.RequestTemplates)).toContain("$util.urlEncode($input.body)");
+    }
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(["sqs:SendMessage"]), Effect: "Allow" }),
+        ]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp("IngressSendMessageRole") }],
+    });
+  });
+
+  it("validates bodies against one model per route and answers errors with JSON", () => {
+    template.resourceCountIs("AWS::ApiGateway::RequestValidator", 1);
+    template.hasResourceProperties("AWS::ApiGateway::RequestValidator", { ValidateRequestBody: true });
+    for (const route of routes) {
+      template.hasResourceProperties("AWS::ApiGateway::Model", {
+        ContentType: "application/json",
+        Schema: Match.objectLike({ required: Match.arrayWith(["webhookEventId", "goodsOwnerId"]) }),
+      });
+      expect(route.path).toBeTruthy();
+    }
+    for (const [type, status] of [
+      ["UNAUTHORIZED", "401"],
+      ["ACCESS_DENIED", "403"],
+      ["BAD_REQUEST_BODY", "400"],
+      ["UNSUPPORTED_MEDIA_TYPE", "415"],
+    ]) {
+      template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+        ResponseType: type,
+        StatusCode: status,
+        ResponseTemplates: { "application/json": Match.stringLikeRegexp('^\\{"message":') },
+      });
+    }
+    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "BAD_REQUEST_BODY",
+      ResponseTemplates: { "application/json": Match.stringLikeRegexp("validationErrorString") },
+    });
+  });
+
+  it("authorizes with a cached REQUEST authorizer on the token header", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "REQUEST",
+      IdentitySource: "method.request.header.X-Auth-Token",
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          WEBHOOK_TOKEN_SECRET: "ongoing-webhooks/webhook-token",
+          WEBHOOK_TOKEN_HEADER: "X-Auth-Token",
+          WEBHOOK_ALLOW_BASIC_AUTH: "false",
+        }),
+      },
+    });
+  });
+
+  it("throttles the stage and writes JSON access logs without bodies", () => {
+    const stage = resourcesOf("AWS::ApiGateway::Stage")[0]?.Properties ?? {};
+    expect(stage.MethodSettings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      ]),
+    );
+    const format = (stage.AccessLogSetting as { Format: string }).Format;
+    expect(JSON.parse(format)).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
+    expect(format).not.toMatch(/\$input|body/i);
+    expect(stage.TracingEnabled).toBe(false);
+  });
+});
+
+describe("queues and consumers", () => {
+  it("gives each use-case an encrypted, SSL-only queue with its own 14-day dead-letter queue", () => {
+    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2);
+    for (const useCase of useCases) {
+      template.hasResource("AWS::SQS::Queue", {
+        Metadata: { [metadataKey]: { kind: "queue", useCase } },
+        Properties: Match.objectLike({
+          SqsManagedSseEnabled: true,
+          VisibilityTimeout: 360,
+          RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 8 },
+        }),
+      });
+      template.hasResource("AWS::SQS::Queue", {
+        Metadata: { [metadataKey]: { kind: "deadLetterQueue", useCase } },
+        Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
+      });
+    }
+    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2);
+    for (const policy of resourcesOf("AWS::SQS::QueuePolicy")) {
+      expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it("runs every function on Node 24, arm64, with JSON logs in a log group with retention", () => {
+    const functions = resourcesOf("AWS::Lambda::Function");
+    expect(functions).toHaveLength(useCases.length + 2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+      });
+      expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+        NODE_OPTIONS: "--enable-source-maps",
+      });
+    }
+    for (const logGroup of resourcesOf("AWS::Logs::LogGroup")) {
+      expect(logGroup.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it("consumes each queue with partial batch responses, batch size and maximum concurrency from config", () => {
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", useCases.length);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it("builds each consumer's environment from its settings schema, secrets by name only", () => {
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "consumer", useCase: "order-shipped-email" } },
+      Properties: Match.objectLike({
+        Environment: {
+          Variables: Match.objectLike({
+            USE_CASE: "order-shipped-email",
+            MAX_RECEIVE_COUNT: "8",
+            ONGOING_CREDENTIALS_SECRET: "ongoing-webhooks/ongoing-api",
+            DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp("OrderShippedEmailDeadLetterQueue") },
+            SES_CONFIGURATION_SET: { Ref: Match.stringLikeRegexp("MailConfigurationSet") },
+            EMAIL_DEFAULT: Match.stringLikeRegexp("shipping@example.com"),
+          }),
+        },
+      }),
+    });
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "reconcile" } },
+      Properties: Match.objectLike({
+        Environment: { Variables: Match.objectLike({ RECONCILE_GOODS_OWNER_IDS: "[159]" }) },
+      }),
+    });
+  });
+
+  it("grants GetSecretValue on exactly the named secrets and SES sending on the sender identity only", () => {
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: "secretsmanager:GetSecretValue",
+            Effect: "Allow",
+            Resource: {
+              "Fn::Join": ["", Match.arrayWith([":secret:ongoing-webhooks/webhook-token-??????"])],
+            },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ["ses:SendEmail", "ses:SendRawEmail"],
+            Resource: Match.arrayWith([{ "Fn::Join": ["", Match.arrayWith([":identity/example.com"])] }]),
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::SES::ConfigurationSet", {
+      ReputationOptions: { ReputationMetricsEnabled: true },
+    });
+  });
+
+  it("keeps secret values out of the template", () => {
+    template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    expect(json).not.toContain("resolve:secretsmanager");
+    expect(json).not.toMatch(/SecretString|"password"/i);
+  });
+});
+
+describe("tables, schedule, monitoring, outputs", () => {
+  it("creates the state and articles tables on demand, encrypted, with PITR and TTL", () => {
+    template.resourceCountIs("AWS::DynamoDB::Table", 2);
+    template.hasResource("AWS::DynamoDB::Table", {
+      Metadata: { [metadataKey]: { kind: "table", table: "state" } },
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
+      }),
+    });
+    template.hasResource("AWS::DynamoDB::Table", {
+      Metadata: { [metadataKey]: { kind: "table", table: "articles" } },
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: "goodsOwnerId", KeyType: "HASH" },
+          { AttributeName: "articleSystemId", KeyType: "RANGE" },
+        ],
+        TimeToLiveSpecification: { AttributeName: "purgeAt", Enabled: true },
+      }),
+    });
+  });
+
+  it("runs the article reconcile on its schedule", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      State: "ENABLED",
+    });
+  });
+
+  it("alarms on dead letters, message age, function errors and throttles, ingress 5xx and auth denials", () => {
+    const alarms = resourcesOf("AWS::CloudWatch::Alarm").map((alarm) => alarm.Properties);
+    const names = alarms.map((alarm) => JSON.stringify(alarm.AlarmName));
+    for (const useCase of useCases) {
+      expect(names.some((name) => name.includes(`${useCase}-queue`) && /DLQ|Dead/i.test(name))).toBe(true);
+      expect(names.some((name) => name.includes(`${useCase}-queue`) && /Age/i.test(name))).toBe(true);
+      expect(names.some((name) => name.includes(`${useCase}-function`) && /Fault/i.test(name))).toBe(true);
+      expect(names.some((name) => name.includes(`${useCase}-function`) && /Throttl/i.test(name))).toBe(true);
+    }
+    expect(names.some((name) => name.includes("-ingress-Fault-Count"))).toBe(true);
+    expect(json).toContain('"MetricName":"5XXError"');
+    expect(names.some((name) => name.includes("auth-denials"))).toBe(true);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlarmTopic/) }]);
+    }
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+    });
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("outputs each route's URL, the queue URLs, the table names and the dashboard URL", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const route of routes) {
+      const key = Object.keys(outputs).find(
+        (name) => name.toLowerCase() === `routeurl${route.path.replaceAll("-", "")}`,
+      );
+      expect(JSON.stringify(outputs[key ?? ""]?.Value)).toContain(routeUrlPath(route));
+    }
+    for (const name of [
+      "StateTableName",
+      "ArticlesTableName",
+      "DashboardUrl",
+      "QueueUrlArticleSync",
+      "DeadLetterQueueUrlArticleSync",
+    ]) {
+      expect(outputs[name]).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The webhook ingress: API Gateway (REST) → SQS by a direct service integration, no Lambda on the way in.
+ * POST only, one route per entry of the route table, each validated against a model generated from its zod
+ * schema, authorized by the token authorizer, and answered with JSON whatever happens.
+ */
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import * as apigw from "aws-cdk-lib/aws-apigateway";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { type Route, routeUrlPath, type UseCase } from "../functions/shared/webhooks/routes.ts";
+import { requestModel } from "../functions/shared/webhooks/schemas.ts";
+import {
+  acceptedTemplate,
+  clientErrorTemplate,
+  sendMessageTemplate,
+  serverErrorTemplate,
+} from "./ingress-templates.ts";
+import { tagResource } from "./metadata.ts";
+
+export interface WebhookIngressProps {
+  readonly routes: readonly Route[];
+  /** The queue each use-case's webhooks go to. */
+  readonly queues: Readonly<Record<UseCase, sqs.IQueue>>;
+  readonly authorizerFunction: lambda.IFunction;
+  /** Header the token comes in; the authorizer's identity source when caching. @default "X-Auth-Token" */
+  readonly tokenHeaderName?: string;
+  /** Seconds API Gateway caches the authorizer's answer; 0 turns caching (and the identity source) off. @default 300 */
+  readonly authorizerCacheTtlSeconds?: number;
+  /** Largest accepted body in characters; larger is answered 413. @default 65536 */
+  readonly maxBodyChars?: number;
+  /** @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** @default 100 */
+  readonly throttlingBurstLimit?: number;
+  /** X-Ray tracing on the stage. @default false */
+  readonly tracing?: boolean;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+  /** @default "v1" */
+  readonly stageName?: string;
+}
+
+/** One JSON access-log line per request: who, what, outcome, timings; never bodies or the token. */
+const accessLogFormat = JSON.stringify({
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTimeEpoch",
+  sourceIp: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  authorizerStatus: "$context.authorizer.status",
+  authorizerError: "$context.authorizer.error",
+  errorType: "$context.error.responseType",
+  errorMessage: "$context.error.message",
+  validationError: "$context.error.validationErrorString",
+});
+
+export class WebhookIngress extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogGroup: logs.LogGroup;
+  /** Full URL of each route, by route path. */
+  readonly routeUrls: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, props: WebhookIngressProps) {
+    super(scope, id);
+    const cacheTtl = props.authorizerCacheTtlSeconds ?? 300;
+    const maxBodyChars = props.maxBodyChars ?? 65_536;
+    const headerName = props.tokenHeaderName ?? "X-Auth-Token";
+    if (!Number.isInteger(maxBodyChars) || maxBodyChars < 1) {
+      throw new Error(`${this.node.path}: maxBodyChars must be a positive whole number, got ${maxBodyChars}`);
+    }
+    if (!Number.isInteger(cacheTtl) || cacheTtl < 0 || cacheTtl > 3600) {
+      throw new Error(`${this.node.path}: authorizerCacheTtlSeconds must be 0–3600, got ${cacheTtl}`);
+    }
+
+    this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stageName = props.stageName ?? "v1";
+    this.api = new apigw.RestApi(this, "Api", {
+      restApiName: `${Stack.of(this).stackName}-webhooks`,
+      description: "Ongoing WMS webhooks → SQS",
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        tracingEnabled: props.tracing ?? false,
+        metricsEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(accessLogFormat),
+      },
+    });
+    tagResource(this.api, { kind: "api" });
+    Validations.of(this.api.deploymentStage).acknowledge(
+      {
+        id: "AwsSolutions::AwsSolutions-APIG3",
+        reason:
+          "No WAF: every route needs the token authorizer, the stage is throttled, and Ongoing posts from changing addresses",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-APIG6",
+        reason:
+          "Execution logs need the account-wide API Gateway CloudWatch role, which this stack must not own; JSON access logs and metrics are on",
+      },
+    );
+
+    const authorizer = new apigw.RequestAuthorizer(this, "TokenAuthorizer", {
+      handler: props.authorizerFunction,
+      // API Gateway caches only by identity sources, and answers 401 itself when one is missing.
+      identitySources: cacheTtl > 0 ? [apigw.IdentitySource.header(headerName)] : [],
+      resultsCacheTtl: Duration.seconds(cacheTtl),
+    });
+
+    const validator = this.api.addRequestValidator("BodyValidator", {
+      requestValidatorName: "body",
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integrationRole = new iam.Role(this, "SendMessageRole", {
+      assumedBy: new iam.ServicePrincipal("apigateway.amazonaws.com"),
+      description: "Lets the webhook API put webhooks on their queues",
+    });
+    this.addGatewayResponses(maxBodyChars);
+
+    const errorModel = this.api.addModel("ErrorModel", {
+      contentType: "application/json",
+      modelName: "WebhookError",
+      schema: {
+        type: apigw.JsonSchemaType.OBJECT,
+        properties: {
+          message: { type: apigw.JsonSchemaType.STRING },
+          requestId: { type: apigw.JsonSchemaType.STRING },
+        },
+      },
+    });
+    const acceptedModel = this.api.addModel("AcceptedModel", {
+      contentType: "application/json",
+      modelName: "WebhookAccepted",
+      schema: {
+        type: apigw.JsonSchemaType.OBJECT,
+        properties: { messageId: { type: apigw.JsonSchemaType.STRING } },
+        required: ["messageId"],
+      },
+    });
+
+    const webhooks = this.api.root.addResource("webhooks");
+    for (const route of props.routes) {
+      const queue = props.queues[route.useCase];
+      queue.grantSendMessages(integrationRole);
+      const model = this.api.addModel(`${pascal(route.path)}Model`, {
+        contentType: "application/json",
+        modelName: `${pascal(route.path)}Webhook`,
+        schema: requestModel(route.schema) as apigw.JsonSchema,
+      });
+      const integration = new apigw.AwsIntegration({
+        service: "sqs",
+        path: `${Aws.ACCOUNT_ID}/${queue.queueName}`,
+        integrationHttpMethod: "POST",
+        options: {
+          credentialsRole: integrationRole,
+          passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+          requestParameters: {
+            "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+            "integration.request.header.Accept": "'application/json'",
+          },
+          requestTemplates: { "application/json": sendMessageTemplate(route, maxBodyChars) },
+          // For AWS integrations the selection pattern is matched against SQS's HTTP status.
+          integrationResponses: [
+            {
+              selectionPattern: "2\\d{2}",
+              statusCode: "202",
+              responseTemplates: { "application/json": acceptedTemplate },
+            },
+            {
+              selectionPattern: "400",
+              statusCode: "500",
+              responseTemplates: { "application/json": clientErrorTemplate(maxBodyChars) },
+            },
+            { statusCode: "500", responseTemplates: { "application/json": serverErrorTemplate } },
+          ],
+        },
+      });
+      const method = webhooks.addResource(route.path).addMethod("POST", integration, {
+        authorizer,
+        authorizationType: apigw.AuthorizationType.CUSTOM,
+        requestValidator: validator,
+        requestModels: { "application/json": model },
+        operationName: `receive-${route.path}`,
+        methodResponses: [
+          { statusCode: "202", responseModels: { "application/json": acceptedModel } },
+          { statusCode: "413", responseModels: { "application/json": errorModel } },
+          { statusCode: "500", responseModels: { "application/json": errorModel } },
+        ],
+      });
+      Validations.of(method).acknowledge({
+        id: "AwsSolutions::AwsSolutions-COG4",
+        reason:
+          "Ongoing WMS authenticates with a shared token header, not Cognito: the Lambda token authorizer checks it",
+      });
+      tagResource(method, {
+        kind: "route",
+        useCase: route.useCase,
+        eventType: route.eventType,
+        routePath: routeUrlPath(route),
+      });
+      this.routeUrls[route.path] = this.api.urlForPath(routeUrlPath(route));
+    }
+  }
+
+  /** JSON bodies for everything API Gateway answers by itself. */
+  private addGatewayResponses(maxBodyChars: number): void {
+    const json = (body: Record<string, string>) =>
+      `{${Object.entries(body)
+        .map(([key, value]) => `"${key}":${value}`)
+        .join(",")},"requestId":"$context.requestId"}`;
+    const responses: [string, apigw.ResponseType, string, string][] = [
+      ["Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", json({ message: '"Missing webhook token"' })],
+      ["AccessDenied", apigw.ResponseType.ACCESS_DENIED, "403", json({ message: '"Invalid webhook token"' })],
+      [
+        "BadRequestBody",
+        apigw.ResponseType.BAD_REQUEST_BODY,
+        "400",
+        json({ message: '"Invalid webhook payload"', errors: '"$context.error.validationErrorString"' }),
+      ],
+      [
+        "UnsupportedMediaType",
+        apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE,
+        "415",
+        json({ message: '"Content-Type must be application/json"' }),
+      ],
+      [
+        "RequestTooLarge",
+        apigw.ResponseType.REQUEST_TOO_LARGE,
+        "413",
+        json({ message: `"Payload too large: at most ${maxBodyChars} characters"` }),
+      ],
+      ["Default4xx", apigw.ResponseType.DEFAULT_4XX, "", json({ message: "$context.error.messageString" })],
+      ["Default5xx", apigw.ResponseType.DEFAULT_5XX, "", json({ message: "$context.error.messageString" })],
+    ];
+    for (const [id, type, statusCode, template] of responses) {
+      this.api.addGatewayResponse(id, {
+        type,
+        ...(statusCode ? { statusCode } : {}),
+        templates: { "application/json": template },
+      });
+    }
+  }
+}
+
+const pascal = (value: string) =>
+  value
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
