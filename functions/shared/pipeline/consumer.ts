@@ -38,8 +38,10 @@ export function createConsumer<S extends z.ZodType>(
     // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
     if (pipeline === undefined) {
       pipeline = new RecordPipeline(definition, readSettings(consumerSettingsSchema));
-      // Every metric of this function is the use-case's, whatever the deployment named the service.
-      metrics.setDefaultDimensions({ service: definition.useCase });
+      // Every metric of this function is the use-case's; the stack already names the service so, elsewhere set it.
+      if (process.env.POWERTOOLS_SERVICE_NAME !== definition.useCase) {
+        metrics.setDefaultDimensions({ service: definition.useCase });
+      }
       logger.appendPersistentKeys({ useCase: definition.useCase });
     }
     pipeline.registerInvocation(context);
