@@ -1,0 +1,208 @@
+/**
+ * Book transport for a shipped order, exactly once, and write the booking back to Ongoing.
+ *
+ * The workflow record (`transport-booking`, key `goodsOwnerId#orderId`) moves booking → booked → written-back,
+ * each move a conditional write. The adapter's answer is recorded the moment it arrives; should a worker die
+ * before that, the retry books again with the same idempotency key and gets the same booking back. Whoever
+ * works on a record holds a lease until its invocation's deadline, so two deliveries never work at once.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { PermanentError, TransientError } from "../shared/errors.ts";
+import type { OngoingOrder } from "../shared/ongoing/model.ts";
+import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
+import { logger as sharedLogger } from "../shared/powertools/logger.ts";
+import { metrics } from "../shared/powertools/metrics.ts";
+import type { TransporterMatch } from "../shared/settings.ts";
+import type { Workflow, WorkflowStore } from "../shared/state/workflow.ts";
+import type { OrderWebhook } from "../shared/webhooks/schemas.ts";
+import { decideBooking, type SkipReason } from "./decide.ts";
+import type { OngoingOrders } from "./ongoing-orders.ts";
+import { type Booking, shipmentFromOrder, type TransportSystem } from "./transport-system.ts";
+
+export const workflowKind = "transport-booking";
+
+/** How long a delivery waits when another one is working on the same order. */
+export const inProgressRetryAfterMs = 2_000;
+
+export type BookingStep = "booking" | "booked" | "written-back";
+
+/** What has been written back to Ongoing, step by step, so a retry repeats only what is missing. */
+export type WriteBackProgress = {
+  waybill?: boolean;
+  tracking?: boolean;
+  /** Parcel numbers written so far. */
+  parcels?: string[];
+  label?: boolean;
+};
+
+export type BookingWorkflowData = {
+  /** Epoch ms until which the worker that claimed the record may still be at work on it; 0 when released. */
+  leaseUntil: number;
+  /** The adapter's answer; its label is dropped once written, to keep the record small. */
+  booking?: Booking;
+  bookedAt?: number;
+  written?: WriteBackProgress;
+};
+
+export interface TransportBookingDependencies {
+  readonly workflows: WorkflowStore<BookingWorkflowData>;
+  /** The transport system to book with; throws PermanentError when none is configured. */
+  readonly transportSystem: () => TransportSystem;
+  readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
+  readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
+  readonly now?: () => number;
+}
+
+export const workflowKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
+
+function countSkip(reason: SkipReason): Outcome {
+  const single = metrics.singleMetric();
+  single.addDimension("reason", reason);
+  single.addMetric("TransportSkipped", MetricUnit.Count, 1);
+  return { status: "skipped", reason };
+}
+
+const hasTracking = (order: OngoingOrder, waybill: string, trackingUrl: string) =>
+  (order.tracking ?? []).some(
+    (tracking) => tracking.waybill === waybill && tracking.trackingUrl === trackingUrl,
+  );
+
+const hasParcel = (order: OngoingOrder, parcelNumber: string) =>
+  (order.parcels ?? []).some((parcel) => parcel.parcelNumber === parcelNumber);
+
+export function createTransportBooking(
+  dependencies: TransportBookingDependencies,
+): (record: WebhookRecord<OrderWebhook>, context: HandlerContext) => Promise<Outcome> {
+  const { workflows } = dependencies;
+  const now = dependencies.now ?? Date.now;
+
+  /** Takes over a record whose previous worker has finished or died; another live worker means try later. */
+  async function claim(
+    workflow: Workflow<BookingWorkflowData>,
+    context: HandlerContext,
+  ): Promise<Workflow<BookingWorkflowData>> {
+    const at = now();
+    if (workflow.data.leaseUntil > at) {
+      // Not the whole lease: it runs to the other worker's deadline, but that worker is usually done in seconds.
+      throw new TransientError(
+        "booking-in-progress",
+        `order ${workflow.key} is being worked on by another worker`,
+        {
+          retryAfterMs: inProgressRetryAfterMs,
+        },
+      );
+    }
+    return workflows.advance(workflow, workflow.step, { leaseUntil: at + context.remainingTimeMs() });
+  }
+
+  /** Lets the next attempt start at once; if this fails, the lease simply runs out. */
+  async function release(workflow: Workflow<BookingWorkflowData>, context: HandlerContext): Promise<void> {
+    try {
+      await workflows.advance(workflow, workflow.step, { leaseUntil: 0 });
+    } catch (error) {
+      (context.logger ?? sharedLogger).warn("lease not released; it will expire", { error: String(error) });
+    }
+  }
+
+  async function book(
+    workflow: Workflow<BookingWorkflowData>,
+    order: OngoingOrder,
+    context: HandlerContext,
+  ): Promise<Workflow<BookingWorkflowData>> {
+    let booking: Booking;
+    try {
+      booking = await dependencies.transportSystem().book(shipmentFromOrder(order), context);
+    } catch (error) {
+      metrics.addMetric("TransportFailed", MetricUnit.Count, 1);
+      await release(workflow, context);
+      throw error;
+    }
+    const booked = await workflows.advance(workflow, "booked", { booking, bookedAt: now(), written: {} });
+    metrics.addMetric("TransportBooked", MetricUnit.Count, 1);
+    (context.logger ?? sharedLogger).info("transport booked", {
+      waybill: booking.waybill,
+      parcels: booking.parcels.length,
+      label: Boolean(booking.label),
+    });
+    return booked;
+  }
+
+  async function writeBack(
+    start: Workflow<BookingWorkflowData>,
+    order: OngoingOrder,
+    orders: OngoingOrders,
+    context: HandlerContext,
+  ): Promise<Workflow<BookingWorkflowData>> {
+    let workflow = start;
+    const booking = workflow.data.booking;
+    if (!booking)
+      throw new PermanentError("workflow-corrupt", `booked order ${workflow.key} has no booking recorded`);
+    const orderId = order.orderInfo.orderId;
+    let written: WriteBackProgress = workflow.data.written ?? {};
+    const progress = async (patch: WriteBackProgress, data: Partial<BookingWorkflowData> = {}) => {
+      written = { ...written, ...patch };
+      workflow = await workflows.advance(workflow, "booked", { ...data, written });
+    };
+    try {
+      // Each step looks at the order first, so one repeated after a crash does not write twice.
+      if (!written.waybill) {
+        if (order.orderInfo.wayBill !== booking.waybill) await orders.writeWaybill(orderId, booking.waybill);
+        await progress({ waybill: true });
+      }
+      if (!written.tracking) {
+        const { trackingUrl } = booking;
+        if (trackingUrl && !hasTracking(order, booking.waybill, trackingUrl)) {
+          await orders.writeTracking(orderId, { waybill: booking.waybill, trackingUrl });
+        }
+        await progress({ tracking: true });
+      }
+      for (const { parcelNumber } of booking.parcels) {
+        if (written.parcels?.includes(parcelNumber)) continue;
+        if (!hasParcel(order, parcelNumber)) await orders.writeParcel(orderId, parcelNumber);
+        await progress({ parcels: [...(written.parcels ?? []), parcelNumber] });
+      }
+      if (!written.label) {
+        if (booking.label) await orders.writeFile(orderId, booking.label);
+        await progress({ label: true }, { booking: { ...booking, label: undefined } });
+      }
+    } catch (error) {
+      metrics.addMetric("WriteBackFailed", MetricUnit.Count, 1);
+      await release(workflow, context);
+      throw error;
+    }
+    return workflows.advance(workflow, "written-back", { leaseUntil: 0 });
+  }
+
+  return async function handle(record, context) {
+    const { goodsOwnerId, orderId } = record.payload;
+    const key = workflowKey(goodsOwnerId, orderId);
+    let workflow = await workflows.get(key);
+    if (workflow?.step === "written-back") return countSkip("already-booked");
+
+    const orders = dependencies.ongoingOrdersFor(goodsOwnerId, context.remainingTimeMs);
+    const order = await orders.getOrder(orderId);
+
+    // Until a booking is recorded, the order is decided afresh; once one is, the order carries our waybill.
+    let owned = false;
+    if (workflow === undefined || workflow.step === "booking") {
+      const decision = decideBooking(order, dependencies.transportersFor(goodsOwnerId));
+      if (decision.action === "skip") return countSkip(decision.reason);
+      if (workflow === undefined) {
+        const started = await workflows.start(key, "booking", {
+          leaseUntil: now() + context.remainingTimeMs(),
+        });
+        workflow = started.workflow;
+        owned = started.created;
+        if (workflow.step === "written-back") return countSkip("already-booked");
+      }
+    }
+    if (!owned) workflow = await claim(workflow, context);
+    if (workflow.step === "booking") workflow = await book(workflow, order, context);
+    const done = await writeBack(workflow, order, orders, context);
+    const booking = done.data.booking;
+    return {
+      status: "done",
+      detail: { waybill: booking?.waybill ?? "", parcels: booking?.parcels.length ?? 0 },
+    };
+  };
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { type OngoingOrder, orderSchema } from "../shared/ongoing/model.ts";
+import { decideBooking, matchesTransporter, transportersFor } from "./decide.ts";
+
+const example: OngoingOrder = orderSchema.parse(
+  JSON.parse(
+    readFileSync(
+      new URL(
+        "../../simulators/ongoing/examples/official-rest-example-GET-order-response.json",
+        import.meta.url,
+      ),
+      "utf8",
+    ).replace(/^\uFEFF/, ""),
+  ),
+);
+const withoutWaybill: OngoingOrder = { ...example, orderInfo: { ...example.orderInfo, wayBill: null } };
+
+describe("transportersFor", () => {
+  it("uses the goods owner's own list, else the default", () => {
+    const settings = {
+      TRANSPORTERS: [{ code: "PLAB" }],
+      GOODS_OWNERS: { "42": { transporters: [{ code: "DHL" }] }, "7": {} },
+    };
+    expect(transportersFor(42, settings)).toEqual([{ code: "DHL" }]);
+    expect(transportersFor(7, settings)).toEqual([{ code: "PLAB" }]);
+    expect(transportersFor(159, settings)).toEqual([{ code: "PLAB" }]);
+  });
+});
+
+describe("matchesTransporter", () => {
+  it("matches the code, and the service code when the match names some", () => {
+    const transporter = { code: "PLAB", serviceCode: "P18" };
+    expect(matchesTransporter(transporter, [{ code: "plab " }])).toBe(true);
+    expect(matchesTransporter(transporter, [{ code: "PLAB", serviceCodes: ["P19", "p18"] }])).toBe(true);
+    expect(matchesTransporter(transporter, [{ code: "PLAB", serviceCodes: ["P19"] }])).toBe(false);
+    expect(matchesTransporter(transporter, [{ code: "DHL" }])).toBe(false);
+    expect(matchesTransporter({ code: "" }, [{ code: "" }])).toBe(false);
+    expect(matchesTransporter(null, [{ code: "PLAB" }])).toBe(false);
+  });
+});
+
+describe("decideBooking", () => {
+  const plab = [{ code: "PLAB" }];
+  it("books a matching order without a waybill", () => {
+    expect(decideBooking(withoutWaybill, plab)).toEqual({ action: "book" });
+  });
+  it("skips with a reason", () => {
+    expect(decideBooking(example, plab)).toEqual({ action: "skip", reason: "already-waybilled" });
+    expect(decideBooking(withoutWaybill, [{ code: "DHL" }])).toEqual({
+      action: "skip",
+      reason: "transporter-not-configured",
+    });
+    expect(decideBooking(withoutWaybill, [])).toMatchObject({ reason: "transporter-not-configured" });
+    const cancelled = {
+      ...withoutWaybill,
+      orderInfo: { ...withoutWaybill.orderInfo, orderStatus: { number: 1000, text: "Cancelled" } },
+    };
+    expect(decideBooking(cancelled, plab)).toEqual({ action: "skip", reason: "cancelled" });
+  });
+});

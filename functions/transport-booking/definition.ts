@@ -1,0 +1,84 @@
+/**
+ * Use-case 2, transport booking: an order's status changed to Sent → fetch the order → decide whether its
+ * transporter is ours to book → book it with the transport system → write waybill, tracking, parcels and
+ * label back to Ongoing. The wiring of the settings to the story in `booking.ts`.
+ */
+import type { z } from "zod";
+import { PermanentError } from "../shared/errors.ts";
+import { ongoingClientFor } from "../shared/ongoing/client.ts";
+import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
+import { getSecretString } from "../shared/secrets.ts";
+import { readSettings, transportBookingSettingsSchema } from "../shared/settings.ts";
+import { WorkflowStore } from "../shared/state/workflow.ts";
+import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
+import { type BookingWorkflowData, createTransportBooking, workflowKind } from "./booking.ts";
+import { transportersFor } from "./decide.ts";
+import { createHttpTransportSystem } from "./http-transport-system.ts";
+import { restOngoingOrders } from "./ongoing-orders.ts";
+import type { TransportSystem } from "./transport-system.ts";
+
+/** A booking's record outlives any redelivery of its webhook; after that the waybill in Ongoing guards it. */
+const workflowTtlSeconds = 90 * 24 * 3600;
+
+type Settings = z.output<typeof transportBookingSettingsSchema>;
+
+function transportSystemFrom(settings: Settings): () => TransportSystem {
+  const url = settings.TRANSPORT_ADAPTER_URL;
+  if (!url) {
+    return () => {
+      throw new PermanentError(
+        "transport-not-configured",
+        "TRANSPORT_ADAPTER_URL is not set; nothing to book with",
+      );
+    };
+  }
+  const secretName = settings.TRANSPORT_ADAPTER_AUTH_SECRET;
+  const system = createHttpTransportSystem({
+    url,
+    timeoutMs: settings.TRANSPORT_ADAPTER_TIMEOUT_MS,
+    ...(secretName
+      ? {
+          auth: {
+            headerName: settings.TRANSPORT_ADAPTER_AUTH_HEADER,
+            value: () => getSecretString(secretName),
+          },
+        }
+      : {}),
+  });
+  return () => system;
+}
+
+function build(settings: Settings) {
+  return createTransportBooking({
+    workflows: new WorkflowStore<BookingWorkflowData>({
+      tableName: settings.STATE_TABLE_NAME,
+      kind: workflowKind,
+      ttlSeconds: workflowTtlSeconds,
+    }),
+    transportSystem: transportSystemFrom(settings),
+    ongoingOrdersFor(goodsOwnerId, remainingTimeMs) {
+      const api = settings.GOODS_OWNERS[String(goodsOwnerId)]?.transportApi ?? settings.ONGOING_TRANSPORT_API;
+      if (api !== "rest") {
+        throw new PermanentError(
+          "ongoing-api-unsupported",
+          `goods owner ${goodsOwnerId} is set to Ongoing's ${api} API, which this version cannot book through`,
+        );
+      }
+      return restOngoingOrders(ongoingClientFor(goodsOwnerId, { remainingTimeMs }));
+    },
+    transportersFor: (goodsOwnerId) => transportersFor(goodsOwnerId, settings),
+  });
+}
+
+let handle: ReturnType<typeof build> | undefined;
+
+export const transportBooking: UseCaseDefinition<typeof orderWebhookSchema> = {
+  useCase: "transport-booking",
+  schema: orderWebhookSchema,
+  correlationIds: (payload) => ({ orderId: payload.orderId }),
+  handle(record, context) {
+    // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
+    handle ??= build(readSettings(transportBookingSettingsSchema));
+    return handle(record, context);
+  },
+};

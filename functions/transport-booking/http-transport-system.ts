@@ -1,0 +1,111 @@
+/**
+ * The generic HTTP transport adapter: POST the shipment as JSON, read the booking back (contract in the README,
+ * use-case-transport). Booking is made safe to repeat by the `Idempotency-Key` header: the adapter must return
+ * the same booking for the same key.
+ */
+import { request } from "undici";
+import { PermanentError, TransientError } from "../shared/errors.ts";
+import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
+
+export interface HttpTransportSystemOptions {
+  readonly url: string;
+  /** Header carrying the adapter's credential, and where its value comes from (a secret). */
+  readonly auth?: { readonly headerName: string; readonly value: () => Promise<string> };
+  readonly timeoutMs: number;
+}
+
+/** Time kept back from the Lambda's remaining time so a timed-out request is still reported. */
+const reserveMs = 1_000;
+
+/** `Retry-After` (seconds or an HTTP date) in milliseconds. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** A short, log-safe reason from an error body (`message` or `error`), at most 200 characters. */
+function reasonFrom(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
+    const reason = typeof parsed.message === "string" ? parsed.message : parsed.error;
+    return typeof reason === "string" ? `: ${reason.slice(0, 200)}` : "";
+  } catch {
+    return "";
+  }
+}
+
+export function createHttpTransportSystem(options: HttpTransportSystemOptions): TransportSystem {
+  return {
+    async book(shipment: Shipment, { remainingTimeMs }): Promise<Booking> {
+      const timeoutMs = Math.max(1, Math.min(options.timeoutMs, remainingTimeMs() - reserveMs));
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        accept: "application/json",
+        "idempotency-key": shipment.idempotencyKey,
+      };
+      if (options.auth) headers[options.auth.headerName.toLowerCase()] = await options.auth.value();
+      let response: Awaited<ReturnType<typeof request>>;
+      let text: string;
+      try {
+        response = await request(options.url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(shipment),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await response.body.text();
+      } catch (error) {
+        throw new TransientError(
+          "transport-unavailable",
+          `transport system did not answer (${errorCode(error)})`,
+          {
+            cause: error,
+          },
+        );
+      }
+      const { statusCode } = response;
+      if (statusCode >= 200 && statusCode < 300) return parseBooking(text);
+      const retryAfter = retryAfterMs(response.headers["retry-after"]);
+      if (statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500) {
+        throw new TransientError(
+          "transport-unavailable",
+          `transport system answered HTTP ${statusCode}${reasonFrom(text)}`,
+          retryAfter === undefined ? {} : { retryAfterMs: retryAfter },
+        );
+      }
+      throw new PermanentError(
+        "transport-rejected",
+        `transport system rejected the booking (HTTP ${statusCode})${reasonFrom(text)}`,
+      );
+    },
+  };
+}
+
+function parseBooking(text: string): Booking {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new PermanentError("transport-invalid-response", "transport system answered 2xx without JSON");
+  }
+  const result = bookingSchema.safeParse(json);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => issue.path.join(".") || "(root)").join(", ");
+    throw new PermanentError(
+      "transport-invalid-response",
+      `transport system's booking is invalid at ${fields}`,
+    );
+  }
+  return result.data;
+}
+
+function errorCode(error: unknown): string {
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  return typeof code === "string" ? code : typeof name === "string" ? name : "unknown";
+}

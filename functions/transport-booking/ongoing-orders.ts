@@ -1,0 +1,29 @@
+/**
+ * The Ongoing side of the booking use-case: fetch the order, write the booking back. Small on purpose, so
+ * a second implementation (Ongoing's SOAP Automation API) can be chosen per goods owner.
+ */
+import type { OngoingClient } from "../shared/ongoing/client.ts";
+import type { OngoingOrder } from "../shared/ongoing/model.ts";
+
+export interface OngoingOrders {
+  /** Throws NotFoundError when the order does not exist. */
+  getOrder(orderId: number): Promise<OngoingOrder>;
+  writeWaybill(orderId: number, waybill: string): Promise<void>;
+  writeTracking(orderId: number, tracking: { waybill: string; trackingUrl: string }): Promise<void>;
+  writeParcel(orderId: number, parcelNumber: string): Promise<void>;
+  writeFile(orderId: number, file: { fileName: string; mimeType: string; base64: string }): Promise<void>;
+}
+
+/** Through the goods-owner REST API. */
+export function restOngoingOrders(client: OngoingClient): OngoingOrders {
+  return {
+    getOrder: (orderId) => client.getOrder(orderId),
+    writeWaybill: (orderId, waybill) => client.patchWaybill(orderId, waybill),
+    writeTracking: (orderId, { waybill, trackingUrl }) =>
+      client.putOrderTracking(orderId, { waybill, trackingUrl, isReturnTracking: false }),
+    writeParcel: (orderId, parcelNumber) =>
+      client.putParcel(orderId, { parcelNumber, transportAdministrationType: "delivery" }),
+    writeFile: (orderId, { fileName, mimeType, base64 }) =>
+      client.postOrderFile(orderId, { fileName, mimeType, fileDataBase64: base64 }),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The transport system, as the booking use-case sees it: book a shipment for an order, get back a waybill,
+ * a tracking link, parcel numbers and optionally a label. The shipment and booking schemas are the JSON
+ * contract of the generic HTTP adapter (README: use-case-transport), shared with the transport simulator.
+ */
+import { z } from "zod";
+import type { OngoingOrder } from "../shared/ongoing/model.ts";
+
+const text = z.string().optional();
+
+export const shipmentSchema = z.object({
+  /** `${goodsOwnerId}-${orderId}`: also sent as the `Idempotency-Key` header. */
+  idempotencyKey: z.string().min(1),
+  goodsOwnerId: z.number().int().positive(),
+  orderId: z.number().int().positive(),
+  orderNumber: text,
+  goodsOwnerOrderId: text,
+  transporter: z.object({ code: z.string().min(1), serviceCode: text }),
+  servicePointCode: text,
+  deliveryInstruction: text,
+  consignee: z.object({
+    name: text,
+    address1: text,
+    address2: text,
+    address3: text,
+    postCode: text,
+    city: text,
+    countryCode: text,
+    countryStateCode: text,
+    email: text,
+    phone: text,
+  }),
+  /** Parcels the warehouse already registered (outbound only); empty when none are known yet. */
+  parcels: z.array(z.object({ parcelNumber: text, weightKg: z.number().optional() })),
+  lines: z.array(
+    z.object({
+      rowNumber: text,
+      articleNumber: text,
+      articleName: text,
+      quantity: z.number(),
+      weightKg: z.number().optional(),
+    }),
+  ),
+  /** Sum of the known weights; absent when Ongoing gave none. */
+  totalWeightKg: z.number().optional(),
+});
+export type Shipment = z.infer<typeof shipmentSchema>;
+
+export const labelSchema = z.object({
+  fileName: z.string().min(1),
+  mimeType: z.string().min(1),
+  base64: z.string().min(1),
+});
+export type Label = z.infer<typeof labelSchema>;
+
+export const bookingSchema = z.object({
+  waybill: z.string().min(1),
+  trackingUrl: z.string().min(1).nullish(),
+  parcels: z.array(z.object({ parcelNumber: z.string().min(1) })).default([]),
+  label: labelSchema.nullish(),
+});
+export type Booking = z.infer<typeof bookingSchema>;
+
+export interface TransportSystem {
+  /**
+   * Books the shipment. Booking the same `idempotencyKey` again returns the same booking. Throws
+   * PermanentError when the transport system rejects it (4xx) and TransientError when it may heal.
+   */
+  book(shipment: Shipment, options: { remainingTimeMs(): number }): Promise<Booking>;
+}
+
+/** The idempotency key of one order's booking. */
+export const bookingIdempotencyKey = (goodsOwnerId: number, orderId: number): string =>
+  `${goodsOwnerId}-${orderId}`;
+
+const present = (value: string | null | undefined): string | undefined =>
+  value === null || value === undefined || value === "" ? undefined : value;
+
+const orderWeight = (line: NonNullable<OngoingOrder["orderLines"]>[number]): number | undefined => {
+  const items = (line as { pickedArticleItems?: Array<{ weight?: number | null }> | null })
+    .pickedArticleItems;
+  const weights = (items ?? []).map((item) => item.weight).filter((weight) => typeof weight === "number");
+  return weights.length > 0 ? weights.reduce((sum, weight) => sum + weight, 0) : undefined;
+};
+
+/** The shipment to book for an order, from what Ongoing knows about it. */
+export function shipmentFromOrder(order: OngoingOrder): Shipment {
+  const { orderInfo, consignee } = order;
+  const info = orderInfo as typeof orderInfo & {
+    servicePointCode?: string | null;
+    deliveryInstruction?: string | null;
+    smsNotification?: { value?: string | null } | null;
+  };
+  const lines = (order.orderLines ?? []).map((line) => ({
+    rowNumber: present(line.rowNumber),
+    articleNumber: present(line.article?.articleNumber),
+    articleName: present(line.article?.articleName),
+    quantity: line.pickedNumberOfItems ?? line.orderedNumberOfItems ?? 0,
+    weightKg: orderWeight(line),
+  }));
+  const weights = lines.map((line) => line.weightKg).filter((weight) => weight !== undefined);
+  return {
+    idempotencyKey: bookingIdempotencyKey(order.goodsOwner.id, orderInfo.orderId),
+    goodsOwnerId: order.goodsOwner.id,
+    orderId: orderInfo.orderId,
+    orderNumber: present(orderInfo.orderNumber),
+    goodsOwnerOrderId: present(orderInfo.goodsOwnerOrderId),
+    transporter: {
+      code: present(order.transporter?.code) ?? "",
+      serviceCode: present(order.transporter?.serviceCode),
+    },
+    servicePointCode: present(info.servicePointCode),
+    deliveryInstruction: present(info.deliveryInstruction),
+    consignee: {
+      name: present(consignee?.name),
+      address1: present(consignee?.address1),
+      address2: present(consignee?.address2),
+      address3: present(consignee?.address3),
+      postCode: present(consignee?.postCode),
+      city: present(consignee?.city),
+      countryCode: present(consignee?.countryCode),
+      countryStateCode: present(consignee?.countryStateCode),
+      email: present(orderInfo.emailNotification?.value ?? consignee?.advanced?.emailNotification?.value),
+      phone: present(info.smsNotification?.value),
+    },
+    parcels: (order.parcels ?? [])
+      .filter((parcel) => parcel.isReturnParcel !== true)
+      .map((parcel) => ({ parcelNumber: present(parcel.parcelNumber) })),
+    lines,
+    totalWeightKg: weights.length > 0 ? weights.reduce((sum, weight) => sum + weight, 0) : undefined,
+  };
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Shipment } from "../../functions/transport-booking/transport-system.ts";
+import { startTransportSimulator, type TransportSimulator } from "./server.ts";
+
+let simulator: TransportSimulator;
+
+beforeAll(async () => {
+  simulator = await startTransportSimulator({ auth: { headerName: "X-Api-Key", value: "k" } });
+});
+afterAll(() => simulator.stop());
+beforeEach(() => simulator.reset());
+
+const shipment = (orderId: number): Shipment => ({
+  idempotencyKey: `159-${orderId}`,
+  goodsOwnerId: 159,
+  orderId,
+  transporter: { code: "PLAB", serviceCode: "P18" },
+  consignee: { countryCode: "SE" },
+  parcels: [],
+  lines: [],
+});
+
+const book = (body: Shipment, headers: Record<string, string> = {}) =>
+  fetch(simulator.bookingUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": "k",
+      "idempotency-key": body.idempotencyKey,
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+
+const admin = (path: string, init: RequestInit = {}) => fetch(`${simulator.adminUrl}${path}`, init);
+
+describe("transport simulator", () => {
+  it("books once per idempotency key and returns the same booking on a repeat", async () => {
+    const first = await book(shipment(1));
+    expect(first.status).toBe(201);
+    const booking = (await first.json()) as { waybill: string; label: { base64: string } };
+    expect(Buffer.from(booking.label.base64, "base64").toString("latin1")).toMatch(/^%PDF-1\.4/);
+    const again = await book(shipment(1));
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(booking);
+    expect(simulator.bookingsForOrder(159, 1)).toHaveLength(1);
+    const record = (await (await admin("/bookings/159-1")).json()) as { requests: number };
+    expect(record.requests).toBe(2);
+    expect(await (await admin("/stats")).json()).toMatchObject({ requests: 2, bookings: 1 });
+  });
+
+  it("rejects requests without credentials, key or valid shipment", async () => {
+    expect((await book(shipment(2), { "x-api-key": "wrong" })).status).toBe(401);
+    expect((await book(shipment(2), { "idempotency-key": "" })).status).toBe(400);
+    expect((await book({ ...shipment(2), transporter: { code: "" } })).status).toBe(422);
+    expect(simulator.state.bookings.size).toBe(0);
+  });
+
+  it("injects faults through the admin API, each consumed in order", async () => {
+    const injected = await admin("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        { status: 503, retryAfter: "2", times: 2 },
+        { reset: true },
+        { status: 502, afterBooking: true },
+      ]),
+    });
+    expect(injected.status).toBe(204);
+    const unavailable = await book(shipment(3));
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get("retry-after")).toBe("2");
+    expect((await book(shipment(3))).status).toBe(503);
+    await expect(book(shipment(3))).rejects.toThrow();
+    expect(simulator.state.bookings.size).toBe(0);
+    expect((await book(shipment(3))).status).toBe(502);
+    expect(simulator.bookingsForOrder(159, 3)).toHaveLength(1);
+    const recovered = await book(shipment(3));
+    expect(recovered.status).toBe(200);
+    expect(simulator.bookingsForOrder(159, 3)).toHaveLength(1);
+  });
+
+  it("changes latency and labels, and clears faults and bookings", async () => {
+    const config = await admin("/config", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ latencyMs: 1, labels: false }),
+    });
+    expect(config.status).toBe(204);
+    expect(simulator.state.latencyMs).toBe(1);
+    expect(((await (await book(shipment(4))).json()) as { label?: unknown }).label).toBeUndefined();
+    simulator.injectFault({ status: 500 });
+    expect((await admin("/faults", { method: "DELETE" })).status).toBe(204);
+    expect((await admin("/reset", { method: "POST" })).status).toBe(204);
+    expect(simulator.state.bookings.size).toBe(0);
+    expect((await admin("/nothing")).status).toBe(404);
+  });
+});

@@ -1,0 +1,306 @@
+/**
+ * A transport-system simulator speaking the generic HTTP adapter contract (README: use-case-transport), for
+ * tests and the local stack: a real HTTP server that books shipments idempotently on the `Idempotency-Key`
+ * header, keeps a record of bookings (and how often each key was asked for), and lets a test or an operator
+ * add latency and inject faults through an admin API under `/_admin/`.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import {
+  type Booking,
+  type Shipment,
+  shipmentSchema,
+} from "../../functions/transport-booking/transport-system.ts";
+
+/** One injected fault, consumed by the next booking request(s). */
+export const faultSchema = z.object({
+  /** Answer with this status (and `body`, `retryAfter`) instead of the booking. */
+  status: z.number().int().min(100).max(599).optional(),
+  body: z.unknown().optional(),
+  retryAfter: z.string().optional(),
+  /** Drop the connection without an answer. */
+  reset: z.boolean().optional(),
+  /** Wait this long before answering (longer than the client's time-out makes a time-out). */
+  delayMs: z.number().int().min(0).optional(),
+  /** Create the booking first, then fail: the client never learns of a booking that exists. */
+  afterBooking: z.boolean().optional(),
+  /** How many requests the fault applies to. @default 1 */
+  times: z.number().int().min(1).default(1),
+});
+export type Fault = z.input<typeof faultSchema>;
+
+export interface BookingRecord {
+  readonly key: string;
+  readonly booking: Booking;
+  readonly shipment: Shipment;
+  readonly createdAt: string;
+  /** Booking requests received with this key (the first one created the booking; the rest were replays). */
+  requests: number;
+}
+
+export interface TransportSimulatorState {
+  readonly bookings: Map<string, BookingRecord>;
+  readonly faults: Array<z.output<typeof faultSchema>>;
+  /** Every booking request received, including rejected and faulted ones. */
+  requests: number;
+  latencyMs: number;
+  /** Attach a PDF label to new bookings. */
+  labels: boolean;
+}
+
+export interface TransportSimulatorOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+  /** Delay before every booking answer. @default 0 */
+  readonly latencyMs?: number;
+  /** Require this header value on booking requests (401 otherwise). @default none */
+  readonly auth?: { readonly headerName: string; readonly value: string };
+  /** @default true */
+  readonly labels?: boolean;
+}
+
+export interface TransportSimulator {
+  readonly baseUrl: string;
+  /** The booking endpoint: what TRANSPORT_ADAPTER_URL points at. */
+  readonly bookingUrl: string;
+  readonly adminUrl: string;
+  readonly state: TransportSimulatorState;
+  injectFault(...faults: Fault[]): void;
+  /** Bookings created for an order, whatever key they were asked for with (one, if the client is right). */
+  bookingsForOrder(goodsOwnerId: number, orderId: number): BookingRecord[];
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/** A one-page PDF whose only text is the waybill: small, and opens in any viewer. */
+export function labelPdf(waybill: string): string {
+  const content = `BT /F1 24 Tf 72 720 Td (${waybill.replace(/[()\\]/g, "")}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 420] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  let pdf = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  for (const [index, object] of objects.entries()) {
+    offsets.push(pdf.length);
+    pdf += `${index + 1} 0 obj\n${object}\nendobj\n`;
+  }
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, "0")} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, "latin1").toString("base64");
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
+function reply(
+  response: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (body === undefined) {
+    response.writeHead(status, headers).end();
+    return;
+  }
+  response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+export async function startTransportSimulator(
+  options: TransportSimulatorOptions = {},
+): Promise<TransportSimulator> {
+  const state: TransportSimulatorState = {
+    bookings: new Map(),
+    faults: [],
+    requests: 0,
+    latencyMs: options.latencyMs ?? 0,
+    labels: options.labels ?? true,
+  };
+  let sequence = 0;
+  let baseUrl = "";
+
+  const takeFault = () => {
+    const fault = state.faults[0];
+    if (!fault) return undefined;
+    fault.times -= 1;
+    if (fault.times <= 0) state.faults.shift();
+    return fault;
+  };
+
+  const createBooking = (shipment: Shipment): Booking => {
+    sequence += 1;
+    const waybill = `SIM${String(sequence).padStart(9, "0")}`;
+    const parcelCount = Math.max(1, shipment.parcels.length);
+    return {
+      waybill,
+      trackingUrl: `${baseUrl}/track/${waybill}`,
+      parcels: Array.from({ length: parcelCount }, (_, index) => ({
+        parcelNumber: `00373${String(sequence).padStart(9, "0")}${String(index + 1).padStart(3, "0")}`,
+      })),
+      label: state.labels
+        ? { fileName: `label-${waybill}.pdf`, mimeType: "application/pdf", base64: labelPdf(waybill) }
+        : undefined,
+    };
+  };
+
+  const book = async (request: IncomingMessage, response: ServerResponse) => {
+    state.requests += 1;
+    const body = await readBody(request);
+    if (options.auth && request.headers[options.auth.headerName.toLowerCase()] !== options.auth.value) {
+      return reply(response, 401, { error: "unauthorized" });
+    }
+    const key = request.headers["idempotency-key"];
+    if (typeof key !== "string" || key === "") {
+      return reply(response, 400, { error: "missing Idempotency-Key header" });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return reply(response, 400, { error: "body is not JSON" });
+    }
+    const parsed = shipmentSchema.safeParse(json);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+      return reply(response, 422, { error: `invalid shipment at ${fields}` });
+    }
+    const fault = takeFault();
+    await sleep(state.latencyMs + (fault?.delayMs ?? 0));
+    if (fault && !fault.afterBooking) {
+      if (fault.reset) return void request.socket.destroy();
+      if (fault.status)
+        return reply(response, fault.status, fault.body ?? { error: "injected" }, retryHeader(fault));
+    }
+    let record = state.bookings.get(key);
+    if (record) record.requests += 1;
+    else {
+      record = {
+        key,
+        booking: createBooking(parsed.data),
+        shipment: parsed.data,
+        createdAt: new Date().toISOString(),
+        requests: 1,
+      };
+      state.bookings.set(key, record);
+    }
+    if (fault?.afterBooking) {
+      if (fault.reset) return void request.socket.destroy();
+      return reply(response, fault.status ?? 503, fault.body ?? { error: "injected" }, retryHeader(fault));
+    }
+    return reply(response, record.requests === 1 ? 201 : 200, record.booking);
+  };
+
+  const admin = async (request: IncomingMessage, response: ServerResponse, path: string) => {
+    const body = await readBody(request);
+    const json = () => (body === "" ? {} : (JSON.parse(body) as unknown));
+    const method = request.method ?? "GET";
+    if (method === "GET" && path === "/_admin/bookings") {
+      return reply(response, 200, { bookings: [...state.bookings.values()] });
+    }
+    if (method === "GET" && path.startsWith("/_admin/bookings/")) {
+      const record = state.bookings.get(decodeURIComponent(path.slice("/_admin/bookings/".length)));
+      return record ? reply(response, 200, record) : reply(response, 404, { error: "no such booking" });
+    }
+    if (method === "GET" && path === "/_admin/stats") {
+      return reply(response, 200, {
+        requests: state.requests,
+        bookings: state.bookings.size,
+        faults: state.faults.length,
+        latencyMs: state.latencyMs,
+      });
+    }
+    if (method === "POST" && path === "/_admin/faults") {
+      const input = json();
+      const faults = z.array(faultSchema).safeParse(Array.isArray(input) ? input : [input]);
+      if (!faults.success) return reply(response, 400, { error: faults.error.message });
+      state.faults.push(...faults.data);
+      return reply(response, 204);
+    }
+    if (method === "DELETE" && path === "/_admin/faults") {
+      state.faults.length = 0;
+      return reply(response, 204);
+    }
+    if (method === "PUT" && path === "/_admin/config") {
+      const config = z
+        .object({ latencyMs: z.number().int().min(0).optional(), labels: z.boolean().optional() })
+        .safeParse(json());
+      if (!config.success) return reply(response, 400, { error: config.error.message });
+      state.latencyMs = config.data.latencyMs ?? state.latencyMs;
+      state.labels = config.data.labels ?? state.labels;
+      return reply(response, 204);
+    }
+    if (method === "POST" && path === "/_admin/reset") {
+      simulator.reset();
+      return reply(response, 204);
+    }
+    return reply(response, 404, { error: `no admin route ${method} ${path}` });
+  };
+
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://simulator").pathname;
+    const route =
+      request.method === "POST" && path === "/bookings"
+        ? book(request, response)
+        : path.startsWith("/_admin/")
+          ? admin(request, response, path)
+          : request.method === "GET" && path.startsWith("/track/")
+            ? Promise.resolve(
+                reply(response, 200, { waybill: path.slice("/track/".length), status: "booked" }),
+              )
+            : Promise.resolve(reply(response, 404, { error: "not found" }));
+    route.catch((error: unknown) => {
+      if (!response.headersSent) reply(response, 500, { error: String(error), id: randomUUID() });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://${options.host ?? "127.0.0.1"}:${port}`;
+
+  const simulator: TransportSimulator = {
+    baseUrl,
+    bookingUrl: `${baseUrl}/bookings`,
+    adminUrl: `${baseUrl}/_admin`,
+    state,
+    injectFault: (...faults) => void state.faults.push(...faults.map((fault) => faultSchema.parse(fault))),
+    bookingsForOrder: (goodsOwnerId, orderId) =>
+      [...state.bookings.values()].filter(
+        (record) => record.shipment.goodsOwnerId === goodsOwnerId && record.shipment.orderId === orderId,
+      ),
+    reset() {
+      state.bookings.clear();
+      state.faults.length = 0;
+      state.requests = 0;
+      state.latencyMs = options.latencyMs ?? 0;
+      state.labels = options.labels ?? true;
+    },
+    stop: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+  return simulator;
+}
+
+function retryHeader(fault: { retryAfter?: string | undefined }): Record<string, string> {
+  return fault.retryAfter ? { "retry-after": fault.retryAfter } : {};
+}
