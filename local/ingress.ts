@@ -1,0 +1,439 @@
+/**
+ * The ingress stand-in: answers the REST API's routes the way API Gateway does with the synthesized template.
+ * It runs the real authorizer (its bundle, in its own process), validates bodies against the template's
+ * models (JSON schema draft 4), evaluates the template's request mapping templates, sends the resulting SQS
+ * query-protocol call to the local SQS, and answers through the template's integration responses and gateway
+ * responses.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { APIGatewayAuthorizerResult } from "aws-lambda";
+import type { ApiMethod, IntegrationResponse, RestApi } from "./api.ts";
+import { evaluateMappingTemplate } from "./api-gateway-vtl.ts";
+
+// ajv-draft-04 is CommonJS whose default export is the class itself.
+const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
+
+/** API Gateway's hard limit on a request payload. */
+const apiGatewayMaxPayloadBytes = 10 * 1024 * 1024;
+
+/** API Gateway's default status and message per gateway response type. */
+const gatewayDefaults: Record<string, { status: number; message: string }> = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: "Missing Authentication Token" },
+  UNAUTHORIZED: { status: 401, message: "Unauthorized" },
+  ACCESS_DENIED: {
+    status: 403,
+    message: "User is not authorized to access this resource with an explicit deny",
+  },
+  AUTHORIZER_FAILURE: { status: 500, message: "Internal server error" },
+  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: "Internal server error" },
+  BAD_REQUEST_BODY: { status: 400, message: "Invalid request body" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported Media Type" },
+  REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
+  API_CONFIGURATION_ERROR: { status: 500, message: "Internal server error" },
+};
+
+export interface IngressOptions {
+  readonly api: RestApi;
+  /** Invokes the authorizer function; rejects with the function's error. */
+  readonly invokeAuthorizer?: (event: unknown) => Promise<unknown>;
+  readonly sqs: SQSClient;
+  /** The local queue URL of a queue named in an integration URI. */
+  readonly queueUrlByName: (name: string) => string | undefined;
+  readonly region: string;
+  readonly accountId: string;
+  /** Requests the API does not answer (the local stack's `/_local` pages); return false to fall through. */
+  readonly extraRoutes?: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+  ) => Promise<boolean>;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Ingress {
+  readonly url: string;
+  handle(request: IngressRequest): Promise<IngressResponse>;
+  stop(): Promise<void>;
+}
+
+export interface IngressRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  readonly sourceIp?: string;
+}
+
+export interface IngressResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const mediaType = (contentType: string | undefined) =>
+  (contentType ?? "application/json").split(";")[0]?.trim().toLowerCase() || "application/json";
+
+/** Whether an IAM-style resource pattern (`*`, `?`) matches an ARN. */
+function arnMatches(pattern: string, arn: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${regex}$`).test(arn);
+}
+
+function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  const statements = result.policyDocument?.Statement ?? [];
+  const matching = statements.filter((statement) => {
+    const resources = "Resource" in statement ? statement.Resource : [];
+    const list = Array.isArray(resources) ? resources : [resources];
+    const actions = "Action" in statement ? statement.Action : [];
+    const actionList = Array.isArray(actions) ? actions : [actions];
+    return (
+      actionList.some((action) => arnMatches(String(action), "execute-api:Invoke")) &&
+      list.some((resource) => arnMatches(String(resource), methodArn))
+    );
+  });
+  if (matching.some((statement) => statement.Effect === "Deny")) return false;
+  return matching.some((statement) => statement.Effect === "Allow");
+}
+
+interface SqsCall {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Performs an SQS query-protocol call (a form body) against the local SQS, answering as SQS's JSON would. */
+async function callSqs(
+  form: URLSearchParams,
+  queueUrl: string | undefined,
+  sqs: SQSClient,
+): Promise<SqsCall> {
+  const requestId = randomUUID();
+  const error = (status: number, code: string, message: string): SqsCall => ({
+    status,
+    body: JSON.stringify({ Error: { Code: code, Message: message, Type: "Sender" }, RequestId: requestId }),
+  });
+  const action = form.get("Action");
+  if (action !== "SendMessage")
+    return error(400, "InvalidAction", `The action ${action} is not valid for this endpoint.`);
+  const url = form.get("QueueUrl") ?? queueUrl;
+  if (!url)
+    return error(400, "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (let index = 1; form.has(`MessageAttribute.${index}.Name`); index++) {
+    const prefix = `MessageAttribute.${index}`;
+    attributes[form.get(`${prefix}.Name`) ?? ""] = {
+      DataType: form.get(`${prefix}.Value.DataType`) ?? "String",
+      StringValue: form.get(`${prefix}.Value.StringValue`) ?? "",
+    };
+  }
+  const delay = form.get("DelaySeconds");
+  try {
+    const result = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: form.get("MessageBody") ?? undefined,
+        MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
+        ...(delay ? { DelaySeconds: Number(delay) } : {}),
+      }),
+    );
+    return {
+      status: 200,
+      body: JSON.stringify({
+        SendMessageResponse: {
+          ResponseMetadata: { RequestId: requestId },
+          SendMessageResult: {
+            MD5OfMessageAttributes: result.MD5OfMessageAttributes ?? null,
+            MD5OfMessageBody: result.MD5OfMessageBody ?? null,
+            MD5OfMessageSystemAttributes: null,
+            MessageId: result.MessageId ?? null,
+            SequenceNumber: null,
+          },
+        },
+      }),
+    };
+  } catch (cause) {
+    const failure = cause as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    return error(
+      failure.$metadata?.httpStatusCode ?? 500,
+      failure.name ?? "InternalError",
+      failure.message ?? "SQS failed",
+    );
+  }
+}
+
+/** Builds the ingress's request handling over an API read from the template (no server). */
+export function ingressHandler(
+  options: IngressOptions,
+): (request: IngressRequest) => Promise<IngressResponse> {
+  const { api } = options;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validators = new Map(
+    api.methods.map((method) => [
+      method,
+      new Map(Object.entries(method.requestModels).map(([type, schema]) => [type, ajv.compile(schema)])),
+    ]),
+  );
+  const authorizerCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
+  const apiId = "local";
+
+  return async (request) => {
+    const requestId = randomUUID();
+    const requestTimeEpoch = Date.now();
+    const headers = request.headers;
+    const header = (name: string) =>
+      Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+    const context: Record<string, unknown> = {
+      requestId,
+      extendedRequestId: requestId,
+      requestTimeEpoch,
+      httpMethod: request.method,
+      stage: api.stageName,
+      accountId: options.accountId,
+      apiId,
+      path: `/${api.stageName}${request.path}`,
+      identity: { sourceIp: request.sourceIp ?? "127.0.0.1", userAgent: header("user-agent") ?? "" },
+      authorizer: {},
+    };
+
+    const gatewayResponse = (
+      type: string,
+      error: { message?: string; validationErrorString?: string } = {},
+    ) => {
+      const defaults = gatewayDefaults[type] ?? { status: 500, message: "Internal server error" };
+      const family = defaults.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
+      const configured = api.gatewayResponses.get(type) ?? api.gatewayResponses.get(family);
+      const status = api.gatewayResponses.get(type)?.statusCode ?? defaults.status;
+      const message = error.message ?? defaults.message;
+      const template =
+        configured?.responseTemplates["application/json"] ?? '{"message":$context.error.messageString}';
+      const { output } = evaluateMappingTemplate(template, {
+        context: {
+          ...context,
+          error: {
+            message,
+            messageString: JSON.stringify(message),
+            responseType: type,
+            validationErrorString: error.validationErrorString ?? "",
+          },
+        },
+      });
+      return {
+        status,
+        headers: {
+          "content-type": "application/json",
+          ...staticHeaders(configured?.responseParameters ?? {}),
+        },
+        body: output,
+      };
+    };
+
+    if (request.body.length > apiGatewayMaxPayloadBytes) return gatewayResponse("REQUEST_TOO_LARGE");
+    const method = api.methods.find(
+      (candidate) => candidate.path === request.path && candidate.httpMethod === request.method,
+    );
+    if (!method) return gatewayResponse("MISSING_AUTHENTICATION_TOKEN");
+    const body = request.body.toString("utf8");
+    context.resourcePath = method.path;
+
+    if (method.authorizationType === "CUSTOM" && api.authorizer) {
+      const authorizer = api.authorizer;
+      const identity = authorizer.identitySource.map((source) =>
+        header(source.replace(/^method\.request\.header\./, "")),
+      );
+      if (identity.some((value) => value === undefined || value === ""))
+        return gatewayResponse("UNAUTHORIZED");
+      const methodArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${apiId}/${api.stageName}/${method.httpMethod}${method.path}`;
+      const cacheKey = identity.join("\u0000");
+      let result = authorizer.resultTtlSeconds > 0 ? authorizerCache.get(cacheKey) : undefined;
+      if (!result || result.until < Date.now()) {
+        const event =
+          authorizer.type === "TOKEN"
+            ? { type: "TOKEN", authorizationToken: identity[0], methodArn }
+            : {
+                type: "REQUEST",
+                methodArn,
+                resource: method.path,
+                path: request.path,
+                httpMethod: method.httpMethod,
+                headers,
+                multiValueHeaders: Object.fromEntries(
+                  Object.entries(headers).map(([key, value]) => [key, [value]]),
+                ),
+                queryStringParameters: {},
+                multiValueQueryStringParameters: {},
+                pathParameters: {},
+                stageVariables: {},
+                requestContext: { ...context, resourceId: method.logicalId, resourcePath: method.path },
+              };
+        try {
+          const answer = (await options.invokeAuthorizer?.(event)) as APIGatewayAuthorizerResult;
+          result = { until: Date.now() + authorizer.resultTtlSeconds * 1000, result: answer };
+          if (authorizer.resultTtlSeconds > 0) authorizerCache.set(cacheKey, result);
+        } catch (error) {
+          if ((error as Error).message === "Unauthorized") return gatewayResponse("UNAUTHORIZED");
+          options.onError?.(error);
+          return gatewayResponse("AUTHORIZER_FAILURE");
+        }
+      }
+      if (!policyAllows(result.result, methodArn)) return gatewayResponse("ACCESS_DENIED");
+      context.authorizer = { principalId: result.result.principalId, ...(result.result.context ?? {}) };
+    }
+
+    const contentType = mediaType(header("content-type"));
+    if (method.validateBody) {
+      const validate = validators.get(method)?.get(contentType) ?? validators.get(method)?.get("$default");
+      if (validate) {
+        let document: unknown;
+        try {
+          document = JSON.parse(body);
+        } catch {
+          return gatewayResponse("BAD_REQUEST_BODY", { validationErrorString: "[Invalid input: not JSON]" });
+        }
+        if (!validate(document)) {
+          const problems = (validate.errors ?? []).map(
+            (problem) => `${problem.instancePath || "/"} ${problem.message}`,
+          );
+          return gatewayResponse("BAD_REQUEST_BODY", { validationErrorString: `[${problems.join(", ")}]` });
+        }
+      }
+    }
+
+    const requestTemplate = method.requestTemplates[contentType];
+    if (requestTemplate === undefined && method.passthroughBehavior !== "WHEN_NO_MATCH") {
+      return gatewayResponse("UNSUPPORTED_MEDIA_TYPE");
+    }
+    const mapped =
+      requestTemplate === undefined
+        ? body
+        : evaluateMappingTemplate(requestTemplate, { body, headers, context }).output;
+    const sqsCall = await integrate(method, mapped, options);
+    return integrationAnswer(method, sqsCall, { ...context }, header("accept"));
+  };
+}
+
+/** The SQS integration: the URI names the queue (`…:sqs:path/<account>/<queue>`), the body is the call. */
+async function integrate(method: ApiMethod, mapped: string, options: IngressOptions): Promise<SqsCall> {
+  const queueName = /:sqs:path\/[^/]+\/([^/?]+)/.exec(method.integrationUri)?.[1];
+  const queueUrl = queueName ? options.queueUrlByName(queueName) : undefined;
+  return callSqs(new URLSearchParams(mapped.trim()), queueUrl, options.sqs);
+}
+
+function staticHeaders(parameters: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    const name = /^(?:method|gatewayresponse)\.response\.header\.(.+)$/.exec(key)?.[1];
+    if (name && /^'.*'$/.test(value)) headers[name.toLowerCase()] = value.slice(1, -1);
+  }
+  return headers;
+}
+
+function integrationAnswer(
+  method: ApiMethod,
+  call: SqsCall,
+  context: Record<string, unknown>,
+  accept: string | undefined,
+): IngressResponse {
+  const status = String(call.status);
+  const selected: IntegrationResponse | undefined =
+    method.integrationResponses.find(
+      (response) => response.selectionPattern && new RegExp(`^${response.selectionPattern}$`).test(status),
+    ) ?? method.integrationResponses.find((response) => !response.selectionPattern);
+  if (!selected) {
+    return {
+      status: 500,
+      headers: { "content-type": "application/json" },
+      body: '{"message": "Internal server error"}',
+    };
+  }
+  const types = Object.keys(selected.responseTemplates);
+  const type = types.find((candidate) => mediaType(accept) === candidate) ?? types[0] ?? "application/json";
+  const template = selected.responseTemplates[type];
+  const evaluated =
+    template === undefined ? undefined : evaluateMappingTemplate(template, { body: call.body, context });
+  return {
+    status: evaluated?.responseOverride.status ?? selected.statusCode,
+    headers: {
+      "content-type": type,
+      ...staticHeaders(selected.responseParameters),
+      ...(evaluated?.responseOverride.header ?? {}),
+    },
+    body: evaluated?.output ?? call.body,
+  };
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is counted, not kept: the answer is 413 whatever it holds.
+      if (size <= limit + 1) chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+/** Starts the ingress on a port (0 = a free one). */
+export async function startIngress(
+  options: IngressOptions & { host: string; port: number },
+): Promise<Ingress> {
+  const handle = ingressHandler(options);
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      try {
+        const body = await readBody(request, apiGatewayMaxPayloadBytes);
+        if (options.extraRoutes && (await options.extraRoutes(request, response, body))) return;
+        const path = new URL(request.url ?? "/", "http://local").pathname;
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).map(([key, value]) => [
+            key,
+            Array.isArray(value) ? value.join(",") : (value ?? ""),
+          ]),
+        );
+        const answer = await handle({
+          method: request.method ?? "GET",
+          path,
+          headers,
+          body,
+          sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+        });
+        response.writeHead(answer.status, answer.headers);
+        response.end(answer.body);
+      } catch (error) {
+        options.onError?.(error);
+        if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+        response.end('{"message": "Internal server error"}');
+      }
+    })();
+  });
+  await listen(server, options.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    handle,
+    stop: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Listens, turning "address in use" into a one-line error naming the port. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

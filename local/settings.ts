@@ -1,0 +1,69 @@
+/**
+ * The local stack's ports, token and Ongoing target: defaults, each overridable by an environment variable
+ * (the README lists them). The CLIs read the same defaults, so they find a running local stack unasked.
+ */
+
+/** A port the local stack listens on, with the variable that moves it. */
+export interface PortSetting {
+  readonly name: string;
+  readonly variable: string;
+  readonly port: number;
+}
+
+export const portVariables = {
+  ingress: { variable: "LOCAL_INGRESS_PORT", port: 3000 },
+  ongoing: { variable: "ONGOING_SIMULATOR_PORT", port: 3001 },
+  transport: { variable: "TRANSPORT_SIMULATOR_PORT", port: 3002 },
+  secretsManager: { variable: "SECRETS_MANAGER_PORT", port: 3003 },
+  ses: { variable: "SES_PORT", port: 8005 },
+  dynamodb: { variable: "DYNAMODB_PORT", port: 8000 },
+  sqs: { variable: "SQS_PORT", port: 9324 },
+} as const;
+
+export type PortName = keyof typeof portVariables;
+
+/** An external Ongoing server the pipeline talks to instead of the simulator. */
+export interface ExternalOngoing {
+  readonly baseUrl: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface LocalDefaults {
+  readonly host: string;
+  readonly ports: Record<PortName, number>;
+  readonly ingressUrl: string;
+  readonly webhookToken: string;
+  readonly goodsOwnerId: number;
+  /** Set when ONGOING_BASE_URL points the pipeline at another Ongoing (the simulator is then not started). */
+  readonly externalOngoing: ExternalOngoing | undefined;
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: PortName): number {
+  const { variable, port } = portVariables[name];
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return port;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${variable}=${raw} is not a port number (0-65535)`);
+  }
+  return value;
+}
+
+export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaults {
+  const ports = Object.fromEntries(
+    (Object.keys(portVariables) as PortName[]).map((name) => [name, portFrom(env, name)]),
+  ) as Record<PortName, number>;
+  const host = env.LOCAL_HOST || "127.0.0.1";
+  const baseUrl = env.ONGOING_BASE_URL;
+  return {
+    host,
+    ports,
+    ingressUrl: env.LOCAL_INGRESS_URL || `http://${host}:${ports.ingress}`,
+    webhookToken: env.WEBHOOK_TOKEN || "local-dev-token",
+    goodsOwnerId: Number(env.ONGOING_GOODS_OWNER_ID || 159),
+    externalOngoing: baseUrl
+      ? { baseUrl, username: env.ONGOING_USERNAME ?? "", password: env.ONGOING_PASSWORD ?? "" }
+      : undefined,
+  };
+}

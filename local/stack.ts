@@ -1,0 +1,587 @@
+/**
+ * The whole pipeline on one machine, as deployed: synthesizes the CDK app and runs THAT template against local
+ * implementations (fauxqs, dynalite, aws-ses-v2-local, the Secrets Manager stand-in, the Ongoing and transport
+ * simulators), with each function's bundle in its own process and the ingress stand-in in front.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
+import { startTransportSimulator } from "../simulators/transport/server.ts";
+import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
+import { readRestApi } from "./api.ts";
+import type { FunctionHostConfig } from "./function-host.ts";
+import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
+import { type Ingress, listen, startIngress } from "./ingress.ts";
+import { localDefaults, type PortName, portVariables } from "./settings.ts";
+import { statusPage } from "./status-page.ts";
+import { defaultAssemblyDir, synthesize } from "./synth.ts";
+import {
+  type Assembly,
+  type CfnResource,
+  type LocalNames,
+  metadataOf,
+  readAssembly,
+  referencedIds,
+  resolve,
+  resourcesOfType,
+} from "./template.ts";
+
+const region = "eu-west-1";
+const accountId = "000000000000";
+const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+/** Transport simulator's required auth header value (the adapter auth secret holds it). */
+const transportAuthValue = "Bearer local-transport-token";
+
+export interface LocalStackOptions {
+  /** Ports by name; 0 = a free one. @default the environment's (see settings.ts), else the documented defaults */
+  readonly ports?: Partial<Record<PortName, number>>;
+  /** Every port free (tests, benchmarks). @default false */
+  readonly freePorts?: boolean;
+  /** Environment the defaults are read from. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Use an already synthesized assembly instead of synthesizing. */
+  readonly assemblyDir?: string;
+  /** Where functions' log lines go. @default dropped */
+  readonly log?: LogSink;
+  /** Run the reconcile function on the template's schedule. @default true */
+  readonly schedule?: boolean;
+  /** Run the SQS event sources (off: webhooks stay on their queues, e.g. to inspect them). @default true */
+  readonly consumers?: boolean;
+  /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
+  readonly functionEnvironment?: Record<string, string>;
+}
+
+export interface LocalQueue {
+  readonly useCase: UseCase;
+  readonly url: string;
+  readonly deadLetterUrl: string;
+  readonly maxReceiveCount: number | undefined;
+}
+
+export interface LocalStatus {
+  readonly queues: {
+    useCase: UseCase;
+    visible: number;
+    inFlight: number;
+    deadLetters: number;
+    url: string;
+    deadLetterUrl: string;
+  }[];
+  readonly tables: { articles: string; state: string };
+  readonly endpoints: {
+    ingress: string;
+    dynamodb: string;
+    sqs: string;
+    ses: string;
+    ongoing: string;
+    transport: string;
+    secretsManager: string;
+  };
+}
+
+export interface LocalStack {
+  readonly urls: LocalStatus["endpoints"] & {
+    readonly ongoingAdmin?: string;
+    readonly transportAdmin: string;
+  };
+  readonly queues: readonly LocalQueue[];
+  readonly tables: LocalStatus["tables"];
+  readonly webhookToken: string;
+  readonly goodsOwnerId: number;
+  readonly assembly: Assembly;
+  status(): Promise<LocalStatus>;
+  /** Runs the article reconcile now; resolves with its answer. */
+  reconcile(): Promise<unknown>;
+  /** Resolves when every use-case queue is empty (nothing visible, in flight or delayed). */
+  idle(options?: { timeoutMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A port already taken: one line naming the port and the variable that moves it. */
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+}
+
+async function onPort<T>(name: PortName, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as { code?: string }).code === "EADDRINUSE") {
+      throw new PortInUseError(
+        `port ${port} (${name}) is already in use: stop what uses it or set ${portVariables[name].variable} to another port`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Fails fast (before the slow synthesis) when a fixed port is taken. */
+async function checkPortsFree(ports: [PortName, number][], host: string): Promise<void> {
+  for (const [name, port] of ports) {
+    if (port === 0) continue;
+    await onPort(name, port, async () => {
+      const probe = createServer();
+      await listen(probe, port, host);
+      await new Promise((resolve) => probe.close(resolve));
+    });
+  }
+}
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+
+/** `rate(5 minutes)` → milliseconds; anything else (cron) is not run on a timer. */
+export function rateMs(expression: string): number | undefined {
+  const match = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[match[2]?.replace(/s$/, "") as "minute"];
+  return Number(match[1]) * unit;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const defaults = localDefaults(options.env ?? process.env);
+  const port = (name: PortName) => (options.freePorts ? 0 : (options.ports?.[name] ?? defaults.ports[name]));
+  const host = defaults.host;
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    await checkPortsFree(
+      (Object.keys(portVariables) as PortName[])
+        .filter((name) => name !== "ongoing" || !defaults.externalOngoing)
+        .map((name) => [name, port(name)]),
+      host,
+    );
+    const assembly = options.assemblyDir
+      ? readAssembly(options.assemblyDir)
+      : await synthesize({ outdir: defaultAssemblyDir });
+    const { template } = assembly;
+
+    const dynamodb = await onPort("dynamodb", port("dynamodb"), () => startDynamoDb(port("dynamodb")));
+    stoppers.push(() => dynamodb.stop());
+    const sqsEmulator = await onPort("sqs", port("sqs"), () => startSqs(port("sqs")));
+    stoppers.push(() => sqsEmulator.stop());
+    const ses = await onPort("ses", port("ses"), () => startSes(port("ses")));
+    stoppers.push(() => ses.stop());
+    const secrets = await onPort("secretsManager", port("secretsManager"), () =>
+      startSecretsManager({}, { port: port("secretsManager"), host }),
+    );
+    stoppers.push(() => secrets.stop());
+    const ongoing = defaults.externalOngoing
+      ? undefined
+      : await onPort("ongoing", port("ongoing"), () =>
+          startOngoingSimulator({ port: port("ongoing"), host }),
+        );
+    if (ongoing) stoppers.push(() => ongoing.stop());
+    const transport = await onPort("transport", port("transport"), () =>
+      startTransportSimulator({
+        port: port("transport"),
+        host,
+        auth: { headerName: "Authorization", value: transportAuthValue },
+      }),
+    );
+    stoppers.push(() => transport.stop());
+
+    const sqs = new SQSClient({ region, endpoint: sqsEmulator.endpoint, credentials: localCredentials });
+    stoppers.push(async () => sqs.destroy());
+    const dynamoDbClient = new DynamoDBClient({
+      region,
+      endpoint: dynamodb.endpoint,
+      credentials: localCredentials,
+    });
+    stoppers.push(async () => dynamoDbClient.destroy());
+
+    // Local names: queues and tables after their use-case / table metadata, everything else after its logical id.
+    const queueNames = new Map<string, string>();
+    const queueUrls = new Map<string, string>();
+    const tableNames = new Map<string, string>();
+    const functionNames = new Map<string, string>();
+    for (const [id, resource] of resourcesOfType(template, "AWS::SQS::Queue")) {
+      const meta = metadataOf(resource);
+      const base = meta?.useCase ? `ongoing-webhooks-${meta.useCase}` : `ongoing-webhooks-${id}`;
+      queueNames.set(
+        id,
+        String(resource.Properties?.QueueName ?? (meta?.kind === "deadLetterQueue" ? `${base}-dlq` : base)),
+      );
+    }
+    const tables = [
+      ...resourcesOfType(template, "AWS::DynamoDB::Table"),
+      ...resourcesOfType(template, "AWS::DynamoDB::GlobalTable"),
+    ];
+    for (const [id, resource] of tables) {
+      const meta = metadataOf(resource);
+      tableNames.set(id, String(resource.Properties?.TableName ?? `ongoing-webhooks-${meta?.table ?? id}`));
+    }
+    for (const [id, resource] of resourcesOfType(template, "AWS::Lambda::Function")) {
+      const meta = metadataOf(resource);
+      functionNames.set(
+        id,
+        String(resource.Properties?.FunctionName ?? `ongoing-webhooks-${meta?.useCase ?? meta?.kind ?? id}`),
+      );
+    }
+    const queueArn = (id: string) => `arn:aws:sqs:${region}:${accountId}:${queueNames.get(id)}`;
+    const names: LocalNames = {
+      region,
+      accountId,
+      ref(id) {
+        if (queueUrls.has(id)) return String(queueUrls.get(id));
+        if (tableNames.has(id)) return String(tableNames.get(id));
+        if (functionNames.has(id)) return String(functionNames.get(id));
+        if (!template.Resources[id]) throw new Error(`Ref to unknown resource ${id}`);
+        return `local-${id}`;
+      },
+      getAtt(id, attribute) {
+        if (queueNames.has(id)) {
+          if (attribute === "Arn") return queueArn(id);
+          if (attribute === "QueueName") return String(queueNames.get(id));
+          if (attribute === "QueueUrl") return String(queueUrls.get(id));
+        }
+        if (tableNames.has(id) && attribute === "Arn")
+          return `arn:aws:dynamodb:${region}:${accountId}:table/${tableNames.get(id)}`;
+        if (functionNames.has(id) && attribute === "Arn")
+          return `arn:aws:lambda:${region}:${accountId}:function:${functionNames.get(id)}`;
+        return `local-${id}-${attribute}`;
+      },
+    };
+
+    // Tables exactly as the template defines their keys.
+    for (const [id, resource] of tables) {
+      const properties = record(resource.Properties);
+      await dynamoDbClient.send(
+        new CreateTableCommand({
+          TableName: tableNames.get(id),
+          BillingMode: "PAY_PER_REQUEST",
+          KeySchema: properties.KeySchema as KeySchemaElement[],
+          AttributeDefinitions: properties.AttributeDefinitions as never,
+          ...(properties.GlobalSecondaryIndexes
+            ? {
+                GlobalSecondaryIndexes: (properties.GlobalSecondaryIndexes as Record<string, unknown>[]).map(
+                  (index) => ({
+                    IndexName: index.IndexName as string,
+                    KeySchema: index.KeySchema as KeySchemaElement[],
+                    Projection: index.Projection as never,
+                  }),
+                ),
+              }
+            : {}),
+        }),
+      );
+    }
+
+    // Queues: dead-letter queues first, so a redrive policy can name them.
+    const queueEntries = resourcesOfType(template, "AWS::SQS::Queue").sort(
+      ([, a], [, b]) =>
+        Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
+    );
+    for (const [id, resource] of queueEntries) {
+      const properties = record(resource.Properties);
+      const attributes: Record<string, string> = {};
+      if (properties.VisibilityTimeout !== undefined)
+        attributes.VisibilityTimeout = String(properties.VisibilityTimeout);
+      if (properties.MessageRetentionPeriod !== undefined)
+        attributes.MessageRetentionPeriod = String(properties.MessageRetentionPeriod);
+      if (properties.DelaySeconds !== undefined) attributes.DelaySeconds = String(properties.DelaySeconds);
+      if (properties.RedrivePolicy)
+        attributes.RedrivePolicy = JSON.stringify(resolve(properties.RedrivePolicy, names));
+      const created = await sqs.send(
+        new CreateQueueCommand({ QueueName: queueNames.get(id), Attributes: attributes }),
+      );
+      queueUrls.set(id, String(created.QueueUrl));
+    }
+    const queues: LocalQueue[] = [];
+    for (const [id, resource] of queueEntries) {
+      const meta = metadataOf(resource);
+      if (meta?.kind !== "queue" || !meta.useCase) continue;
+      const redrive = record(resource.Properties?.RedrivePolicy);
+      const [deadLetterId] = referencedIds(redrive.deadLetterTargetArn);
+      queues.push({
+        useCase: meta.useCase,
+        url: String(queueUrls.get(id)),
+        deadLetterUrl: deadLetterId ? String(queueUrls.get(deadLetterId)) : "",
+        maxReceiveCount: redrive.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount),
+      });
+    }
+
+    // Functions: the template's environment, resolved, with endpoints pointed at the local implementations.
+    const ongoingUser =
+      ongoingUsers.find((user) => user.goodsOwnerId === defaults.goodsOwnerId) ?? ongoingUsers[0];
+    const ongoingBaseUrl = defaults.externalOngoing?.baseUrl ?? String(ongoing?.baseUrl);
+    const ongoingCredentials = JSON.stringify(
+      defaults.externalOngoing
+        ? { username: defaults.externalOngoing.username, password: defaults.externalOngoing.password }
+        : { username: ongoingUser?.username, password: ongoingUser?.password },
+    );
+    const overrides: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      TZ: "UTC",
+      ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+      ...options.functionEnvironment,
+    };
+    const functions = new Map<string, LocalFunction>();
+    const mappings = resourcesOfType(template, "AWS::Lambda::EventSourceMapping");
+    const startOne = async (id: string, resource: CfnResource): Promise<LocalFunction> => {
+      const properties = record(resource.Properties);
+      const environment = Object.fromEntries(
+        Object.entries(record(resolve(record(properties.Environment).Variables ?? {}, names))).map(
+          ([key, value]) => [key, String(value)],
+        ),
+      );
+      if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
+      if (environment.TRANSPORT_ADAPTER_URL !== undefined)
+        environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
+      for (const variable of ["ONGOING_CREDENTIALS_SECRET", "ONGOING_AUTOMATION_CREDENTIALS_SECRET"]) {
+        if (environment[variable]) secrets.put(environment[variable], ongoingCredentials);
+      }
+      for (const settings of Object.values(record(safeJson(environment.GOODS_OWNERS)))) {
+        const secretName = record(settings).credentialsSecretName;
+        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
+      }
+      if (environment.WEBHOOK_TOKEN_SECRET)
+        secrets.put(environment.WEBHOOK_TOKEN_SECRET, defaults.webhookToken);
+      if (environment.TRANSPORT_ADAPTER_AUTH_SECRET)
+        secrets.put(environment.TRANSPORT_ADAPTER_AUTH_SECRET, transportAuthValue);
+
+      const mapping = mappings.find(([, candidate]) =>
+        referencedIds(candidate.Properties?.FunctionName).includes(id),
+      );
+      const mappingProperties = record(mapping?.[1].Properties);
+      const [sourceQueueId] = referencedIds(mappingProperties.EventSourceArn);
+      const code = record(properties.Code);
+      const assetPath = resource.Metadata?.["aws:asset:path"];
+      const codeDir =
+        assembly.assetDirs.get(String(resolve(code.S3Key, names))) ??
+        (typeof assetPath === "string" ? `${assembly.dir}/${assetPath}` : undefined);
+      if (!codeDir) throw new Error(`no bundle found for function ${id}`);
+      const functionName = String(functionNames.get(id));
+      const config: FunctionHostConfig = {
+        functionName,
+        codeDir,
+        handler: String(properties.Handler ?? "index.handler"),
+        timeoutMs: Number(properties.Timeout ?? 3) * 1000,
+        memoryMb: Number(properties.MemorySize ?? 128),
+        ...(mapping && sourceQueueId && mappingProperties.Enabled !== false && (options.consumers ?? true)
+          ? {
+              eventSource: {
+                queueUrl: String(queueUrls.get(sourceQueueId)),
+                queueArn: queueArn(sourceQueueId),
+                batchSize: Number(mappingProperties.BatchSize ?? 10),
+                maxConcurrency: Number(record(mappingProperties.ScalingConfig).MaximumConcurrency ?? 2),
+                sqsEndpoint: sqsEmulator.endpoint,
+              },
+            }
+          : {}),
+      };
+      const fn = await startFunction({
+        config,
+        environment: {
+          ...environment,
+          AWS_LAMBDA_FUNCTION_NAME: functionName,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
+          AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+          _HANDLER: config.handler,
+          LAMBDA_TASK_ROOT: codeDir,
+          ...overrides,
+        },
+        ...(options.log ? { log: options.log } : {}),
+      });
+      stoppers.push(() => fn.stop());
+      return fn;
+    };
+    const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
+      ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
+    );
+    await Promise.all(
+      lambdaEntries.map(async ([id, resource]) => {
+        functions.set(id, await startOne(id, resource));
+      }),
+    );
+    const byKind = (kind: string) =>
+      lambdaEntries.find(([, resource]) => metadataOf(resource)?.kind === kind)?.[0];
+    const reconcileId = byKind("reconcile");
+
+    // The schedule: an EventBridge rule (or Scheduler schedule) targeting the reconcile function.
+    const scheduleEntries = [
+      ...resourcesOfType(template, "AWS::Events::Rule"),
+      ...resourcesOfType(template, "AWS::Scheduler::Schedule"),
+    ];
+    const schedule = scheduleEntries.find(
+      ([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId),
+    );
+    const scheduleProperties = record(schedule?.[1].Properties);
+    const target = record(
+      (scheduleProperties.Targets as unknown[] | undefined)?.find(
+        (item) => reconcileId && referencedIds(item).includes(reconcileId),
+      ) ?? scheduleProperties.Target,
+    );
+    const scheduledEvent = () =>
+      target.Input
+        ? JSON.parse(String(target.Input))
+        : {
+            version: "0",
+            id: randomUUID(),
+            "detail-type": "Scheduled Event",
+            source: "aws.events",
+            account: accountId,
+            time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+            region,
+            resources: [`arn:aws:events:${region}:${accountId}:rule/${schedule?.[0] ?? "reconcile"}`],
+            detail: {},
+          };
+    const reconcile = async () => {
+      const fn = reconcileId ? functions.get(reconcileId) : undefined;
+      if (!fn) throw new Error("the template has no reconcile function");
+      return fn.invoke(scheduledEvent());
+    };
+    const every = rateMs(String(scheduleProperties.ScheduleExpression ?? ""));
+    if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
+      const timer = setInterval(() => void reconcile().catch(() => undefined), every);
+      stoppers.push(async () => clearInterval(timer));
+    }
+
+    const tableByKind = (kind: string) =>
+      String(
+        tableNames.get(tables.find(([, resource]) => metadataOf(resource)?.table === kind)?.[0] ?? "") ?? "",
+      );
+    const tableNamesOut = { articles: tableByKind("articles"), state: tableByKind("state") };
+    const endpoints = {
+      ingress: "",
+      dynamodb: dynamodb.endpoint,
+      sqs: sqsEmulator.endpoint,
+      ses: ses.endpoint,
+      ongoing: ongoingBaseUrl,
+      transport: transport.bookingUrl,
+      secretsManager: secrets.endpoint,
+    };
+    const depth = async (url: string) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }),
+      );
+      return {
+        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+        delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+      };
+    };
+    const status = async (): Promise<LocalStatus> => ({
+      queues: await Promise.all(
+        queues.map(async (queue) => {
+          const main = await depth(queue.url);
+          const dead = queue.deadLetterUrl
+            ? await depth(queue.deadLetterUrl)
+            : { visible: 0, inFlight: 0, delayed: 0 };
+          return {
+            useCase: queue.useCase,
+            visible: main.visible + main.delayed,
+            inFlight: main.inFlight,
+            deadLetters: dead.visible + dead.inFlight + dead.delayed,
+            url: queue.url,
+            deadLetterUrl: queue.deadLetterUrl,
+          };
+        }),
+      ),
+      tables: tableNamesOut,
+      endpoints: { ...endpoints },
+    });
+
+    const extraRoutes = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+      const path = new URL(request.url ?? "/", "http://local").pathname.replace(/\/+$/, "");
+      const json = (code: number, body: unknown) => {
+        response.writeHead(code, { "content-type": "application/json" });
+        response.end(`${JSON.stringify(body, null, 2)}\n`);
+      };
+      if (request.method === "GET" && path === "/_local/status") {
+        json(200, await status());
+        return true;
+      }
+      if (request.method === "GET" && path === "/_local") {
+        response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        response.end(
+          statusPage(await status(), { sesPage: `${ses.endpoint}/`, ongoingAdmin: ongoing?.adminUrl }),
+        );
+        return true;
+      }
+      if (request.method === "POST" && path === "/_local/reconcile") {
+        try {
+          json(200, { result: (await reconcile()) ?? null });
+        } catch (error) {
+          json(500, { message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        }
+        return true;
+      }
+      return false;
+    };
+
+    const api = readRestApi(template, names);
+    const authorizerId = byKind("authorizer") ?? api.authorizer?.functionLogicalId;
+    const authorizer = authorizerId ? functions.get(authorizerId) : undefined;
+    const ingress: Ingress = await onPort("ingress", port("ingress"), () =>
+      startIngress({
+        api,
+        ...(authorizer ? { invokeAuthorizer: (event: unknown) => authorizer.invoke(event) } : {}),
+        sqs,
+        queueUrlByName: (name) => {
+          const id = [...queueNames].find(([, candidate]) => candidate === name)?.[0];
+          return id ? queueUrls.get(id) : undefined;
+        },
+        region,
+        accountId,
+        extraRoutes,
+        host,
+        port: port("ingress"),
+        onError: (error) => options.log?.("ingress", error instanceof Error ? error.message : String(error)),
+      }),
+    );
+    stoppers.push(() => ingress.stop());
+    endpoints.ingress = ingress.url;
+
+    return {
+      urls: {
+        ...endpoints,
+        ...(ongoing ? { ongoingAdmin: ongoing.adminUrl } : {}),
+        transportAdmin: transport.adminUrl,
+      },
+      queues,
+      tables: tableNamesOut,
+      webhookToken: defaults.webhookToken,
+      goodsOwnerId: defaults.goodsOwnerId,
+      assembly,
+      status,
+      reconcile,
+      async idle({ timeoutMs = 30_000 } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        let quiet = 0;
+        while (quiet < 2) {
+          if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms`);
+          await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
+          const depths = await Promise.all(queues.map((queue) => depth(queue.url)));
+          quiet = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) ? quiet + 1 : 0;
+        }
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function safeJson(value: string | undefined): unknown {
+  try {
+    return value ? JSON.parse(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Moves a use-case's dead-lettered webhooks back to its queue, printing what it moved.
+ *
+ *   npm run redrive -- <use-case> [--dry-run]                          the local stack (queue URLs from /_local/status)
+ *   npm run redrive -- <use-case> --outputs cdk-outputs.json [--dry-run]   a deployed stack (`cdk deploy --outputs-file`)
+ *
+ * Locally it receives from the dead-letter queue and sends each message to the queue with its body and
+ * attributes, minus the attributes the pipeline added when it dead-lettered it. On AWS it starts SQS's own
+ * StartMessageMoveTask (the console's "redrive"), which keeps messages exactly as they are.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from "@aws-sdk/client-sqs";
+import { messageAttributes, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
+import { localDefaults } from "../local/settings.ts";
+
+/** Attributes the pipeline adds when it dead-letters a message: dropped when the message goes back. */
+export const failureAttributes: readonly string[] = [
+  messageAttributes.failureReason,
+  messageAttributes.failureClass,
+  messageAttributes.failureCode,
+  messageAttributes.sourceMessageId,
+  messageAttributes.useCase,
+];
+
+export interface MovedMessage {
+  readonly messageId: string;
+  /** The failure reason it was dead-lettered with, if the pipeline recorded one. */
+  readonly failureReason: string | undefined;
+  readonly newMessageId?: string;
+}
+
+/** Receive/send redrive (local SQS has no message move tasks). */
+export async function redriveByCopy(options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  deadLetterUrl: string;
+  dryRun?: boolean;
+}): Promise<MovedMessage[]> {
+  const { sqs, queueUrl, deadLetterUrl } = options;
+  const moved: MovedMessage[] = [];
+  const seen: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: deadLetterUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 30,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const message of Messages) {
+      const attributes: Record<string, MessageAttributeValue> = {};
+      for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+        if (!failureAttributes.includes(name)) attributes[name] = value;
+      }
+      const failureReason = message.MessageAttributes?.[messageAttributes.failureReason]?.StringValue;
+      if (options.dryRun) {
+        seen.push(message);
+        moved.push({ messageId: message.MessageId ?? "", failureReason });
+        continue;
+      }
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: message.Body ?? "",
+          ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+        }),
+      );
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: deadLetterUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      moved.push({ messageId: message.MessageId ?? "", failureReason, newMessageId: sent.MessageId ?? "" });
+    }
+  }
+  // A dry run only looked: make what it saw visible again at once.
+  for (let index = 0; index < seen.length; index += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: deadLetterUrl,
+        Entries: seen.slice(index, index + 10).map((message, offset) => ({
+          Id: String(offset),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  return moved;
+}
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  return String(Attributes?.QueueArn);
+}
+
+async function approximateCount(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+const pascal = (value: string) =>
+  value
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+
+/** Queue URLs of a deployed stack from `cdk deploy --outputs-file` (outputs QueueUrl<UseCase>, DeadLetterQueueUrl<UseCase>). */
+export function queueUrlsFromOutputs(
+  file: string,
+  useCase: UseCase,
+): { queueUrl: string; deadLetterUrl: string } {
+  const stacks = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, string>>;
+  for (const outputs of Object.values(stacks)) {
+    const queueUrl = outputs[`QueueUrl${pascal(useCase)}`];
+    const deadLetterUrl = outputs[`DeadLetterQueueUrl${pascal(useCase)}`];
+    if (queueUrl && deadLetterUrl) return { queueUrl, deadLetterUrl };
+  }
+  throw new Error(`${file} has no QueueUrl${pascal(useCase)}/DeadLetterQueueUrl${pascal(useCase)} outputs`);
+}
+
+const usage = `usage: npm run redrive -- <use-case> [--dry-run] [--outputs cdk-outputs.json]
+use-cases: ${useCases.join(", ")}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "dry-run": { type: "boolean" },
+      outputs: { type: "string" },
+      url: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const useCase = useCases.find((candidate) => candidate === positionals[0]);
+  if (values.help || !useCase) {
+    console.error(values.help ? usage : `unknown use-case "${positionals[0] ?? ""}"\n${usage}`);
+    return values.help ? 0 : 2;
+  }
+  const dryRun = values["dry-run"] ?? false;
+
+  if (values.outputs) {
+    const { queueUrl, deadLetterUrl } = queueUrlsFromOutputs(values.outputs, useCase);
+    const sqs = new SQSClient({});
+    const count = await approximateCount(sqs, deadLetterUrl);
+    if (dryRun) {
+      console.log(`${useCase}: ${count} message(s) on ${deadLetterUrl} would move back to ${queueUrl}`);
+      return 0;
+    }
+    const task = await sqs.send(
+      new StartMessageMoveTaskCommand({
+        SourceArn: await queueArn(sqs, deadLetterUrl),
+        DestinationArn: await queueArn(sqs, queueUrl),
+      }),
+    );
+    console.log(`${useCase}: moving ~${count} message(s) back to ${queueUrl} (move task ${task.TaskHandle})`);
+    return 0;
+  }
+
+  const ingressUrl = values.url ?? localDefaults(process.env).ingressUrl;
+  const response = await fetch(`${ingressUrl}/_local/status`).catch(() => undefined);
+  if (!response?.ok) {
+    console.error(
+      `no local stack answers at ${ingressUrl} (start it with npm start, or pass --outputs for AWS)`,
+    );
+    return 1;
+  }
+  const status = (await response.json()) as {
+    queues: { useCase: string; url: string; deadLetterUrl: string }[];
+    endpoints: { sqs: string };
+  };
+  const queue = status.queues.find((candidate) => candidate.useCase === useCase);
+  if (!queue) throw new Error(`the local stack has no ${useCase} queue`);
+  const sqs = new SQSClient({
+    region: "eu-west-1",
+    endpoint: status.endpoints.sqs,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const moved = await redriveByCopy({ sqs, queueUrl: queue.url, deadLetterUrl: queue.deadLetterUrl, dryRun });
+  for (const message of moved) {
+    console.log(
+      `${dryRun ? "would move" : "moved"} ${message.messageId}${message.newMessageId ? ` → ${message.newMessageId}` : ""}` +
+        (message.failureReason ? `  (dead-lettered: ${message.failureReason})` : ""),
+    );
+  }
+  console.log(
+    `${useCase}: ${moved.length} message(s) ${dryRun ? "would be moved" : "moved"} back to its queue`,
+  );
+  sqs.destroy();
+  return 0;
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
+}

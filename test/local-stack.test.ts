@@ -1,0 +1,202 @@
+/**
+ * End to end on the local stack, as `npm start` runs it (free ports): the synthesized template, the functions'
+ * bundles in their own processes, the ingress stand-in. Drives all five routes the way the README walkthrough
+ * does (the webhook CLI), and checks the mail, the mirror, the booking and the write-backs.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, type LocalStatus, startLocalStack } from "../local/stack.ts";
+import { synthesize } from "../local/synth.ts";
+import { redriveByCopy } from "../scripts/redrive.ts";
+import { main as webhookCli } from "../scripts/webhook.ts";
+import type { StoredMail } from "./support/emulators.ts";
+
+const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+let stack: LocalStack;
+let outdir: string;
+let dynamodb: DynamoDBClient;
+
+/** `npm run webhook -- <args>` against this stack. */
+const webhook = (...args: string[]) =>
+  webhookCli([...args, "--url", stack.urls.ingress, "--token", stack.webhookToken]);
+
+const post = (route: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${stack.urls.ingress}/webhooks/${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-auth-token": stack.webhookToken, ...headers },
+    body,
+  });
+
+const mails = async () =>
+  ((await (await fetch(`${stack.urls.ses}/store`)).json()) as { emails: StoredMail[] }).emails;
+
+const ongoingWrites = async () =>
+  (await (await fetch(`${stack.urls.ongoingAdmin}writes`)).json()) as { operation: string; path: string }[];
+
+const ongoingCallCount = async () => {
+  const calls = (await (await fetch(`${stack.urls.ongoingAdmin}calls`)).json()) as Record<string, number>;
+  return Object.values(calls).reduce((sum, count) => sum + count, 0);
+};
+
+const article = async (articleSystemId: number) => {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: stack.tables.articles,
+      Key: { goodsOwnerId: { N: "159" }, articleSystemId: { N: String(articleSystemId) } },
+    }),
+  );
+  return Item;
+};
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), "local-stack-"));
+  const assembly = await synthesize({ outdir });
+  stack = await startLocalStack({ freePorts: true, assemblyDir: assembly.dir, schedule: false });
+  dynamodb = new DynamoDBClient({
+    region: "eu-west-1",
+    endpoint: stack.urls.dynamodb,
+    credentials: localCredentials,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  await stack?.stop();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe("the local stack", () => {
+  it("mails the customer when an order ships", async () => {
+    expect(await webhook("order-shipped-email", "--order", "50163")).toBe(0);
+    await stack.idle();
+    const mail = (await mails()).find((candidate) => candidate.destination.to.includes("a@b.com"));
+    expect(mail?.subject).toContain("O1231234");
+    expect(mail?.from).toBe("shipping@example.com");
+  });
+
+  it("mirrors created, updated and deleted articles", async () => {
+    expect(await webhook("article-updated", "--article", "18068")).toBe(0);
+    expect(await webhook("article-created", "--article", "20003")).toBe(0);
+    await stack.idle();
+    expect((await article(18068))?.articleNumber?.S).toBe("TestArticleNumber_ManyFields1");
+    expect((await article(20003))?.articleSystemId?.N).toBe("20003");
+
+    await fetch(`${stack.urls.ongoingAdmin}articles/18068`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ articleName: "Renamed" }),
+    });
+    expect(await webhook("article-updated", "--article", "18068")).toBe(0);
+    await stack.idle();
+    expect(JSON.stringify(await article(18068))).toContain("Renamed");
+
+    await fetch(`${stack.urls.ongoingAdmin}articles/20003`, { method: "DELETE" });
+    expect(await webhook("article-deleted", "--article", "20003")).toBe(0);
+    await stack.idle();
+    expect({ item: await article(20003), status: await stack.status() }).toMatchObject({
+      item: { deleted: { BOOL: true } },
+    });
+  });
+
+  it("books transport and writes the waybill back to Ongoing", async () => {
+    expect(await webhook("transport-booking", "--order", "60012")).toBe(0);
+    await stack.idle();
+    const writes = await ongoingWrites();
+    expect(writes).toContainEqual(
+      expect.objectContaining({ operation: "patchWaybill", path: "/orders/60012/waybill" }),
+    );
+    const bookings = (await (await fetch(`${stack.urls.transportAdmin}/bookings`)).json()) as unknown[];
+    expect(JSON.stringify(bookings)).toContain("60012");
+    expect((await stack.status()).queues.every((queue) => queue.deadLetters === 0)).toBe(true);
+  });
+
+  it("rejects a bad token, a missing token and bad payloads at the ingress, queueing nothing", async () => {
+    await stack.idle();
+    const callsBefore = await ongoingCallCount();
+    const valid = JSON.stringify({ webhookEventId: 1, goodsOwnerId: 159, articleSystemId: 18068 });
+    expect((await post("article-updated", valid, { "x-auth-token": "wrong" })).status).toBe(403);
+    const missing = await fetch(`${stack.urls.ingress}/webhooks/article-updated`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: valid,
+    });
+    expect(missing.status).toBe(401);
+    const invalid = await post("article-updated", JSON.stringify({ webhookEventId: 1, goodsOwnerId: 159 }));
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { message: string }).message).toBe("Invalid webhook payload");
+    expect((await post("article-updated", "not json")).status).toBe(400);
+    expect((await post("article-updated", valid, { "content-type": "text/plain" })).status).toBe(415);
+    const oversize = JSON.stringify({
+      webhookEventId: 1,
+      goodsOwnerId: 159,
+      articleSystemId: 1,
+      pad: "x".repeat(70_000),
+    });
+    expect((await post("article-updated", oversize)).status).toBe(413);
+    expect((await fetch(`${stack.urls.ingress}/webhooks/nowhere`, { method: "POST" })).status).toBe(403);
+
+    await stack.idle();
+    expect(await ongoingCallCount()).toBe(callsBefore);
+  });
+
+  it("reports its status, as JSON and as a page", async () => {
+    const status = (await (await fetch(`${stack.urls.ingress}/_local/status`)).json()) as LocalStatus;
+    expect(status).toMatchObject({
+      tables: { articles: stack.tables.articles, state: stack.tables.state },
+      endpoints: {
+        dynamodb: stack.urls.dynamodb,
+        sqs: stack.urls.sqs,
+        ses: stack.urls.ses,
+        ongoing: stack.urls.ongoing,
+      },
+    });
+    expect(status.queues.map((queue) => queue.useCase).sort()).toEqual([
+      "article-sync",
+      "order-shipped-email",
+      "transport-booking",
+    ]);
+    expect(status.queues[0]).toEqual(expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0 }));
+    expect(await (await fetch(`${stack.urls.ingress}/_local`)).text()).toContain("order-shipped-email");
+  });
+
+  it("runs the article reconcile on demand", async () => {
+    const response = await fetch(`${stack.urls.ingress}/_local/reconcile`, { method: "POST" });
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(await response.json())).toContain("159");
+  });
+
+  it("redrives dead letters back to their queue, without the failure attributes", async () => {
+    const queue = stack.queues.find((candidate) => candidate.useCase === "article-sync");
+    if (!queue) throw new Error("no article-sync queue");
+    const sqs = new SQSClient({
+      region: "eu-west-1",
+      endpoint: stack.urls.sqs,
+      credentials: localCredentials,
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.deadLetterUrl,
+        MessageBody: JSON.stringify({ webhookEventId: 991, goodsOwnerId: 159, articleSystemId: 20004 }),
+        MessageAttributes: {
+          eventType: { DataType: "String", StringValue: "article-updated" },
+          failureReason: { DataType: "String", StringValue: "Ongoing was down" },
+        },
+      }),
+    );
+    expect(
+      await redriveByCopy({ sqs, queueUrl: queue.url, deadLetterUrl: queue.deadLetterUrl, dryRun: true }),
+    ).toHaveLength(1);
+    const moved = await redriveByCopy({ sqs, queueUrl: queue.url, deadLetterUrl: queue.deadLetterUrl });
+    expect(moved).toEqual([expect.objectContaining({ failureReason: "Ongoing was down" })]);
+    await stack.idle();
+    expect((await article(20004))?.articleSystemId?.N).toBe("20004");
+    expect(
+      (await stack.status()).queues.find((candidate) => candidate.useCase === "article-sync")?.deadLetters,
+    ).toBe(0);
+    sqs.destroy();
+  });
+});
