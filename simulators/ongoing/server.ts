@@ -8,9 +8,11 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildSeed, defaultUsers, type Json, type SimulatorUser } from "./seed.ts";
+import { type AutomationUser, defaultAutomationUsers, handleSoap } from "./soap.ts";
 
 export type { Json, SimulatorUser } from "./seed.ts";
 export { defaultUsers } from "./seed.ts";
+export { type AutomationUser, defaultAutomationUsers } from "./soap.ts";
 
 export interface OngoingSimulatorOptions {
   port?: number;
@@ -21,6 +23,8 @@ export interface OngoingSimulatorOptions {
   latencyMs?: number;
   /** Default: `demo`/`demo-password` (goods owner 159) and `other`/`other-password` (goods owner 160). */
   users?: SimulatorUser[];
+  /** Integrator logins of the SOAP Automation API. Default: `automation`/`automation-password` (159 and 160). */
+  automationUsers?: AutomationUser[];
   /** true (default): official examples plus demo data; "official": only the examples; false: empty. */
   seed?: boolean | "official";
 }
@@ -40,8 +44,10 @@ export interface FaultSpec {
   forMs?: number;
   /** Only calls with this HTTP method. */
   method?: string;
-  /** Only calls whose API path (e.g. `/orders/50163/waybill`) matches this regular expression. */
+  /** Only calls whose API path (e.g. `/orders/50163/waybill`, `/Automation.asmx/UpdateOrder`) matches this. */
   path?: string;
+  /** A SOAP call answers with a SOAP fault of this code (HTTP 500); `status: 500` alone gives a Server fault. */
+  soapFaultCode?: "Client" | "Server";
 }
 
 export interface Fault extends FaultSpec {
@@ -765,6 +771,8 @@ async function handleAdmin(
 export interface OngoingSimulator {
   /** `http://127.0.0.1:PORT/{warehouse}/api/v1/` */
   readonly baseUrl: string;
+  /** `http://127.0.0.1:PORT/{warehouse}/Automation.asmx` (SOAP) */
+  readonly automationUrl: string;
   /** `http://127.0.0.1:PORT/_admin/` */
   readonly adminUrl: string;
   readonly state: OngoingSimulatorState;
@@ -781,6 +789,7 @@ export async function startOngoingSimulator(
     options.users ?? defaultUsers,
   );
   const apiPrefix = `/${warehouse}/api/v1`;
+  const automationUsers = options.automationUsers ?? defaultAutomationUsers;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator");
     const path = url.pathname;
@@ -793,6 +802,8 @@ export async function startOngoingSimulator(
         path.slice("/_admin".length).replace(/^\//, ""),
         url.searchParams,
       );
+    } else if (path.toLowerCase() === `/${warehouse}/automation.asmx`.toLowerCase()) {
+      handled = handleSoap(state, automationUsers, request, response);
     } else if (path.toLowerCase().startsWith(`${apiPrefix.toLowerCase()}/`)) {
       handled = handleApi(state, request, response, path.slice(apiPrefix.length), url.searchParams);
     } else {
@@ -809,6 +820,7 @@ export async function startOngoingSimulator(
   const origin = `http://${host}:${port}`;
   return {
     baseUrl: `${origin}${apiPrefix}/`,
+    automationUrl: `${origin}/${warehouse}/Automation.asmx`,
     adminUrl: `${origin}/_admin/`,
     state,
     stop: () =>

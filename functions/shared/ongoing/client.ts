@@ -11,7 +11,7 @@ import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { getSecretJson } from "../secrets.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
-import { HttpNetworkError, type HttpResponse, sendHttp } from "./http.ts";
+import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "./http.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
 import { backoffDelayMs, parseRetryAfter } from "./retry.ts";
 
@@ -86,16 +86,41 @@ interface CallSpec {
   body?: unknown;
 }
 
-interface Failure {
+/** Why an attempt failed in a way that may heal. */
+export interface OngoingFailure {
   code: string;
   message: string;
   retryAfterMs?: number;
 }
 
+/** One attempt's verdict on an HTTP answer; a failure that will not heal is thrown instead. */
+export type OngoingAnswer<T> =
+  | { done: T }
+  | { retry: OngoingFailure }
+  /** Read the credentials again and repeat once (the secret may have been rotated); else fail permanently. */
+  | { reauthenticate: { code: string; message: string } };
+
+/** One logical call to an Ongoing API (REST or SOAP), attempted until it succeeds or may not go on. */
+export interface OngoingCall<T> {
+  operation: string;
+  method: HttpRequest["method"];
+  url: string;
+  /** Headers and body of one attempt, from credentials read for it (again when `forceFetch`). */
+  prepare: (forceFetch: boolean) => Promise<{ headers: Record<string, string>; body?: string }>;
+  interpret: (response: HttpResponse) => OngoingAnswer<T>;
+}
+
+export interface OngoingCallBudget {
+  timeoutMs: number;
+  maxAttempts: number;
+  remainingTimeMs: () => number;
+}
+
 // Per goods owner and base URL, the tail of the chain of writes in flight in this container.
 const writeQueues = new Map<string, Promise<void>>();
 
-function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+/** Runs tasks with the same key one at a time, in order (Ongoing runs writes per goods owner one at a time). */
+export function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = writeQueues.get(key) ?? Promise.resolve();
   const run = previous.then(task);
   const tail = run.then(
@@ -115,7 +140,7 @@ function statusClass(status: number | undefined): string {
   return status === undefined ? "network" : `${Math.floor(status / 100)}xx`;
 }
 
-function recordCall(operation: OngoingOperation, status: number | undefined, latencyMs: number): void {
+function recordCall(operation: string, status: number | undefined, latencyMs: number): void {
   const single = metrics.singleMetric();
   single.addDimensions({ operation, statusClass: statusClass(status) });
   single.addMetric("OngoingApiCall", MetricUnit.Count, 1);
@@ -146,6 +171,116 @@ function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
+/**
+ * What a non-2xx HTTP status means, the same for every Ongoing API: 404 not found, 401 re-read credentials
+ * once, other 4xx permanent, 408/425/429/5xx transient (with `Retry-After` when sent). `detail` is Ongoing's
+ * own message, already made safe to log.
+ */
+export function statusAnswer(
+  operation: string,
+  response: HttpResponse,
+  detail: string,
+): OngoingAnswer<never> {
+  const { status } = response;
+  const message = `Ongoing ${operation} answered ${status}: ${detail}`;
+  if (status === 404) throw new NotFoundError(`Ongoing ${operation}: not found (${detail})`);
+  if (status === 401) return { reauthenticate: { code: "ongoing-unauthorized", message } };
+  if (!isRetryableStatus(status)) {
+    throw new PermanentError(permanentCodes[status] ?? "ongoing-rejected", message);
+  }
+  return {
+    retry: {
+      code: status === 429 ? "ongoing-throttled" : "ongoing-unavailable",
+      message,
+      retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+    },
+  };
+}
+
+function outOfTime(operation: string, last: OngoingFailure | undefined): TransientError {
+  if (last) {
+    return new TransientError(last.code, `${last.message} (no time to retry)`, {
+      retryAfterMs: last.retryAfterMs,
+    });
+  }
+  return new TransientError("ongoing-no-time", `Ongoing ${operation}: no time left for a request`);
+}
+
+/**
+ * Attempts a call with a time-out each, retrying what may heal with backoff (or Ongoing's `Retry-After`),
+ * never past the Lambda's remaining time; every attempt is counted and timed in metrics.
+ */
+export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBudget): Promise<T> {
+  let forceFetch = false;
+  let reauthenticated = false;
+  let last: OngoingFailure | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const available = budget.remainingTimeMs() - safetyMarginMs;
+    if (available < minimumAttemptMs) throw outOfTime(call.operation, last);
+    const { headers, body } = await call.prepare(forceFetch);
+    forceFetch = false;
+    const started = performance.now();
+    let response: HttpResponse | undefined;
+    try {
+      response = await sendHttp({
+        method: call.method,
+        url: call.url,
+        headers,
+        body,
+        timeoutMs: Math.min(budget.timeoutMs, available),
+      });
+    } catch (error) {
+      if (!(error instanceof HttpNetworkError)) throw error;
+      last = {
+        code: error.timedOut ? "ongoing-timeout" : "ongoing-network",
+        message: `Ongoing ${call.operation} ${error.message}`,
+      };
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    recordCall(call.operation, response?.status, latencyMs);
+    logger.debug("Ongoing API call", {
+      operation: call.operation,
+      method: call.method,
+      status: response?.status ?? last?.code,
+      attempt,
+      latencyMs,
+    });
+
+    if (response) {
+      const answer = call.interpret(response);
+      if ("done" in answer) return answer.done;
+      if ("reauthenticate" in answer) {
+        if (!reauthenticated) {
+          reauthenticated = true;
+          forceFetch = true;
+          attempt--;
+          continue;
+        }
+        throw new PermanentError(answer.reauthenticate.code, answer.reauthenticate.message);
+      }
+      last = answer.retry;
+    }
+    const failure = last as OngoingFailure;
+    if (attempt >= budget.maxAttempts) {
+      throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {
+        retryAfterMs: failure.retryAfterMs,
+      });
+    }
+    const delayMs = failure.retryAfterMs ?? backoffDelayMs(attempt);
+    if (delayMs > maxInlineWaitMs || budget.remainingTimeMs() - safetyMarginMs - delayMs < minimumAttemptMs) {
+      throw new TransientError(failure.code, `${failure.message} (no time to retry)`, {
+        retryAfterMs: failure.retryAfterMs,
+      });
+    }
+    await sleep(delayMs);
+  }
+}
+
+/** HTTP Basic credentials as Ongoing expects them. */
+export function basicAuthorization(credentials: OngoingCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`;
+}
+
 export function createOngoingClient(options: OngoingClientOptions): OngoingClient {
   const baseUrl = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -162,98 +297,32 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     return url.toString();
   }
 
-  async function send(spec: CallSpec): Promise<HttpResponse> {
-    const url = urlFor(spec);
+  const budget: OngoingCallBudget = { timeoutMs, maxAttempts, remainingTimeMs };
+
+  function send(spec: CallSpec): Promise<HttpResponse> {
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    let forceFetch = false;
-    let refreshedAfter401 = false;
-    let last: Failure | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const budget = remainingTimeMs() - safetyMarginMs;
-      if (budget < minimumAttemptMs) throw outOfTime(spec, last);
-      const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
-      const headers: Record<string, string> = {
-        Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`,
-        Accept: "application/json",
-        "User-Agent": userAgent,
-      };
-      if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
-      const started = performance.now();
-      let response: HttpResponse | undefined;
-      try {
-        response = await sendHttp({
-          method: spec.method,
-          url,
-          headers,
-          body,
-          timeoutMs: Math.min(timeoutMs, budget),
-        });
-      } catch (error) {
-        if (!(error instanceof HttpNetworkError)) throw error;
-        last = {
-          code: error.timedOut ? "ongoing-timeout" : "ongoing-network",
-          message: `Ongoing ${spec.operation} ${error.message}`,
-        };
-      }
-      const latencyMs = Math.round(performance.now() - started);
-      recordCall(spec.operation, response?.status, latencyMs);
-      logger.debug("Ongoing API call", {
+    return callOngoing(
+      {
         operation: spec.operation,
         method: spec.method,
-        status: response?.status ?? last?.code,
-        attempt,
-        latencyMs,
-      });
-
-      if (response) {
-        const { status } = response;
-        if (status >= 200 && status < 300) return response;
-        if (status === 404) {
-          throw new NotFoundError(`Ongoing ${spec.operation}: not found (${ongoingMessage(response.body)})`);
-        }
-        if (status === 401 && !refreshedAfter401) {
-          // The secret may have been rotated since it was cached: read it again, once.
-          refreshedAfter401 = true;
-          forceFetch = true;
-          attempt--;
-          continue;
-        }
-        if (!isRetryableStatus(status)) {
-          throw new PermanentError(
-            permanentCodes[status] ?? "ongoing-rejected",
-            `Ongoing ${spec.operation} answered ${status}: ${ongoingMessage(response.body)}`,
-          );
-        }
-        last = {
-          code: status === 429 ? "ongoing-throttled" : "ongoing-unavailable",
-          message: `Ongoing ${spec.operation} answered ${status}: ${ongoingMessage(response.body)}`,
-          retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-        };
-      }
-      forceFetch = false;
-      const failure = last as Failure;
-      if (attempt >= maxAttempts) {
-        throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {
-          retryAfterMs: failure.retryAfterMs,
-        });
-      }
-      const delayMs = failure.retryAfterMs ?? backoffDelayMs(attempt);
-      if (delayMs > maxInlineWaitMs || remainingTimeMs() - safetyMarginMs - delayMs < minimumAttemptMs) {
-        throw new TransientError(failure.code, `${failure.message} (no time to retry)`, {
-          retryAfterMs: failure.retryAfterMs,
-        });
-      }
-      await sleep(delayMs);
-    }
-  }
-
-  function outOfTime(spec: CallSpec, last: Failure | undefined): TransientError {
-    if (last) {
-      return new TransientError(last.code, `${last.message} (no time to retry)`, {
-        retryAfterMs: last.retryAfterMs,
-      });
-    }
-    return new TransientError("ongoing-no-time", `Ongoing ${spec.operation}: no time left for a request`);
+        url: urlFor(spec),
+        async prepare(forceFetch) {
+          const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
+          const headers: Record<string, string> = {
+            Authorization: basicAuthorization(credentials),
+            Accept: "application/json",
+            "User-Agent": userAgent,
+          };
+          if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
+          return { headers, body };
+        },
+        interpret(response) {
+          if (response.status >= 200 && response.status < 300) return { done: response };
+          return statusAnswer(spec.operation, response, ongoingMessage(response.body));
+        },
+      },
+      budget,
+    );
   }
 
   async function getJson<T>(spec: CallSpec, schema: z.ZodType<T>): Promise<T> {
