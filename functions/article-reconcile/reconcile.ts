@@ -1,0 +1,95 @@
+/**
+ * Reconciliation of the article mirror with Ongoing, because Ongoing stops retrying a webhook after a day.
+ * Incremental: the articles changed since the last window's start (minus a skew margin). Full: every article,
+ * and every mirrored article Ongoing no longer lists is tombstoned.
+ */
+import { type ChangeCounts, mirrorCatalogue } from "../article-sync/catalogue.ts";
+import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
+import type { OngoingClient } from "../shared/ongoing/client.ts";
+import type { ReconcileWatermarks } from "./watermark.ts";
+
+/** How far each window reaches back before the last one's start, for clocks that disagree. */
+export const clockSkewMarginMs = 10 * 60 * 1000;
+/** The first incremental run of a goods owner looks this far back (Ongoing's retries cover a day). */
+export const firstWindowLookbackMs = 25 * 60 * 60 * 1000;
+
+export interface ReconcileDependencies {
+  readonly mirror: ArticleMirror;
+  readonly watermarks: ReconcileWatermarks;
+  readonly clientFor: (
+    goodsOwnerId: number,
+    options: { remainingTimeMs: () => number },
+  ) => Pick<OngoingClient, "pageArticles">;
+  /** Articles per Ongoing request. @default 500 */
+  readonly pageSize?: number;
+  /** Clock, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface ReconcileSummary {
+  readonly goodsOwnerId: number;
+  readonly mode: "incremental" | "full";
+  /** The lower bound of `articleDataLastUpdated` asked for (incremental only). */
+  readonly from?: string;
+  readonly examined: number;
+  readonly counts: ChangeCounts;
+  /** Writes the reconcile had to make: changes the webhooks had not brought. */
+  readonly reconciled: number;
+}
+
+/** Ongoing's time format: UTC without a zone. */
+export function ongoingTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace("Z", "");
+}
+
+export async function reconcileArticles(
+  dependencies: ReconcileDependencies,
+  request: { goodsOwnerId: number; mode: "incremental" | "full"; remainingTimeMs: () => number },
+): Promise<ReconcileSummary> {
+  const now = dependencies.now ?? Date.now;
+  const { goodsOwnerId, mode } = request;
+  const windowStart = now();
+  const previous = mode === "incremental" ? await dependencies.watermarks.get(goodsOwnerId) : undefined;
+  const from =
+    mode === "incremental"
+      ? ongoingTime(previous ? previous.windowStart - clockSkewMarginMs : windowStart - firstWindowLookbackMs)
+      : undefined;
+  const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: request.remainingTimeMs });
+  const source: SyncSource = { kind: "reconcile", eventType: `reconcile-${mode}` };
+  const { counts, seen } = await mirrorCatalogue({
+    mirror: dependencies.mirror,
+    goodsOwnerId,
+    pages: client.pageArticles({
+      pageSize: dependencies.pageSize ?? 500,
+      ...(from ? { articleDataLastUpdatedFrom: from } : {}),
+    }),
+    source,
+    now,
+  });
+  if (mode === "full") {
+    for await (const item of dependencies.mirror.items(goodsOwnerId)) {
+      if (item.deleted || seen.has(item.articleSystemId)) continue;
+      // Gone as of the run's start: a webhook that observed the article later keeps it (the write is stale).
+      const { change } = await dependencies.mirror.apply(
+        {
+          goodsOwnerId,
+          articleSystemId: item.articleSystemId,
+          article: undefined,
+          observedAt: windowStart,
+          source,
+        },
+        item,
+      );
+      counts[change] += 1;
+    }
+  }
+  await dependencies.watermarks.advance({ goodsOwnerId, windowStart, mode, completedAt: now() });
+  return {
+    goodsOwnerId,
+    mode,
+    ...(from ? { from } : {}),
+    examined: seen.size,
+    counts,
+    reconciled: counts.created + counts.updated + counts.deleted,
+  };
+}

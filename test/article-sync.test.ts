@@ -1,0 +1,171 @@
+/**
+ * Use-case 3 end to end over loopback: article webhooks on fauxqs → the article-sync consumer → the Ongoing
+ * simulator (seeded with Ongoing's official example article 18068) → the mirror in dynalite.
+ */
+import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ArticleMirror, MirrorItem } from "../functions/article-sync/mirror.ts";
+import type { EventType } from "../functions/shared/webhooks/routes.ts";
+import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { type Harness, startHarness } from "./support/harness.ts";
+
+let simulator: OngoingSimulator;
+let harness: Harness;
+let handler: Handler<SQSEvent, SQSBatchResponse>;
+let mirror: ArticleMirror;
+let nextEventId = 1;
+
+const goodsOwnerId = 159;
+
+const webhook = (articleSystemId: number) => ({
+  webhookArticlesId: nextEventId,
+  webhookEventId: nextEventId++,
+  system: "demo",
+  timestamp: "2024-05-01T12:00:00.0000000",
+  articleSystemId,
+  articleNumber: "whatever",
+  goodsOwnerId,
+  path: `/api/v1/articles/${articleSystemId}`,
+  webhookTemplate: "ArticleWebhook",
+});
+
+async function deliver(...events: Array<[EventType, number]>): Promise<void> {
+  for (const [eventType, articleSystemId] of events) await harness.send(webhook(articleSystemId), eventType);
+  await harness.run(handler);
+  expect(await harness.deadLetters()).toEqual([]);
+}
+
+const getArticleCalls = () => simulator.state.calls.get("getArticle") ?? 0;
+const item = (articleSystemId: number) => mirror.get(goodsOwnerId, articleSystemId) as Promise<MirrorItem>;
+
+async function admin(method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(new URL(path, simulator.adminUrl), {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok).toBe(true);
+}
+
+beforeAll(async () => {
+  simulator = await startOngoingSimulator();
+  harness = await startHarness({
+    useCase: "article-sync",
+    secrets: { "ongoing/credentials": JSON.stringify({ username: "demo", password: "demo-password" }) },
+    env: { ONGOING_BASE_URL: simulator.baseUrl, ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" },
+  });
+  ({ handler } = await import("../functions/article-sync/index.ts"));
+  const { ArticleMirror } = await import("../functions/article-sync/mirror.ts");
+  mirror = new ArticleMirror({ tableName: harness.tables.articles });
+});
+
+afterAll(async () => {
+  await harness?.stop();
+  await simulator?.stop();
+});
+
+beforeEach(() => {
+  simulator.state.clearCalls();
+});
+
+describe("article-sync", () => {
+  it("mirrors Ongoing's official example article field for field", async () => {
+    await deliver(["article-created", 18068]);
+    const mirrored = await item(18068);
+    expect(mirrored).toMatchObject({
+      goodsOwnerId: 159,
+      articleSystemId: 18068,
+      articleNumber: "TestArticleNumber_ManyFields1",
+      articleName: "Article name 1",
+      productCode: "ProductCode1",
+      unitCode: "st",
+      description: "Article description",
+      isStockArticle: true,
+      supplierInfo: {
+        supplierArticleNumber: "ArticleNumberAtSupplier1",
+        supplierNumber: "Supplier1",
+        supplierName: "Supplier Inc.",
+      },
+      barCodeInfo: { barCode: "700123456", barCodePackage: "700456789", barCodePallet: "700789321" },
+      weight: 1.5,
+      length: 2.6,
+      width: 2.7,
+      height: 2.8,
+      volume: 2.9,
+      purchasePrice: 10,
+      stockValuationPrice: 11,
+      customerPrice: 12,
+      purcaseCurrencyCode: "EUR",
+      countryOfOriginCode: "BE",
+      statisticsNumber: "StatNumber1",
+      articleGroup: { code: "GroupCode1", name: "Group Name 1" },
+      articleCategory: { code: "CategoryCode1", name: "Category Name 1" },
+      articleDataLastUpdated: "2019-10-10T08:32:53.083Z",
+      revision: 1,
+      syncedBy: { kind: "webhook", eventType: "article-created", webhookEventId: expect.any(Number) },
+    });
+    expect(mirrored).not.toHaveProperty("inventoryInfo");
+    expect(mirrored).not.toHaveProperty("deleted");
+    expect(harness.metricCount("ArticlesCreated", { goodsOwnerId: "159" })).toBe(1);
+  });
+
+  it("writes nothing for an update that changed nothing", async () => {
+    const before = await item(18068);
+    await deliver(["article-updated", 18068]);
+    expect(await item(18068)).toEqual(before);
+    expect(harness.metricCount("ArticlesUnchanged", { goodsOwnerId: "159" })).toBe(1);
+  });
+
+  it("writes the changed fields of a real update", async () => {
+    await admin("PATCH", "articles/18068", {
+      weight: 2.25,
+      articleGroup: { name: "Renamed" },
+      description: null,
+    });
+    await deliver(["article-updated", 18068]);
+    const updated = await item(18068);
+    expect(updated).toMatchObject({
+      revision: 2,
+      weight: 2.25,
+      articleGroup: { code: "GroupCode1", name: "Renamed" },
+    });
+    expect(updated).not.toHaveProperty("description");
+    expect(harness.metricCount("ArticlesUpdated", { goodsOwnerId: "159" })).toBe(1);
+  });
+
+  it("fetches once for several events about one article in a batch", async () => {
+    await deliver(["article-created", 20001], ["article-updated", 20001], ["article-updated", 20001]);
+    expect(getArticleCalls()).toBe(1);
+    expect(await item(20001)).toMatchObject({ articleNumber: "ART-159-1", revision: 1 });
+  });
+
+  it("tombstones a delete without asking Ongoing, and a stale update keeps it deleted", async () => {
+    await deliver(["article-created", 20002]);
+    await admin("DELETE", "articles/20002");
+    simulator.state.clearCalls();
+    await deliver(["article-deleted", 20002]);
+    expect(getArticleCalls()).toBe(0);
+    const tombstone = await item(20002);
+    expect(tombstone).toMatchObject({ deleted: true, purgeAt: expect.any(Number) });
+    expect(tombstone).not.toHaveProperty("articleNumber");
+    await deliver(["article-updated", 20002]);
+    expect(await item(20002)).toEqual(tombstone);
+    expect(harness.metricCount("ArticlesDeleted", { goodsOwnerId: "159" })).toBe(1);
+  });
+
+  it("treats an article Ongoing does not have as deleted", async () => {
+    await deliver(["article-created", 999_999]);
+    expect(await item(999_999)).toMatchObject({ deleted: true });
+  });
+
+  it("revives a deleted article when a later update finds it in Ongoing", async () => {
+    await deliver(["article-created", 20003]);
+    await deliver(["article-deleted", 20003]);
+    expect(await item(20003)).toMatchObject({ deleted: true });
+    await deliver(["article-updated", 20003]);
+    const revived = await item(20003);
+    expect(revived).toMatchObject({ articleNumber: "ART-159-3" });
+    expect(revived).not.toHaveProperty("deleted");
+    expect(revived).not.toHaveProperty("purgeAt");
+  });
+});
