@@ -24,6 +24,7 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoDbClient, {
 // The queue URL says which queue; the endpoint always comes from configuration.
 export const sqsClient = new SQSClient({ ...endpointFor("SQS"), useQueueUrlAsEndpoint: false });
 
-export const sesClient = new SESClient({ ...endpointFor("SES") });
+// One attempt: an SDK retry after SES accepted a mail would send it twice; the pipeline retries safely instead.
+export const sesClient = new SESClient({ ...endpointFor("SES"), maxAttempts: 1 });
 
 export const secretsManagerClient = new SecretsManagerClient({ ...endpointFor("SECRETS_MANAGER") });

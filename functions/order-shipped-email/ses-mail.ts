@@ -1,0 +1,81 @@
+/**
+ * Sends a shipped-mail through SES (v1 SendEmail) and says what a failure means for the mail: never sent
+ * (safe to send again later), or perhaps sent (must not be sent again blindly).
+ */
+import { SendEmailCommand } from "@aws-sdk/client-ses";
+import { sesClient } from "../shared/aws/clients.ts";
+import type { ShippedMail } from "./mail-content.ts";
+
+export interface Envelope {
+  readonly to: string;
+  readonly from: string;
+  readonly replyTo: readonly string[];
+  readonly configurationSet: string | undefined;
+  /** SES message tags (letters, digits, `_` and `-` only), for the configuration set's event destinations. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Sends the mail; resolves to SES's MessageId once SES has accepted it. */
+export async function sendMail(
+  envelope: Envelope,
+  mail: ShippedMail,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<string> {
+  const utf8 = (data: string) => ({ Data: data, Charset: "UTF-8" });
+  const response = await sesClient.send(
+    new SendEmailCommand({
+      Source: envelope.from,
+      Destination: { ToAddresses: [envelope.to] },
+      ReplyToAddresses: envelope.replyTo.length > 0 ? [...envelope.replyTo] : undefined,
+      ConfigurationSetName: envelope.configurationSet,
+      Message: { Subject: utf8(mail.subject), Body: { Html: utf8(mail.html), Text: utf8(mail.text) } },
+      Tags: Object.entries(envelope.tags).map(([Name, Value]) => ({ Name, Value })),
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  if (!response.MessageId) throw new Error("SES answered without a MessageId");
+  return response.MessageId;
+}
+
+export type SesFailure =
+  /** SES refused the request before accepting it; it may be sent again later. */
+  | { readonly kind: "throttled" | "unavailable"; readonly code: string }
+  /** SES rejected this message or the sender's setup; sending again will fail the same way until fixed. */
+  | { readonly kind: "rejected"; readonly code: string }
+  /** The connection was never made, so SES cannot have the mail. */
+  | { readonly kind: "not-delivered"; readonly code: string }
+  /** The request may have reached SES (reset, time-out, abort): SES may have accepted the mail. */
+  | { readonly kind: "outcome-unknown"; readonly code: string };
+
+const throttlingCodes = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestThrottled",
+]);
+const connectionNeverMadeCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+export function classifySesError(error: unknown): SesFailure {
+  const failure = error as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = failure?.$metadata?.httpStatusCode;
+  // An answer the SDK could not read leaves only the HTTP status to name it.
+  const name = failure?.name && failure.name !== "Error" ? failure.name : status ? `HTTP ${status}` : "Error";
+  if (throttlingCodes.has(name) || status === 429) return { kind: "throttled", code: name };
+  if (status !== undefined && status >= 500) return { kind: "unavailable", code: name };
+  if (status !== undefined && status >= 400) return { kind: "rejected", code: name };
+  const systemCode = failure?.code ?? (failure as { cause?: { code?: string } })?.cause?.code;
+  if (systemCode && connectionNeverMadeCodes.has(systemCode))
+    return { kind: "not-delivered", code: systemCode };
+  return { kind: "outcome-unknown", code: systemCode ?? name };
+}

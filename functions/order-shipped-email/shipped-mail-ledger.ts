@@ -1,0 +1,102 @@
+/**
+ * One shipped-mail per order, whatever Ongoing sends. A record per goods owner and order (kind `shipped-mail`)
+ * moves `sending` → `sent`, or `sending` → `retryable` when SES refused the mail before accepting it.
+ * The claim (`sending`) is taken with a conditional write before SES is called, so two workers never both send;
+ * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
+ * outcome, and SES may have accepted the mail: that is never resent blindly.
+ */
+import { type Workflow, WorkflowStore } from "../shared/state/workflow.ts";
+
+export type ShippedMailStep = "sending" | "sent" | "retryable";
+
+export interface ShippedMailData extends Record<string, unknown> {
+  /** The webhook event that holds (or last held) the claim. */
+  eventId?: number;
+  claimedAt?: number;
+  /** The holder's Lambda deadline (epoch ms): after it, the holder is certainly gone. */
+  deadline?: number;
+  attempts?: number;
+  sesMessageId?: string;
+  sentAt?: number;
+  /** Why the last attempt did not send (an error code, never personal data). */
+  lastFailure?: string;
+}
+
+export type ShippedMail = Workflow<ShippedMailData>;
+
+export type ClaimDecision =
+  | { readonly action: "claim" }
+  | { readonly action: "already-mailed" }
+  /** `retryAfterMs`: when to look again (a holder usually records its outcome within a second). */
+  | { readonly action: "in-progress"; readonly retryAfterMs: number }
+  | { readonly action: "uncertain" };
+
+/** Allowance for clocks of different Lambda hosts disagreeing about the holder's deadline. */
+export const clockSkewMs = 5_000;
+/** How soon a waiting attempt looks at a young claim again (the pipeline's backoff may wait longer). */
+const holderPollMs = 5_000;
+/** The longest a Lambda runs; bounds a deadline when the remaining time is unknown. */
+const maxFunctionTimeMs = 15 * 60_000;
+/** How long the record stays: longer than Ongoing retries an event, so a late duplicate still finds it. */
+const retentionSeconds = 90 * 24 * 3600;
+
+export function decideClaim(existing: ShippedMail | undefined, now: number): ClaimDecision {
+  if (!existing || existing.step === "retryable") return { action: "claim" };
+  if (existing.step === "sent") return { action: "already-mailed" };
+  const deadline = existing.data.deadline ?? existing.updatedAt + maxFunctionTimeMs;
+  const untilGoneMs = deadline + clockSkewMs - now;
+  if (untilGoneMs < 0) return { action: "uncertain" };
+  return { action: "in-progress", retryAfterMs: Math.min(untilGoneMs + 1, holderPollMs) };
+}
+
+export const shippedMailKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
+
+export class ShippedMailLedger {
+  readonly #store: WorkflowStore<ShippedMailData>;
+  readonly #now: () => number;
+
+  constructor(tableName: string, now: () => number = Date.now) {
+    this.#store = new WorkflowStore<ShippedMailData>({
+      tableName,
+      kind: "shipped-mail",
+      ttlSeconds: retentionSeconds,
+      now,
+    });
+    this.#now = now;
+  }
+
+  get(key: string): Promise<ShippedMail | undefined> {
+    return this.#store.get(key);
+  }
+
+  /**
+   * Takes the claim for this attempt: creates it, or moves a `retryable` record back to `sending`.
+   * Returns the claim, or the decision for the record another worker created in the meantime.
+   */
+  async claim(
+    key: string,
+    existing: ShippedMail | undefined,
+    attempt: { eventId: number; remainingTimeMs: number },
+  ): Promise<{ claimed: ShippedMail } | { decision: ClaimDecision; existing: ShippedMail }> {
+    const now = this.#now();
+    const remaining = Number.isFinite(attempt.remainingTimeMs) ? attempt.remainingTimeMs : maxFunctionTimeMs;
+    const data: ShippedMailData = {
+      eventId: attempt.eventId,
+      claimedAt: now,
+      deadline: now + Math.min(Math.max(remaining, 0), maxFunctionTimeMs),
+      attempts: (existing?.data.attempts ?? 0) + 1,
+    };
+    if (existing) return { claimed: await this.#store.advance(existing, "sending", data) };
+    const { workflow, created } = await this.#store.start(key, "sending", data);
+    return created ? { claimed: workflow } : { decision: decideClaim(workflow, now), existing: workflow };
+  }
+
+  markSent(claim: ShippedMail, sesMessageId: string): Promise<ShippedMail> {
+    return this.#store.advance(claim, "sent", { sesMessageId, sentAt: this.#now() });
+  }
+
+  /** SES did not take the mail: a later attempt may send it. */
+  release(claim: ShippedMail, failureCode: string): Promise<ShippedMail> {
+    return this.#store.advance(claim, "retryable", { lastFailure: failureCode });
+  }
+}
