@@ -86,6 +86,43 @@ describe("parseConfig", () => {
     );
   });
 
+  it("lets every goods owner name its own Ongoing secret instead of a default", () => {
+    const config = parseWith({
+      "ongoingWebhooks.ongoing": { baseUrl: "https://api.ongoingsystems.se/W/api/v1/" },
+      "ongoingWebhooks.goodsOwners": { "159": { credentialsSecretName: "ongoing/159" } },
+    });
+    expect(config.ongoing.credentialsSecretName).toBeUndefined();
+    expect(config.goodsOwners["159"]?.credentialsSecretName).toBe("ongoing/159");
+  });
+
+  it("tells no transporter list from an empty one, and needs no default mail branding", () => {
+    expect(parseWith({ "ongoingWebhooks.transport": {} }).transport.transporters).toBeUndefined();
+    expect(parseWith({ "ongoingWebhooks.transport.transporters": [] }).transport.transporters).toEqual([]);
+    const config = parseWith({
+      "ongoingWebhooks.email": { senderIdentity: "example.com" },
+      "ongoingWebhooks.goodsOwners": { "160": { email: { fromAddress: "mail@example.com" } } },
+    });
+    expect(config.email.default).toBeUndefined();
+  });
+
+  it.each([
+    [{ "ongoingWebhooks.ongoing.transportApi": "automation" }, "ongoing.transportApi"],
+    [
+      { "ongoingWebhooks.goodsOwners": { "160": { transportApi: "automation" } } },
+      "goodsOwners.160.transportApi",
+    ],
+  ])("needs the Automation API login when %j chooses that API", (overrides, chooser) => {
+    const message = errorOf(overrides);
+    expect(message).toContain("ongoingWebhooks.ongoing.automationCredentialsSecretName");
+    expect(message).toContain(chooser);
+    expect(
+      parseWith({
+        ...overrides,
+        "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing/automation",
+      }).ongoing.automationCredentialsSecretName,
+    ).toBe("ongoing/automation");
+  });
+
   it("turns the authorizer cache off for Basic auth, and refuses both at once", () => {
     expect(
       parseWith({ "ongoingWebhooks.webhookAuth.allowBasicAuth": true }).webhookAuth.cacheTtlSeconds,

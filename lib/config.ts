@@ -70,7 +70,7 @@ const useCaseSettings = z.strictObject({
 
 const useCaseDefaults = useCaseSettings.parse({});
 
-export const configSchema = z.strictObject({
+const configObject = z.strictObject({
   /** CloudFormation stack name. @default "OngoingWebhooks" */
   stackName: z
     .string()
@@ -97,8 +97,12 @@ export const configSchema = z.strictObject({
         (url) => /\/api\/v1\/?$/.test(url),
         "an https URL ending in /api/v1/ (the warehouse's REST API root)",
       ),
-    /** Secret holding the API user's credentials as JSON `{"username","password"}`. */
-    credentialsSecretName: secretName,
+    /**
+     * Secret holding the default REST API user's credentials as JSON `{"username","password"}`.
+     * @default none: then every goods owner served needs goodsOwners.N.credentialsSecretName (else its webhooks
+     * are dead-lettered with `no-credentials`)
+     */
+    credentialsSecretName: secretName.optional(),
     /** Secret holding the Automation API credentials `{"username","password"}`. @default none (Automation API unused) */
     automationCredentialsSecretName: secretName.optional(),
     /** Which API the transport use-case fetches and writes back with. @default "rest" */
@@ -167,15 +171,21 @@ export const configSchema = z.strictObject({
   email: z.strictObject({
     /** The verified SES identity (domain or address) mail is sent from; `ses:SendEmail` is granted on it only. */
     senderIdentity: z.string().min(3, "an SES identity: a domain (example.com) or an e-mail address"),
-    /** Default sender and branding. */
-    default: emailBranding,
+    /**
+     * Default sender and branding; a goods owner's own `email` is merged over it field by field.
+     * @default none: then a goods owner without its own `email.fromAddress` is dead-lettered (`no-email-branding`)
+     */
+    default: emailBranding.optional(),
     /** Existing SES configuration set to use. @default one is created by the stack */
     configurationSetName: z.string().min(1).optional(),
   }),
   transport: z
     .strictObject({
-      /** Transporters booked by default (see goodsOwners for per-goods-owner lists). @default [] (book nothing) */
-      transporters: z.array(transporterMatch).default([]),
+      /**
+       * Transporters booked by default (see goodsOwners for per-goods-owner lists); `[]` books nothing.
+       * @default none: then a goods owner without its own list is dead-lettered (`no-transporters-configured`)
+       */
+      transporters: z.array(transporterMatch).optional(),
       /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
       adapterUrl: z.url({ protocol: /^https?$/ }).optional(),
       /** Secret holding the adapter's auth header value. @default none (no auth header) */
@@ -188,7 +198,7 @@ export const configSchema = z.strictObject({
       /** Time-out of one booking request. @default 15000 */
       adapterTimeoutMs: z.number().int().min(500).max(60_000).default(15_000),
     })
-    .default({ transporters: [], adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000 }),
+    .default({ adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000 }),
   /** Per-use-case consumer settings. @default see each field */
   useCases: z
     .strictObject(
@@ -222,6 +232,24 @@ export const configSchema = z.strictObject({
       message: `one of CloudWatch's retention periods: ${logRetentionDays.join(", ")}`,
     })
     .default(30),
+});
+
+/** The configuration, with the checks that span several keys. */
+export const configSchema = configObject.superRefine((config, ctx) => {
+  // The Automation API logs in as the integrator: choosing it anywhere needs that login.
+  const automationUsers = [
+    ...(config.ongoing.transportApi === "automation" ? ["ongoing.transportApi"] : []),
+    ...Object.entries(config.goodsOwners)
+      .filter(([, owner]) => owner.transportApi === "automation")
+      .map(([id]) => `goodsOwners.${id}.transportApi`),
+  ];
+  if (automationUsers.length > 0 && config.ongoing.automationCredentialsSecretName === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ongoing", "automationCredentialsSecretName"],
+      message: `required when the Automation API is chosen (${automationUsers.join(", ")})`,
+    });
+  }
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -55,7 +55,7 @@ export function orderShippedEmailEnvironment(
   return {
     ...consumerSettings(config, "order-shipped-email", resources),
     ...ongoingSettings(config),
-    EMAIL_DEFAULT: JSON.stringify(config.email.default),
+    EMAIL_DEFAULT: config.email.default && JSON.stringify(config.email.default),
     SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
   };
 }
@@ -67,7 +67,7 @@ export function transportBookingEnvironment(
   return {
     ...consumerSettings(config, "transport-booking", resources),
     ...ongoingSettings(config),
-    TRANSPORTERS: JSON.stringify(config.transport.transporters),
+    TRANSPORTERS: config.transport.transporters && JSON.stringify(config.transport.transporters),
     TRANSPORT_ADAPTER_URL: config.transport.adapterUrl,
     TRANSPORT_ADAPTER_AUTH_SECRET: config.transport.adapterAuthSecretName,
     TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
@@ -106,11 +106,14 @@ export function authorizerEnvironment(config: Config): SettingsEnvironment<typeo
   };
 }
 
-/** Every Ongoing API secret a function that calls Ongoing may read (default, Automation, per goods owner). */
-export function ongoingSecretNames(config: Config): string[] {
+/**
+ * Every Ongoing API secret a function that calls Ongoing may read: the default and every goods owner's REST
+ * secret, and the Automation API login only for the function that may use it (transport booking).
+ */
+export function ongoingSecretNames(config: Config, options: { automation?: boolean } = {}): string[] {
   const names = [
     config.ongoing.credentialsSecretName,
-    config.ongoing.automationCredentialsSecretName,
+    options.automation ? config.ongoing.automationCredentialsSecretName : undefined,
     ...Object.values(config.goodsOwners).map((owner) => owner.credentialsSecretName),
   ];
   return [...new Set(names.filter((name): name is string => name !== undefined))];

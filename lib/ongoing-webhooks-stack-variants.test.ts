@@ -27,6 +27,10 @@ beforeAll(() => {
       "ongoingWebhooks.ingress.tracing": true,
       "ongoingWebhooks.email.configurationSetName": "existing-set",
       "ongoingWebhooks.articleReconcile.enabled": false,
+      "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
+      "ongoingWebhooks.goodsOwners": {
+        "160": { credentialsSecretName: "ongoing-webhooks/ongoing-api-160", transportApi: "automation" },
+      },
     },
     outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-variant-")),
   });
@@ -63,6 +67,36 @@ describe("stack variants", () => {
       Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: "existing-set" }) },
     });
     template.hasResourceProperties("AWS::Events::Rule", { State: "DISABLED" });
+  });
+});
+
+/** The secret names a use-case's function may read, from the policies on its role. */
+function secretsReadBy(useCase: string): string[] {
+  const functions = template.findResources("AWS::Lambda::Function", {
+    Metadata: { OngoingWebhooks: { kind: "consumer", useCase } },
+  });
+  const [fn] = Object.values(functions);
+  if (!fn) throw new Error(`no function for ${useCase}`);
+  const role = (fn.Properties as { Role: { "Fn::GetAtt": [string, string] } }).Role["Fn::GetAtt"][0];
+  const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${role}"`),
+  );
+  const names = JSON.stringify(policies).match(/:secret:[^"]*?-\?\?\?\?\?\?/g) ?? [];
+  return [...new Set(names.map((name) => name.slice(":secret:".length, -"-??????".length)))].sort();
+}
+
+describe("secret grants with many goods owners", () => {
+  it("lets each function read every goods owner's secret, and only transport booking the Automation login", () => {
+    expect(secretsReadBy("transport-booking")).toEqual([
+      "ongoing-webhooks/automation",
+      "ongoing-webhooks/ongoing-api",
+      "ongoing-webhooks/ongoing-api-160",
+      "ongoing-webhooks/transport-adapter",
+    ]);
+    expect(secretsReadBy("order-shipped-email")).toEqual([
+      "ongoing-webhooks/ongoing-api",
+      "ongoing-webhooks/ongoing-api-160",
+    ]);
   });
 });
 

@@ -94,8 +94,8 @@ export class OngoingWebhooksStack extends Stack {
     this.stateTable.grantReadWriteData(transportFunction);
     this.stateTable.grantReadWriteData(articleSyncFunction);
     this.articlesTable.grantReadWriteData(articleSyncFunction);
-    for (const fn of [emailFunction, transportFunction, articleSyncFunction])
-      this.grantSecrets(fn, ongoingSecrets);
+    for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
+    this.grantSecrets(transportFunction, ongoingSecretNames(config, { automation: true }));
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(transportFunction, [config.transport.adapterAuthSecretName]);
     }

@@ -45,8 +45,8 @@ export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
 /** What every function that calls Ongoing needs. */
 export const ongoingSettingsSchema = z.object({
   ONGOING_BASE_URL: z.url(),
-  /** Default secret with `{"username","password"}` for the REST API. */
-  ONGOING_CREDENTIALS_SECRET: z.string().min(1),
+  /** Default secret with `{"username","password"}` for the REST API; absent when every goods owner has its own. */
+  ONGOING_CREDENTIALS_SECRET: z.string().min(1).optional(),
   ONGOING_AUTOMATION_CREDENTIALS_SECRET: z.string().min(1).optional(),
   ONGOING_TRANSPORT_API: z.enum(["rest", "automation"]).default("rest"),
   ONGOING_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -72,16 +72,16 @@ export const consumerSettingsSchema = z.object({
 export const orderShippedEmailSettingsSchema = consumerSettingsSchema
   .extend(ongoingSettingsSchema.shape)
   .extend({
-    /** Default sender and branding (per-goods-owner overrides in GOODS_OWNERS). */
-    EMAIL_DEFAULT: json(emailBranding.extend({ fromAddress: z.string() })),
+    /** Default sender and branding (per-goods-owner overrides in GOODS_OWNERS); see goods-owners.ts brandingFor. */
+    EMAIL_DEFAULT: json(emailBranding).optional(),
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
   });
 
 export const transportBookingSettingsSchema = consumerSettingsSchema
   .extend(ongoingSettingsSchema.shape)
   .extend({
-    /** Default transporter list (per-goods-owner overrides in GOODS_OWNERS). */
-    TRANSPORTERS: json(z.array(transporterMatch)).default([]),
+    /** Default transporter list (per-goods-owner overrides in GOODS_OWNERS); absent is not `[]`, see goods-owners.ts. */
+    TRANSPORTERS: json(z.array(transporterMatch)).optional(),
     TRANSPORT_ADAPTER_URL: z.url().optional(),
     TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
     TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),

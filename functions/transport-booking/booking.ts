@@ -32,6 +32,8 @@ export type WriteBackProgress = {
   tracking?: boolean;
   /** Parcel numbers written so far. */
   parcels?: string[];
+  /** The API has no call to add parcel numbers; they were counted as not written. */
+  parcelsNotWritable?: boolean;
   label?: boolean;
 };
 
@@ -60,6 +62,13 @@ function countSkip(reason: SkipReason): Outcome {
   single.addDimension("reason", reason);
   single.addMetric("TransportSkipped", MetricUnit.Count, 1);
   return { status: "skipped", reason };
+}
+
+/** Parcel numbers the chosen Ongoing API cannot take (the Automation API has no call to add one). */
+function countParcelsNotWritten(count: number): void {
+  const single = metrics.singleMetric();
+  single.addDimension("reason", "ongoing-api-has-no-parcel-call");
+  single.addMetric("ParcelsNotWritten", MetricUnit.Count, count);
 }
 
 const hasTracking = (order: OngoingOrder, waybill: string, trackingUrl: string) =>
@@ -156,10 +165,17 @@ export function createTransportBooking(
         }
         await progress({ tracking: true });
       }
-      for (const { parcelNumber } of booking.parcels) {
-        if (written.parcels?.includes(parcelNumber)) continue;
-        if (!hasParcel(order, parcelNumber)) await orders.writeParcel(orderId, parcelNumber);
-        await progress({ parcels: [...(written.parcels ?? []), parcelNumber] });
+      const { writeParcel } = orders;
+      if (writeParcel) {
+        for (const { parcelNumber } of booking.parcels) {
+          if (written.parcels?.includes(parcelNumber)) continue;
+          if (!hasParcel(order, parcelNumber)) await writeParcel(orderId, parcelNumber);
+          await progress({ parcels: [...(written.parcels ?? []), parcelNumber] });
+        }
+      } else if (!written.parcelsNotWritable) {
+        const missing = booking.parcels.filter(({ parcelNumber }) => !hasParcel(order, parcelNumber)).length;
+        if (missing > 0) countParcelsNotWritten(missing);
+        await progress({ parcelsNotWritable: true });
       }
       if (!written.label) {
         if (booking.label) await orders.writeFile(orderId, booking.label);

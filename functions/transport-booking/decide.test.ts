@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type OngoingOrder, orderSchema } from "../shared/ongoing/model.ts";
-import { decideBooking, matchesTransporter, transportersFor } from "./decide.ts";
+import { decideBooking, matchesTransporter } from "./decide.ts";
 
 const example: OngoingOrder = orderSchema.parse(
   JSON.parse(
@@ -15,18 +15,6 @@ const example: OngoingOrder = orderSchema.parse(
   ),
 );
 const withoutWaybill: OngoingOrder = { ...example, orderInfo: { ...example.orderInfo, wayBill: null } };
-
-describe("transportersFor", () => {
-  it("uses the goods owner's own list, else the default", () => {
-    const settings = {
-      TRANSPORTERS: [{ code: "PLAB" }],
-      GOODS_OWNERS: { "42": { transporters: [{ code: "DHL" }] }, "7": {} },
-    };
-    expect(transportersFor(42, settings)).toEqual([{ code: "DHL" }]);
-    expect(transportersFor(7, settings)).toEqual([{ code: "PLAB" }]);
-    expect(transportersFor(159, settings)).toEqual([{ code: "PLAB" }]);
-  });
-});
 
 describe("matchesTransporter", () => {
   it("matches the code, and the service code when the match names some", () => {

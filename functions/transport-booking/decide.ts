@@ -2,21 +2,13 @@
  * Whether an order is ours to book: pure decisions from the fetched order and the configured transporters.
  */
 import { type OngoingOrder, orderStatusNumbers } from "../shared/ongoing/model.ts";
-import type { GoodsOwnerSettings, TransporterMatch } from "../shared/settings.ts";
+import type { TransporterMatch } from "../shared/settings.ts";
 
 export type SkipReason = "cancelled" | "transporter-not-configured" | "already-waybilled" | "already-booked";
 
 export type BookingDecision =
   | { readonly action: "book" }
   | { readonly action: "skip"; readonly reason: SkipReason };
-
-/** The transporters booked for a goods owner: its own list when it has one, else the default list. */
-export function transportersFor(
-  goodsOwnerId: number,
-  settings: { TRANSPORTERS: TransporterMatch[]; GOODS_OWNERS: GoodsOwnerSettings },
-): TransporterMatch[] {
-  return settings.GOODS_OWNERS[String(goodsOwnerId)]?.transporters ?? settings.TRANSPORTERS;
-}
 
 const normalized = (code: string | null | undefined): string => (code ?? "").trim().toUpperCase();
 

@@ -1,10 +1,13 @@
 /**
  * Use-case 2, transport booking: an order's status changed to Sent → fetch the order → decide whether its
  * transporter is ours to book → book it with the transport system → write waybill, tracking, parcels and
- * label back to Ongoing. The wiring of the settings to the story in `booking.ts`.
+ * label back to Ongoing, through the REST or the Automation API as set for the goods owner. The wiring of the
+ * settings to the story in `booking.ts`.
  */
 import type { z } from "zod";
 import { PermanentError } from "../shared/errors.ts";
+import { automationCredentialsSecretFor, transportApiFor, transportersFor } from "../shared/goods-owners.ts";
+import { automationClientFor } from "../shared/ongoing/automation.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { getSecretString } from "../shared/secrets.ts";
@@ -12,9 +15,9 @@ import { readSettings, transportBookingSettingsSchema } from "../shared/settings
 import { WorkflowStore } from "../shared/state/workflow.ts";
 import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
 import { type BookingWorkflowData, createTransportBooking, workflowKind } from "./booking.ts";
-import { transportersFor } from "./decide.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
 import { restOngoingOrders } from "./ongoing-orders.ts";
+import { automationOngoingOrders } from "./ongoing-orders-automation.ts";
 import type { TransportSystem } from "./transport-system.ts";
 
 /** A booking's record outlives any redelivery of its webhook; after that the waybill in Ongoing guards it. */
@@ -57,12 +60,10 @@ function build(settings: Settings) {
     }),
     transportSystem: transportSystemFrom(settings),
     ongoingOrdersFor(goodsOwnerId, remainingTimeMs) {
-      const api = settings.GOODS_OWNERS[String(goodsOwnerId)]?.transportApi ?? settings.ONGOING_TRANSPORT_API;
-      if (api !== "rest") {
-        throw new PermanentError(
-          "ongoing-api-unsupported",
-          `goods owner ${goodsOwnerId} is set to Ongoing's ${api} API, which this version cannot book through`,
-        );
+      if (transportApiFor(goodsOwnerId, settings) === "automation") {
+        // Named `no-credentials` failure here, rather than the Automation client's own configuration error.
+        automationCredentialsSecretFor(goodsOwnerId, settings);
+        return automationOngoingOrders(automationClientFor({ remainingTimeMs }), goodsOwnerId);
       }
       return restOngoingOrders(ongoingClientFor(goodsOwnerId, { remainingTimeMs }));
     },

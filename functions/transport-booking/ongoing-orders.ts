@@ -1,6 +1,7 @@
 /**
- * The Ongoing side of the booking use-case: fetch the order, write the booking back. Small on purpose, so
- * a second implementation (Ongoing's SOAP Automation API) can be chosen per goods owner.
+ * The Ongoing side of the booking use-case: fetch the order, write the booking back. Small on purpose, so the
+ * API behind it is chosen per goods owner: the goods-owner REST API here, Ongoing's SOAP Automation API in
+ * `ongoing-orders-automation.ts`. Both give the same `OngoingOrder`.
  */
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
@@ -10,7 +11,8 @@ export interface OngoingOrders {
   getOrder(orderId: number): Promise<OngoingOrder>;
   writeWaybill(orderId: number, waybill: string): Promise<void>;
   writeTracking(orderId: number, tracking: { waybill: string; trackingUrl: string }): Promise<void>;
-  writeParcel(orderId: number, parcelNumber: string): Promise<void>;
+  /** Absent when the API has no call to add a parcel number (the booking counts the parcels it could not write). */
+  writeParcel?(orderId: number, parcelNumber: string): Promise<void>;
   writeFile(orderId: number, file: { fileName: string; mimeType: string; base64: string }): Promise<void>;
 }
 

@@ -7,6 +7,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { credentialsSecretFor } from "../goods-owners.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { getSecretJson } from "../secrets.ts";
@@ -500,7 +501,8 @@ const clientsByGoodsOwner = new Map<number, { options: OngoingClientOptions; cli
  * The client for a goods owner as configured by the function's settings (ongoingSettingsSchema): base URL,
  * timeout, attempts, and credentials from the goods owner's secret in GOODS_OWNERS or else
  * ONGOING_CREDENTIALS_SECRET. Cached per goods owner per container; a `remainingTimeMs` gives a light client
- * for this invocation over the same cached configuration.
+ * for this invocation over the same cached configuration. Throws PermanentError `no-credentials` when the goods
+ * owner has neither.
  */
 export function ongoingClientFor(
   goodsOwnerId: number,
@@ -509,9 +511,7 @@ export function ongoingClientFor(
   let cached = clientsByGoodsOwner.get(goodsOwnerId);
   if (!cached) {
     settings ??= readSettings(ongoingSettingsSchema);
-    const secretName =
-      settings.GOODS_OWNERS[String(goodsOwnerId)]?.credentialsSecretName ??
-      settings.ONGOING_CREDENTIALS_SECRET;
+    const secretName = credentialsSecretFor(goodsOwnerId, settings);
     const clientOptions: OngoingClientOptions = {
       baseUrl: settings.ONGOING_BASE_URL,
       goodsOwnerId,
