@@ -166,8 +166,20 @@ const configObject = z.strictObject({
       throttlingBurstLimit: z.number().int().min(1).default(100),
       /** X-Ray tracing on the API stage and functions. @default false */
       tracing: z.boolean().default(false),
+      /**
+       * Let the stack set the account-wide role API Gateway writes CloudWatch logs with (kept when the stack is
+       * deleted). API Gateway refuses a stage with logging until that role is set; turn off only where the
+       * account already has one. @default true
+       */
+      cloudWatchRole: z.boolean().default(true),
     })
-    .default({ maxBodyBytes: 65_536, throttlingRateLimit: 50, throttlingBurstLimit: 100, tracing: false }),
+    .default({
+      maxBodyBytes: 65_536,
+      throttlingRateLimit: 50,
+      throttlingBurstLimit: 100,
+      tracing: false,
+      cloudWatchRole: true,
+    }),
   email: z.strictObject({
     /** The verified SES identity (domain or address) mail is sent from; `ses:SendEmail` is granted on it only. */
     senderIdentity: z.string().min(3, "an SES identity: a domain (example.com) or an e-mail address"),

@@ -32,6 +32,7 @@ const resourcesOf = (type: string) =>
   Object.values(template.findResources(type)) as {
     Properties: Record<string, unknown>;
     Metadata?: Record<string, unknown>;
+    DeletionPolicy?: string;
   }[];
 
 describe("ingress", () => {
@@ -102,7 +103,9 @@ describe("ingress", () => {
     }
     template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
       ResponseType: "BAD_REQUEST_BODY",
-      ResponseTemplates: { "application/json": Match.stringLikeRegexp("validationErrorString") },
+      ResponseTemplates: {
+        "application/json": Match.stringLikeRegexp('^\\{"message":\\$context\\.error\\.messageString,'),
+      },
     });
   });
 
@@ -134,6 +137,16 @@ describe("ingress", () => {
     expect(JSON.parse(format)).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
     expect(format).not.toMatch(/\$input|body/i);
     expect(stage.TracingEnabled).toBe(false);
+  });
+
+  it("registers API Gateway's account logging role (kept on delete), so a first deploy in a new account works", () => {
+    template.resourceCountIs("AWS::ApiGateway::Account", 1);
+    const stage = resourcesOf("AWS::ApiGateway::Stage")[0]?.Properties ?? {};
+    expect(stage.MethodSettings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ LoggingLevel: "ERROR", DataTraceEnabled: false })]),
+    );
+    const account = resourcesOf("AWS::ApiGateway::Account")[0];
+    expect(account?.DeletionPolicy).toBe("Retain");
   });
 });
 

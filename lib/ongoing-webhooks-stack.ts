@@ -159,6 +159,7 @@ export class OngoingWebhooksStack extends Stack {
       throttlingRateLimit: config.ingress.throttlingRateLimit,
       throttlingBurstLimit: config.ingress.throttlingBurstLimit,
       tracing: config.ingress.tracing,
+      cloudWatchRole: config.ingress.cloudWatchRole,
       logRetentionDays: config.logRetentionDays,
     });
 

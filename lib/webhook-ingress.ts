@@ -37,6 +37,11 @@ export interface WebhookIngressProps {
   readonly throttlingBurstLimit?: number;
   /** X-Ray tracing on the stage. @default false */
   readonly tracing?: boolean;
+  /**
+   * Create and register the account-wide API Gateway CloudWatch role (retained on delete); with it the stage also
+   * writes execution logs at ERROR level (never bodies). @default true
+   */
+  readonly cloudWatchRole?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** @default "v1" */
@@ -60,7 +65,6 @@ const accessLogFormat = JSON.stringify({
   authorizerError: "$context.authorizer.error",
   errorType: "$context.error.responseType",
   errorMessage: "$context.error.message",
-  validationError: "$context.error.validationErrorString",
 });
 
 export class WebhookIngress extends Construct {
@@ -86,12 +90,15 @@ export class WebhookIngress extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const stageName = props.stageName ?? "v1";
+    const cloudWatchRole = props.cloudWatchRole ?? true;
     this.api = new apigw.RestApi(this, "Api", {
       restApiName: `${Stack.of(this).stackName}-webhooks`,
       description: "Ongoing WMS webhooks → SQS",
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole: false,
+      cloudWatchRole,
+      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
+        ...(cloudWatchRole ? { loggingLevel: apigw.MethodLoggingLevel.ERROR, dataTraceEnabled: false } : {}),
         stageName,
         throttlingRateLimit: props.throttlingRateLimit ?? 50,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
@@ -102,18 +109,26 @@ export class WebhookIngress extends Construct {
       },
     });
     tagResource(this.api, { kind: "api" });
-    Validations.of(this.api.deploymentStage).acknowledge(
-      {
-        id: "AwsSolutions::AwsSolutions-APIG3",
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: "AwsSolutions::AwsSolutions-APIG3",
+      reason:
+        "No WAF: every route needs the token authorizer, the stage is throttled, and Ongoing posts from changing addresses",
+    });
+    const accountRole = this.api.node.tryFindChild("CloudWatchRole");
+    if (accountRole) {
+      Validations.of(accountRole).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
         reason:
-          "No WAF: every route needs the token authorizer, the stage is throttled, and Ongoing posts from changing addresses",
-      },
-      {
+          "AWS's own policy for API Gateway's account-wide logging role: exactly the log permissions it needs",
+      });
+    }
+    if (!cloudWatchRole) {
+      Validations.of(this.api.deploymentStage).acknowledge({
         id: "AwsSolutions::AwsSolutions-APIG6",
         reason:
-          "Execution logs need the account-wide API Gateway CloudWatch role, which this stack must not own; JSON access logs and metrics are on",
-      },
-    );
+          "ingress.cloudWatchRole is off: execution logs need the account's own API Gateway CloudWatch role; JSON access logs and metrics are on",
+      });
+    }
 
     const authorizer = new apigw.RequestAuthorizer(this, "TokenAuthorizer", {
       handler: props.authorizerFunction,
@@ -231,7 +246,13 @@ export class WebhookIngress extends Construct {
         "BadRequestBody",
         apigw.ResponseType.BAD_REQUEST_BODY,
         "400",
-        json({ message: '"Invalid webhook payload"', errors: '"$context.error.validationErrorString"' }),
+        // Gateway responses substitute variables without escaping, and validation messages contain quotes:
+        // only the pre-quoted messageString keeps the body valid JSON. The details are in the access log.
+        json({
+          message: "$context.error.messageString",
+          expected:
+            '"an Ongoing webhook payload: integer webhookEventId, goodsOwnerId and orderId or articleSystemId"',
+        }),
       ],
       [
         "UnsupportedMediaType",

@@ -16,10 +16,18 @@ describe("classifySesError", () => {
       code: "Throttling",
     });
     expect(classifySesError(serviceError("TooManyRequestsException", 429)).kind).toBe("throttled");
-    expect(classifySesError(serviceError("InternalFailure", 500))).toEqual({
+    expect(classifySesError(serviceError("ServiceUnavailable", 503))).toEqual({
       kind: "unavailable",
+      code: "ServiceUnavailable",
+    });
+  });
+
+  it("does not know whether SES took the mail after a 500 or a gateway time-out", () => {
+    expect(classifySesError(serviceError("InternalFailure", 500))).toEqual({
+      kind: "outcome-unknown",
       code: "InternalFailure",
     });
+    expect(classifySesError(serviceError("HTTP 504", 504)).kind).toBe("outcome-unknown");
   });
 
   it("treats rejections as permanent", () => {

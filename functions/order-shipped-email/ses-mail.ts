@@ -72,7 +72,9 @@ export function classifySesError(error: unknown): SesFailure {
   // An answer the SDK could not read leaves only the HTTP status to name it.
   const name = failure?.name && failure.name !== "Error" ? failure.name : status ? `HTTP ${status}` : "Error";
   if (throttlingCodes.has(name) || status === 429) return { kind: "throttled", code: name };
-  if (status !== undefined && status >= 500) return { kind: "unavailable", code: name };
+  // Only a 503 says SES did not take the request; a 500 or a gateway time-out may follow an accepted mail.
+  if (status === 503) return { kind: "unavailable", code: name };
+  if (status !== undefined && status >= 500) return { kind: "outcome-unknown", code: name };
   if (status !== undefined && status >= 400) return { kind: "rejected", code: name };
   const systemCode = failure?.code ?? (failure as { cause?: { code?: string } })?.cause?.code;
   if (systemCode && connectionNeverMadeCodes.has(systemCode))

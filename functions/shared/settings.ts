@@ -104,7 +104,7 @@ export const authorizerSettingsSchema = z.object({
   WEBHOOK_TOKEN_HEADER: z.string().default("X-Auth-Token"),
   WEBHOOK_ALLOW_BASIC_AUTH: z
     .enum(["true", "false"])
-    .default("true")
+    .default("false")
     .transform((value) => value === "true"),
 });
 
