@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import type { ChangeCounts } from "../functions/article-sync/catalogue.ts";
 import type { OngoingCredentials } from "../functions/shared/ongoing/client.ts";
 import { localDefaults } from "../local/settings.ts";
+import { runWhenMain } from "./cli.ts";
 
 export interface BackfillOptions {
   readonly goodsOwnerId: number;
@@ -184,14 +185,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta, main);

@@ -23,6 +23,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { messageAttributes, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import { localDefaults } from "../local/settings.ts";
+import { runWhenMain } from "./cli.ts";
 
 /** Attributes the pipeline adds when it dead-letters a message: dropped when the message goes back. */
 export const failureAttributes: readonly string[] = [
@@ -207,14 +208,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta, main);

@@ -11,6 +11,7 @@ import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { type Route, routeByPath, routes, routeUrlPath } from "../functions/shared/webhooks/routes.ts";
 import { localDefaults } from "../local/settings.ts";
+import { runWhenMain } from "./cli.ts";
 
 export interface WebhookTarget {
   /** Ingress base URL (the API stage root). */
@@ -156,14 +157,4 @@ export async function main(argv: string[]): Promise<number> {
   return answer.status >= 200 && answer.status < 300 ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta, main);

@@ -2,21 +2,16 @@
  * The backfill: a goods owner's whole catalogue (thousands of articles, many pages) from the Ongoing simulator
  * into an empty mirror in dynalite, with progress per page; a second run writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { articlesTable } from "../lib/tables.ts";
-import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
-import { type Emulator, startDynamoDb } from "./support/emulators.ts";
-import { createTable } from "./support/tables.ts";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { useLocalAws, useOngoingSimulator } from "./support/env.ts";
 
 const goodsOwnerId = 159;
 const catalogueSize = 3000;
-const tableName = "backfill-articles";
 
-let simulator: OngoingSimulator;
-let dynamo: Emulator;
+const simulator = useOngoingSimulator({ seed: false });
+const aws = useLocalAws({ dynamo: { tablePrefix: "backfill" } });
 
-beforeAll(async () => {
-  simulator = await startOngoingSimulator({ seed: false });
+beforeAll(() => {
   for (let index = 0; index < catalogueSize; index++) {
     simulator.state.putArticle({
       goodsOwner: { id: goodsOwnerId, name: "REST example" },
@@ -32,17 +27,6 @@ beforeAll(async () => {
   }
   // Another goods owner's articles must not leak into this one's mirror.
   simulator.state.putArticle({ goodsOwner: { id: 160 }, articleSystemId: 999_999, articleNumber: "OTHER" });
-  dynamo = await startDynamoDb();
-  await createTable(dynamo.endpoint, tableName, articlesTable);
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await dynamo?.stop();
-  await simulator?.stop();
 });
 
 describe("backfill", () => {
@@ -51,7 +35,7 @@ describe("backfill", () => {
     const lines: string[] = [];
     const result = await backfill({
       goodsOwnerId,
-      tableName,
+      tableName: aws.tables.articles,
       ongoingBaseUrl: simulator.baseUrl,
       credentials: async () => ({ username: "demo", password: "demo-password" }),
       pageSize: 250,
@@ -67,7 +51,7 @@ describe("backfill", () => {
     expect(lines.at(-1)).toMatch(/^\[#{30}\] 100% 3000 articles, 12 pages \(3000 new/);
 
     const { ArticleMirror, articleData, storedData } = await import("../functions/article-sync/mirror.ts");
-    const mirror = new ArticleMirror({ tableName });
+    const mirror = new ArticleMirror({ tableName: aws.tables.articles });
     let count = 0;
     for await (const item of mirror.items(goodsOwnerId)) {
       count += 1;
@@ -87,12 +71,19 @@ describe("backfill", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const stdout = vi.spyOn(console, "log").mockImplementation(() => undefined);
     try {
-      const args = ["--goods-owner", "159", "--table", tableName, "--ongoing-url", simulator.baseUrl];
+      const args = [
+        "--goods-owner",
+        "159",
+        "--table",
+        aws.tables.articles,
+        "--ongoing-url",
+        simulator.baseUrl,
+      ];
       expect(await main([...args, "--page-size", "1000"])).toBe(0);
       expect(stdout).toHaveBeenCalledWith(
         "Goods owner 159: 3000 articles in 3 pages → 0 created, 0 updated, 3000 unchanged",
       );
-      expect(await main(["--table", tableName])).toBe(2);
+      expect(await main(["--table", aws.tables.articles])).toBe(2);
       expect(errors).toHaveBeenCalledWith(expect.stringContaining("--goods-owner <id> is required"));
     } finally {
       errors.mockRestore();

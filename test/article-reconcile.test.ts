@@ -11,6 +11,7 @@ import type { ReconcileWatermarks } from "../functions/article-reconcile/waterma
 import type { ArticleMirror } from "../functions/article-sync/mirror.ts";
 import type { EventType } from "../functions/shared/webhooks/routes.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 
 const goodsOwnerId = 159;
@@ -80,7 +81,7 @@ beforeAll(async () => {
   simulator = await startOngoingSimulator({ seed: false });
   harness = await startHarness({
     useCase: "article-sync",
-    secrets: { "ongoing/credentials": JSON.stringify({ username: "demo", password: "demo-password" }) },
+    secrets: { "ongoing/credentials": loginSecret("demo") },
     env: {
       ONGOING_BASE_URL: simulator.baseUrl,
       ONGOING_CREDENTIALS_SECRET: "ongoing/credentials",

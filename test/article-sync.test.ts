@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ArticleMirror, MirrorItem } from "../functions/article-sync/mirror.ts";
 import type { EventType } from "../functions/shared/webhooks/routes.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 
 let simulator: OngoingSimulator;
@@ -51,7 +52,7 @@ beforeAll(async () => {
   simulator = await startOngoingSimulator();
   harness = await startHarness({
     useCase: "article-sync",
-    secrets: { "ongoing/credentials": JSON.stringify({ username: "demo", password: "demo-password" }) },
+    secrets: { "ongoing/credentials": loginSecret("demo") },
     env: { ONGOING_BASE_URL: simulator.baseUrl, ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" },
   });
   ({ handler } = await import("../functions/article-sync/index.ts"));

@@ -14,6 +14,7 @@ import {
   startFailingSesProxy,
 } from "./order-shipped-email.support.ts";
 import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
+import { loginSecret } from "./support/env.ts";
 import type { Harness } from "./support/harness.ts";
 import { startHarness } from "./support/harness.ts";
 
@@ -31,8 +32,8 @@ beforeAll(async () => {
     useCase: "order-shipped-email",
     maxReceiveCount: 3,
     secrets: {
-      "ongoing/demo": JSON.stringify({ username: "demo", password: "demo-password" }),
-      "ongoing/other": JSON.stringify({ username: "other", password: "other-password" }),
+      "ongoing/demo": loginSecret("demo"),
+      "ongoing/other": loginSecret("other"),
     },
     env: {
       AWS_ENDPOINT_URL_SES: sesProxy.endpoint,

@@ -24,6 +24,7 @@ import {
   type WriteRecord,
 } from "../simulators/ongoing/server.ts";
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
+import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 
 /** A write-back step as the use-case means it, whichever API carried it. */
@@ -166,10 +167,10 @@ export function transportBookingScenarios(api: OngoingApi): void {
       useCase: "transport-booking",
       maxReceiveCount: 5,
       secrets: {
-        "ongoing/credentials-159": JSON.stringify({ username: "demo", password: "demo-password" }),
-        "ongoing/credentials-160": JSON.stringify({ username: "other", password: "other-password" }),
-        "ongoing/credentials-161": JSON.stringify({ username: "third", password: "third-password" }),
-        "ongoing/automation": JSON.stringify({ username: "automation", password: "automation-password" }),
+        "ongoing/credentials-159": loginSecret("demo"),
+        "ongoing/credentials-160": loginSecret("other"),
+        "ongoing/credentials-161": loginSecret("third"),
+        "ongoing/automation": loginSecret("automation"),
         "transport/adapter-key": "transport-key",
       },
       env: {

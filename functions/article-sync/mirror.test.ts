@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { articlesTable } from "../../lib/tables.ts";
-import { type Emulator, startDynamoDb } from "../../test/support/emulators.ts";
-import { createTable } from "../../test/support/tables.ts";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { useLocalAws } from "../../test/support/env.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import {
   type ArticleObservation,
@@ -93,23 +91,13 @@ describe("decide", () => {
 });
 
 describe("ArticleMirror (DynamoDB)", () => {
-  let dynamo: Emulator;
+  const aws = useLocalAws({ dynamo: { tablePrefix: "mirror-unit" } });
   let mirror: import("./mirror.ts").ArticleMirror;
 
   beforeAll(async () => {
-    dynamo = await startDynamoDb();
-    vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-    await createTable(dynamo.endpoint, "mirror-unit-articles", articlesTable);
     vi.resetModules();
     const { ArticleMirror } = await import("./mirror.ts");
-    mirror = new ArticleMirror({ tableName: "mirror-unit-articles" });
-  });
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await dynamo?.stop();
+    mirror = new ArticleMirror({ tableName: aws.tables.articles });
   });
 
   it("writes only what changed, and nothing when nothing did", async () => {

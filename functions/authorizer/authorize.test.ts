@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
+import { describe, expect, it, vi } from "vitest";
+import { useLocalAws } from "../../test/support/env.ts";
 
 vi.mock("node:crypto", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:crypto")>();
@@ -31,23 +31,16 @@ function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEven
   };
 }
 
-let secrets: SecretsManagerStandIn;
-
-beforeAll(async () => {
-  secrets = await startSecretsManager({
+useLocalAws({
+  secrets: {
     "webhook-token": "t0ken-current",
     "webhook-token-rotating": JSON.stringify({ current: "new-token", previous: "old-token" }),
-  });
-  vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-  vi.stubEnv("WEBHOOK_TOKEN_SECRET", "webhook-token");
-  vi.stubEnv("WEBHOOK_TOKEN_HEADER", "X-Auth-Token");
-  vi.stubEnv("WEBHOOK_ALLOW_BASIC_AUTH", "false");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await secrets.stop();
+  },
+  env: {
+    WEBHOOK_TOKEN_SECRET: "webhook-token",
+    WEBHOOK_TOKEN_HEADER: "X-Auth-Token",
+    WEBHOOK_ALLOW_BASIC_AUTH: "false",
+  },
 });
 
 const effectOf = (result: { policyDocument: { Statement: unknown[] } }) =>

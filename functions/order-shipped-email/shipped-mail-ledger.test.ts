@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Emulator, startDynamoDb } from "../../test/support/emulators.ts";
-import { createStackTables } from "../../test/support/tables.ts";
+import { describe, expect, it } from "vitest";
+import { useLocalAws } from "../../test/support/env.ts";
 import type { ShippedMail } from "./shipped-mail-ledger.ts";
 
 // Imported after the DynamoDB endpoint is set (the shared clients read it at module load).
@@ -14,20 +13,7 @@ const record = (step: string, data: ShippedMail["data"] = {}, updatedAt = 0): Sh
   updatedAt,
 });
 
-let dynamo: Emulator;
-let tableName: string;
-
-beforeAll(async () => {
-  dynamo = await startDynamoDb();
-  tableName = (await createStackTables(dynamo.endpoint, "ledger")).state;
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await dynamo.stop();
-});
+const aws = useLocalAws({ dynamo: { tablePrefix: "ledger" } });
 
 describe("decideClaim", () => {
   it("claims when nothing was sent or SES refused the last attempt", async () => {
@@ -54,7 +40,7 @@ describe("decideClaim", () => {
 describe("ShippedMailLedger", () => {
   async function ledger(now = () => 1_000) {
     const { ShippedMailLedger } = await ledgerModule();
-    return new ShippedMailLedger(tableName, now);
+    return new ShippedMailLedger(aws.tables.state, now);
   }
 
   it("lets one of two racing claims win; the loser sees the holder", async () => {

@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
+import { describe, expect, it } from "vitest";
+import { useLocalAws } from "../../test/support/env.ts";
 
-let secrets: SecretsManagerStandIn;
-
-beforeAll(async () => {
-  secrets = await startSecretsManager({ plain: "s3cret", json: '{"username":"u","password":"p"}', bad: "{" });
-  vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await secrets.stop();
+const aws = useLocalAws({
+  secrets: { plain: "s3cret", json: '{"username":"u","password":"p"}', bad: "{" },
 });
 
 describe("secrets", () => {
@@ -31,9 +22,9 @@ describe("secrets", () => {
 
   it("caches a secret until forced to re-read it (rotation)", async () => {
     const { getSecretString } = await import("./secrets.ts");
-    secrets.put("rotating", "one");
+    aws.secrets.put("rotating", "one");
     expect(await getSecretString("rotating")).toBe("one");
-    secrets.put("rotating", "two");
+    aws.secrets.put("rotating", "two");
     expect(await getSecretString("rotating")).toBe("one");
     expect(await getSecretString("rotating", { forceFetch: true })).toBe("two");
   });

@@ -1,19 +1,9 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { officialExample } from "../../simulators/ongoing/seed.ts";
 import { type OngoingOrder, orderSchema } from "../shared/ongoing/model.ts";
 import { decideBooking, matchesTransporter } from "./decide.ts";
 
-const example: OngoingOrder = orderSchema.parse(
-  JSON.parse(
-    readFileSync(
-      new URL(
-        "../../simulators/ongoing/examples/official-rest-example-GET-order-response.json",
-        import.meta.url,
-      ),
-      "utf8",
-    ).replace(/^\uFEFF/, ""),
-  ),
-);
+const example: OngoingOrder = orderSchema.parse(officialExample("order"));
 const withoutWaybill: OngoingOrder = { ...example, orderInfo: { ...example.orderInfo, wayBill: null } };
 
 describe("matchesTransporter", () => {

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTransportSimulator, type TransportSimulator } from "../../simulators/transport/server.ts";
+import { describe, expect, it } from "vitest";
+import { useTransportSimulator } from "../../test/support/env.ts";
 import { createHttpTransportSystem, retryAfterMs } from "./http-transport-system.ts";
 import type { Shipment } from "./transport-system.ts";
 
-let simulator: TransportSimulator;
-
-beforeAll(async () => {
-  simulator = await startTransportSimulator({ auth: { headerName: "X-Api-Key", value: "secret-key" } });
-});
-afterAll(() => simulator.stop());
-beforeEach(() => simulator.reset());
+const simulator = useTransportSimulator({ auth: { headerName: "X-Api-Key", value: "secret-key" } });
 
 const shipment: Shipment = {
   idempotencyKey: "159-50163",

@@ -1,19 +1,9 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { officialExample } from "../../simulators/ongoing/seed.ts";
 import { orderSchema } from "../shared/ongoing/model.ts";
 import { shipmentFromOrder } from "./transport-system.ts";
 
-const example = orderSchema.parse(
-  JSON.parse(
-    readFileSync(
-      new URL(
-        "../../simulators/ongoing/examples/official-rest-example-GET-order-response.json",
-        import.meta.url,
-      ),
-      "utf8",
-    ).replace(/^\uFEFF/, ""),
-  ),
-);
+const example = orderSchema.parse(officialExample("order"));
 
 describe("shipmentFromOrder", () => {
   it("builds the shipment from Ongoing's example order", () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type OngoingSimulator, startOngoingSimulator } from "./server.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useOngoingSimulator } from "../../test/support/env.ts";
+import { startOngoingSimulator } from "./server.ts";
 
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator({ warehouse: "acme" });
-});
-afterAll(async () => {
-  await simulator.stop();
-});
+const simulator = useOngoingSimulator({ warehouse: "acme" });
 beforeEach(async () => {
   await admin("POST", "reset");
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listen, readBody, recordedHeaders, sleep } from "../http.ts";
 import { buildSeed, defaultUsers, type Json, type SimulatorUser } from "./seed.ts";
 import { type AutomationUser, defaultAutomationUsers, handleSoap } from "./soap.ts";
 
@@ -470,20 +470,6 @@ const apiRoutes: ApiRoute[] = [
   },
 ];
 
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
 function sendJson(
   response: ServerResponse,
   status: number,
@@ -505,16 +491,6 @@ function credentialsOf(request: IncomingMessage, users: SimulatorUser[]): Simula
   const username = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
   return users.find((user) => user.username === username && user.password === password);
-}
-
-function recordedHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let index = 0; index < request.rawHeaders.length; index += 2) {
-    const name = request.rawHeaders[index] as string;
-    const value = request.rawHeaders[index + 1] as string;
-    headers[name] = name.toLowerCase() === "authorization" ? value.replace(/\s.*$/, " ***") : value;
-  }
-  return headers;
 }
 
 async function handleApi(
@@ -811,11 +787,7 @@ export async function startOngoingSimulator(
     }
     handled.catch(() => sendJson(response, 500, { Message: "An error has occurred." }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options);
   const host = options.host === undefined || options.host === "0.0.0.0" ? "127.0.0.1" : options.host;
   const origin = `http://${host}:${port}`;
   return {
@@ -823,10 +795,6 @@ export async function startOngoingSimulator(
     automationUrl: `${origin}/${warehouse}/Automation.asmx`,
     adminUrl: `${origin}/_admin/`,
     state,
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 }

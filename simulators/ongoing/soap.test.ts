@@ -1,19 +1,9 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { child, parseEnvelope, text } from "../../functions/shared/ongoing/automation-xml.ts";
-import { type OngoingSimulator, startOngoingSimulator } from "./server.ts";
+import { useOngoingSimulator } from "../../test/support/env.ts";
 
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator({ warehouse: "acme" });
-});
-afterAll(async () => {
-  await simulator.stop();
-});
-beforeEach(() => {
-  simulator.state.reset();
-});
+const simulator = useOngoingSimulator({ warehouse: "acme", resetEach: true });
 
 interface PostmanItem {
   name: string;

@@ -13,6 +13,7 @@ import {
   text,
   type XmlObject,
 } from "../../functions/shared/ongoing/automation-xml.ts";
+import { readBody, recordedHeaders, sleep } from "../http.ts";
 import type { Json } from "./seed.ts";
 import type { OngoingSimulatorState } from "./server.ts";
 
@@ -150,20 +151,6 @@ export function soapOrder(order: Json): XmlObject {
   });
 }
 
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
 function send(response: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}) {
   if (response.destroyed || response.writableEnded) return;
   response.writeHead(status, { "content-type": "text/xml; charset=utf-8", ...headers });
@@ -173,16 +160,6 @@ function send(response: ServerResponse, status: number, xml: string, headers: Re
 /** SOAP 1.1 sends every fault with HTTP 500. */
 const sendFault = (response: ServerResponse, code: "Client" | "Server", message: string) =>
   send(response, 500, buildFault(code, message));
-
-function recordedHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let index = 0; index < request.rawHeaders.length; index += 2) {
-    const name = request.rawHeaders[index] as string;
-    const header = request.rawHeaders[index + 1] as string;
-    headers[name] = name.toLowerCase() === "authorization" ? header.replace(/\s.*$/, " ***") : header;
-  }
-  return headers;
-}
 
 /** A refusal Ongoing reports as `Success=false` with a message; `status` is the REST answer's equivalent. */
 class Refusal extends Error {

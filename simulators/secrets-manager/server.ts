@@ -4,7 +4,7 @@
  * functions' real SDK client talks to it unchanged.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listen, readBody } from "../http.ts";
 
 export interface SecretsManagerStandIn {
   readonly endpoint: string;
@@ -20,12 +20,10 @@ export async function startSecretsManager(
 ): Promise<SecretsManagerStandIn> {
   const store = new Map(Object.entries(secrets));
   const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const reply = (status: number, body: unknown) => {
+    const answer = (body: string) => {
+      const reply = (status: number, payload: unknown) => {
         response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-        response.end(JSON.stringify(body));
+        response.end(JSON.stringify(payload));
       };
       const target = String(request.headers["x-amz-target"] ?? "");
       if (target !== "secretsmanager.GetSecretValue") {
@@ -33,9 +31,7 @@ export async function startSecretsManager(
       }
       let secretId = "";
       try {
-        secretId = String(
-          (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { SecretId?: string }).SecretId ?? "",
-        );
+        secretId = String((JSON.parse(body) as { SecretId?: string }).SecretId ?? "");
       } catch {
         return reply(400, { __type: "InvalidRequestException", message: "body is not JSON" });
       }
@@ -54,21 +50,14 @@ export async function startSecretsManager(
         VersionStages: ["AWSCURRENT"],
         CreatedDate: Date.now() / 1000,
       });
-    });
+    };
+    readBody(request).then(answer, () => request.socket.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     put: (name, value) => void store.set(name, value),
     delete: (name) => void store.delete(name),
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 }

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Shipment } from "../../functions/transport-booking/transport-system.ts";
-import { startTransportSimulator, type TransportSimulator } from "./server.ts";
+import { useTransportSimulator } from "../../test/support/env.ts";
 
-let simulator: TransportSimulator;
-
-beforeAll(async () => {
-  simulator = await startTransportSimulator({ auth: { headerName: "X-Api-Key", value: "k" } });
-});
-afterAll(() => simulator.stop());
-beforeEach(() => simulator.reset());
+const simulator = useTransportSimulator({ auth: { headerName: "X-Api-Key", value: "k" } });
 
 const shipment = (orderId: number): Shipment => ({
   idempotencyKey: `159-${orderId}`,

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import {
@@ -14,6 +13,7 @@ import {
   type Shipment,
   shipmentSchema,
 } from "../../functions/transport-booking/transport-system.ts";
+import { closeServer, listen, readBody } from "../http.ts";
 
 /** One injected fault, consumed by the next booking request(s). */
 export const faultSchema = z.object({
@@ -98,15 +98,6 @@ export function labelPdf(waybill: string): string {
   for (const offset of offsets) pdf += `${String(offset).padStart(10, "0")} 00000 n \n`;
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, "latin1").toString("base64");
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function reply(
@@ -268,11 +259,7 @@ export async function startTransportSimulator(
       if (!response.headersSent) reply(response, 500, { error: String(error), id: randomUUID() });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options);
   baseUrl = `http://${options.host ?? "127.0.0.1"}:${port}`;
 
   const simulator: TransportSimulator = {
@@ -292,11 +279,7 @@ export async function startTransportSimulator(
       state.latencyMs = options.latencyMs ?? 0;
       state.labels = options.labels ?? true;
     },
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
   return simulator;
 }

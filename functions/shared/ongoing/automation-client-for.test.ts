@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type OngoingSimulator, startOngoingSimulator } from "../../../simulators/ongoing/server.ts";
-import {
-  type SecretsManagerStandIn,
-  startSecretsManager,
-} from "../../../simulators/secrets-manager/server.ts";
+import { describe, expect, it, vi } from "vitest";
+import { loginSecret, useLocalAws, useOngoingSimulator } from "../../../test/support/env.ts";
 
-let secrets: SecretsManagerStandIn;
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator();
-  secrets = await startSecretsManager({
-    "ongoing/default": JSON.stringify({ username: "demo", password: "demo-password" }),
-    "ongoing/automation": JSON.stringify({ username: "automation", password: "automation-password" }),
-  });
-  vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-  vi.stubEnv("ONGOING_BASE_URL", simulator.baseUrl);
-  vi.stubEnv("ONGOING_CREDENTIALS_SECRET", "ongoing/default");
-  vi.stubEnv("ONGOING_MAX_ATTEMPTS", "2");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await secrets.stop();
-  await simulator.stop();
+const simulator = useOngoingSimulator();
+useLocalAws({
+  secrets: { "ongoing/default": loginSecret("demo"), "ongoing/automation": loginSecret("automation") },
+  env: () => ({
+    ONGOING_BASE_URL: simulator.baseUrl,
+    ONGOING_CREDENTIALS_SECRET: "ongoing/default",
+    ONGOING_MAX_ATTEMPTS: "2",
+  }),
 });
 
 describe("automationClientFor", () => {

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type OngoingSimulator, startOngoingSimulator } from "../../../simulators/ongoing/server.ts";
+import { describe, expect, it, vi } from "vitest";
+import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
 import { createOngoingClient } from "./client.ts";
 import type { OngoingOrder } from "./model.ts";
 
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator();
-});
-afterAll(async () => {
-  await simulator.stop();
-});
-beforeEach(() => {
-  simulator.state.reset();
-});
+const simulator = useOngoingSimulator({ resetEach: true });
 
 const integrator = { username: "automation", password: "automation-password" };
 

@@ -1,38 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type OngoingSimulator, startOngoingSimulator } from "../../../simulators/ongoing/server.ts";
-import {
-  type SecretsManagerStandIn,
-  startSecretsManager,
-} from "../../../simulators/secrets-manager/server.ts";
+import { describe, expect, it } from "vitest";
+import { loginSecret, useLocalAws, useOngoingSimulator } from "../../../test/support/env.ts";
 
-let secrets: SecretsManagerStandIn;
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator();
-  secrets = await startSecretsManager({
-    "ongoing/default": JSON.stringify({ username: "demo", password: "demo-password" }),
-    "ongoing/160": JSON.stringify({ username: "other", password: "other-password" }),
+const simulator = useOngoingSimulator();
+useLocalAws({
+  secrets: {
+    "ongoing/default": loginSecret("demo"),
+    "ongoing/160": loginSecret("other"),
     "ongoing/bad": JSON.stringify({ user: "x" }),
-  });
-  vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-  vi.stubEnv("ONGOING_BASE_URL", simulator.baseUrl);
-  vi.stubEnv("ONGOING_CREDENTIALS_SECRET", "ongoing/default");
-  vi.stubEnv("ONGOING_MAX_ATTEMPTS", "2");
-  vi.stubEnv(
-    "GOODS_OWNERS",
-    JSON.stringify({
+  },
+  env: () => ({
+    ONGOING_BASE_URL: simulator.baseUrl,
+    ONGOING_CREDENTIALS_SECRET: "ongoing/default",
+    ONGOING_MAX_ATTEMPTS: "2",
+    GOODS_OWNERS: JSON.stringify({
       "160": { credentialsSecretName: "ongoing/160" },
       "161": { credentialsSecretName: "ongoing/bad" },
     }),
-  );
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await secrets.stop();
-  await simulator.stop();
+  }),
 });
 
 describe("ongoingClientFor", () => {

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { officialExample } from "../../../simulators/ongoing/seed.ts";
-import { type OngoingSimulator, startOngoingSimulator } from "../../../simulators/ongoing/server.ts";
+import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { createOngoingClient, type OngoingClientOptions } from "./client.ts";
 
-let simulator: OngoingSimulator;
-
-beforeAll(async () => {
-  simulator = await startOngoingSimulator();
-});
-afterAll(async () => {
-  await simulator.stop();
-});
-beforeEach(() => {
-  simulator.state.reset();
-});
+const simulator = useOngoingSimulator({ resetEach: true });
 
 const demo = { username: "demo", password: "demo-password" };
 

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Emulator, startDynamoDb } from "../../../test/support/emulators.ts";
-import { createStackTables } from "../../../test/support/tables.ts";
+import { describe, expect, it } from "vitest";
+import { useLocalAws } from "../../../test/support/env.ts";
 
-let dynamo: Emulator;
-let tableName: string;
-
-beforeAll(async () => {
-  dynamo = await startDynamoDb();
-  tableName = (await createStackTables(dynamo.endpoint, "workflow")).state;
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await dynamo.stop();
-});
+const aws = useLocalAws({ dynamo: { tablePrefix: "workflow" } });
 
 async function store() {
   const { WorkflowStore } = await import("./workflow.ts");
-  return new WorkflowStore<{ waybill?: string }>({ tableName, kind: "test-booking", ttlSeconds: 3600 });
+  return new WorkflowStore<{ waybill?: string }>({
+    tableName: aws.tables.state,
+    kind: "test-booking",
+    ttlSeconds: 3600,
+  });
 }
 
 describe("WorkflowStore", () => {
