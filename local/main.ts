@@ -49,3 +49,8 @@ const stop = async (signal: string) => {
 };
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+// npm does not pass a SIGTERM on to its script: when the process that started us goes away, stop too.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void stop("parent exited");
+}, 1000).unref();

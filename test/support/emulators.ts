@@ -31,11 +31,12 @@ export async function startDynamoDb(port = 0): Promise<Emulator> {
   return { endpoint: `http://127.0.0.1:${actual}`, stop: () => closeServer(server) };
 }
 
-/** SQS: fauxqs, in memory. */
+/** SQS: fauxqs, in memory, on loopback only (its own `startFauxqs` always listens on every address). */
 export async function startSqs(port = 0): Promise<Emulator> {
-  const { startFauxqs } = await import("fauxqs");
-  const server = await startFauxqs({ port, logger: false, host: "127.0.0.1" });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const { buildApp } = await import("fauxqs");
+  const app = buildApp({ logger: false, host: "127.0.0.1" });
+  const address = await app.listen({ port, host: "127.0.0.1" });
+  return { endpoint: `http://127.0.0.1:${new URL(address).port}`, stop: () => app.close() };
 }
 
 /** SES: aws-ses-v2-local; every accepted mail can be read back at `GET /store`. */
