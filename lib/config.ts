@@ -4,7 +4,7 @@
  * Checked with zod at synth time; a missing or wrong value fails synth naming the key and what is expected.
  * Secrets are referenced by Secrets Manager name only, never given here.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
 
 export const contextKey = "ongoingWebhooks";

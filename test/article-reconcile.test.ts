@@ -94,7 +94,7 @@ beforeAll(async () => {
   mirror = new mirrorModule.ArticleMirror({ tableName: harness.tables.articles });
   const { ReconcileWatermarks } = await import("../functions/article-reconcile/watermark.ts");
   watermarks = new ReconcileWatermarks(harness.tables.state);
-  const { documentClient } = await import("../functions/shared/aws/clients.ts");
+  const { documentClient } = await import("../functions/shared/aws/dynamodb.ts");
   deleteItem = (articleSystemId) =>
     documentClient.send(
       new DeleteCommand({ TableName: harness.tables.articles, Key: { goodsOwnerId, articleSystemId } }),

@@ -5,7 +5,7 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { startSqsPoller } from "../local/sqs-poller.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 

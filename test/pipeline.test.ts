@@ -5,7 +5,7 @@
  */
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import type { UseCaseDefinition } from "../functions/shared/pipeline/types.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 

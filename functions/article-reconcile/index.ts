@@ -3,7 +3,7 @@
  * directly with `{ "mode": "full", "goodsOwnerId": n }` it reconciles one goods owner's whole catalogue.
  */
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { ArticleMirror } from "../article-sync/mirror.ts";
 import { describeError } from "../shared/errors.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";

@@ -4,7 +4,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../shared/aws/clients.ts";
+import { documentClient } from "../shared/aws/dynamodb.ts";
 
 export interface ReconcileWatermark {
   readonly goodsOwnerId: number;

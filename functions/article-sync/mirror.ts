@@ -12,7 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../shared/aws/clients.ts";
+import { documentClient } from "../shared/aws/dynamodb.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import { parseOngoingTimestamp } from "../shared/webhooks/schemas.ts";
 

@@ -4,7 +4,7 @@
  * on the address chosen, or on a place looked at before it (the order's own flag without an address), wins;
  * an address that is not a plain, single e-mail address is never used.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 
 export type Recipient =

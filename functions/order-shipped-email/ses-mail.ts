@@ -3,7 +3,7 @@
  * (safe to send again later), or perhaps sent (must not be sent again blindly).
  */
 import { SendEmailCommand } from "@aws-sdk/client-ses";
-import { sesClient } from "../shared/aws/clients.ts";
+import { sesClient } from "../shared/aws/ses.ts";
 import type { ShippedMail } from "./mail-content.ts";
 
 export interface Envelope {

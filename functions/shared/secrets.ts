@@ -3,7 +3,7 @@
  * environment or a log line).
  */
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { secretsManagerClient } from "./aws/clients.ts";
+import { secretsManagerClient } from "./aws/secrets-manager.ts";
 import { PermanentError, TransientError } from "./errors.ts";
 
 const provider = new SecretsProvider({ awsSdkV3Client: secretsManagerClient });

@@ -3,7 +3,7 @@
  * writes them from the validated configuration in `lib/config.ts`) and the functions. Never secrets: those are
  * named here and read at run time from Secrets Manager. Parsed once per container; a bad value fails loudly.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { useCases } from "./webhooks/routes.ts";
 
 const json = <T extends z.ZodType>(schema: T) =>

@@ -3,8 +3,9 @@
  * use-case-transport). Booking is made safe to repeat by the `Idempotency-Key` header: the adapter must return
  * the same booking for the same key.
  */
-import { request } from "undici";
+
 import { PermanentError, TransientError } from "../shared/errors.ts";
+import { type HttpResponse, sendHttp } from "../shared/http.ts";
 import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
 
 export interface HttpTransportSystemOptions {
@@ -48,18 +49,15 @@ export function createHttpTransportSystem(options: HttpTransportSystemOptions): 
         "idempotency-key": shipment.idempotencyKey,
       };
       if (options.auth) headers[options.auth.headerName.toLowerCase()] = await options.auth.value();
-      let response: Awaited<ReturnType<typeof request>>;
-      let text: string;
+      let response: HttpResponse;
       try {
-        response = await request(options.url, {
+        response = await sendHttp({
           method: "POST",
+          url: options.url,
           headers,
           body: JSON.stringify(shipment),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
-        text = await response.body.text();
       } catch (error) {
         throw new TransientError(
           "transport-unavailable",
@@ -69,7 +67,8 @@ export function createHttpTransportSystem(options: HttpTransportSystemOptions): 
           },
         );
       }
-      const { statusCode } = response;
+      const text = response.body;
+      const statusCode = response.status;
       if (statusCode >= 200 && statusCode < 300) return parseBooking(text);
       const retryAfter = retryAfterMs(response.headers["retry-after"]);
       if (statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500) {
@@ -106,6 +105,6 @@ function parseBooking(text: string): Booking {
 }
 
 function errorCode(error: unknown): string {
-  const { code, name } = error as { code?: unknown; name?: unknown };
-  return typeof code === "string" ? code : typeof name === "string" ? name : "unknown";
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === "string" ? code : typeof message === "string" ? message : "unknown";
 }

@@ -3,7 +3,7 @@
  * a tracking link, parcel numbers and optionally a label. The shipment and booking schemas are the JSON
  * contract of the generic HTTP adapter (README: use-case-transport), shared with the transport simulator.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 
 const text = z.string().optional();

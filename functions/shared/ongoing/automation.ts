@@ -10,6 +10,7 @@
  */
 import type { z } from "zod";
 import { NotFoundError, PermanentError } from "../errors.ts";
+import type { HttpResponse } from "../http.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
 import {
   automationNamespace,
@@ -31,7 +32,6 @@ import {
   statusAnswer,
   userAgent,
 } from "./client.ts";
-import type { HttpResponse } from "./http.ts";
 import { type OngoingOrder, orderSchema } from "./model.ts";
 
 export interface AutomationClientOptions {

@@ -5,14 +5,14 @@
  * owner run one at a time per container, as Ongoing advises.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
+import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "../http.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { getSecretJson } from "../secrets.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
-import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "./http.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
 import { backoffDelayMs, parseRetryAfter } from "./retry.ts";
 
@@ -70,7 +70,7 @@ export interface OngoingClient {
 export type OngoingOperation = keyof OngoingClient;
 
 /** Sent on every request so Ongoing can tell our calls apart. */
-export const userAgent = "ongoing-webhooks/0.1 (+undici)";
+export const userAgent = "ongoing-webhooks/0.1 (node)";
 /** Time kept back from the Lambda's remaining time for recording the outcome. */
 const safetyMarginMs = 1_000;
 /** An attempt with less time than this is not worth starting. */

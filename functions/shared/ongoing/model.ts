@@ -3,7 +3,7 @@
  * (loose objects), nulls accepted wherever Ongoing may send them. Ongoing's official example responses parse
  * without loss. The same model is produced whichever Ongoing API (REST or Automation) fetched the data.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const text = z.string().nullish();
 const num = z.number().nullish();

@@ -14,7 +14,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
-import { dynamoDbClient } from "../aws/clients.ts";
+import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { PermanentError, TransientError } from "../errors.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";

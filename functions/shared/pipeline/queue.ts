@@ -8,7 +8,7 @@ import {
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { sqsClient } from "../aws/clients.ts";
+import { sqsClient } from "../aws/sqs.ts";
 import { messageAttributes, type UseCase } from "../webhooks/routes.ts";
 
 /** SQS accepts at most 10 message attributes per message. */

@@ -5,7 +5,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../aws/clients.ts";
+import { documentClient } from "../aws/dynamodb.ts";
 import { TransientError } from "../errors.ts";
 
 export interface Workflow<D> {

@@ -3,7 +3,7 @@
  * The API Gateway request models are generated from these (see `requestModel`), so the edge and the
  * functions never disagree. Lenient to unknown fields (Ongoing may add some), strict about the ids we need.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** A positive whole-number id, as Ongoing's ids are. */
 const id = z.number().int().positive();
