@@ -1,0 +1,173 @@
+/**
+ * `npm run bench [-- --quick] [--webhooks N] [--latency MS] [--concurrency N] [--ses-rate N] [--repeats N]
+ * [--reuse-assembly]`: each use-case through the local pipeline against the Ongoing simulator with a set latency,
+ * then each function's bundle size and cold-start proxy. Prints a table, writes a JSON file to bench-results/ and
+ * prints its path on the last line.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { projectRoot } from "../local/synth.ts";
+import { runWhenMain } from "../scripts/cli.ts";
+import { type ColdStart, measureColdStarts } from "./cold-start.ts";
+import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
+import {
+  benchArticleSync,
+  benchOrderShippedEmail,
+  benchTransportBooking,
+  type RunSettings,
+  type UseCaseResult,
+} from "./use-cases.ts";
+
+export interface BenchResult {
+  command: string;
+  startedAt: string;
+  /** Load averages (1, 5, 15 min) when the run began and ended: other work on the machine skews the figures. */
+  machine: { node: string; cpus: number; cpuModel: string; loadAtStart: number[]; loadAtEnd: number[] };
+  settings: RunSettings & { maxConcurrency: number | "configured" };
+  useCases: Record<string, UseCaseResult>;
+  functions: Record<string, ColdStart>;
+  personalDataInLogs: { lines: number; leaks: number };
+}
+
+export function table(rows: Record<string, unknown>[]): string {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cells = rows.map((row) => columns.map((column) => String(row[column] ?? "")));
+  const widths = columns.map((column, index) =>
+    Math.max(column.length, ...cells.map((row) => (row[index] ?? "").length)),
+  );
+  const line = (values: string[]) =>
+    values.map((value, index) => value.padEnd(widths[index] ?? 0)).join("  ");
+  return [line(columns), line(widths.map((width) => "-".repeat(width))), ...cells.map(line)].join("\n");
+}
+
+export function writeResults(name: string, result: unknown): string {
+  const dir = join(projectRoot, "bench-results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      webhooks: { type: "string" },
+      latency: { type: "string", default: "50" },
+      concurrency: { type: "string" },
+      "ses-rate": { type: "string" },
+      "transport-webhooks": { type: "string" },
+      repeats: { type: "string" },
+      "reuse-assembly": { type: "boolean", default: false },
+    },
+  });
+  const loadAtStart = loadavg().map((value) => round1(value));
+  const quick = values.quick ?? false;
+  const webhooks = Number(values.webhooks ?? (quick ? 30 : 400));
+  const settings: RunSettings = {
+    webhooks,
+    latencyMs: Number(values.latency),
+    ...(values["ses-rate"] ? { sesRatePerSec: Number(values["ses-rate"]) } : {}),
+    timeoutMs: quick ? 15_000 : Math.max(60_000, webhooks * 500),
+  };
+  const maxConcurrency = values.concurrency ? Number(values.concurrency) : undefined;
+  const repeats = Number(values.repeats ?? (quick ? 3 : 7));
+
+  console.error(`synthesizing and starting the local pipeline…`);
+  const pipeline = await startPipeline({
+    reuseAssembly: values["reuse-assembly"] ?? false,
+    ...(maxConcurrency ? { maxConcurrency } : {}),
+  });
+  stopOnSignal(pipeline);
+  const useCases: Record<string, UseCaseResult> = {};
+  try {
+    await pipeline.ongoing.setLatency(settings.latencyMs);
+    console.error(`order-shipped-email: ${webhooks} webhooks…`);
+    useCases["order-shipped-email"] = await benchOrderShippedEmail(pipeline, settings, 100_000);
+    // Write-backs run one at a time per goods owner, so bookings are slow by design: fewer of them, same figures.
+    const bookings = Number(values["transport-webhooks"] ?? Math.min(webhooks, quick ? 15 : 100));
+    console.error(`transport-booking: ${bookings} webhooks…`);
+    useCases["transport-booking"] = await benchTransportBooking(
+      pipeline,
+      {
+        ...settings,
+        webhooks: bookings,
+        timeoutMs: Math.max(settings.timeoutMs, bookings * 4 * settings.latencyMs * 2),
+      },
+      200_000,
+    );
+    console.error(`article-sync: ${webhooks} webhooks…`);
+    useCases["article-sync"] = await benchArticleSync(pipeline, settings, 400_000);
+  } finally {
+    await pipeline.stop();
+  }
+  console.error(`cold starts (${repeats} runs each)…`);
+  const functions = await measureColdStarts(pipeline.stack.assembly, repeats);
+
+  const result: BenchResult = {
+    command: `npm run bench -- ${argv.join(" ")}`.trim(),
+    startedAt: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      loadAtStart,
+      loadAtEnd: loadavg().map((value) => round1(value)),
+    },
+    settings: { ...settings, maxConcurrency: maxConcurrency ?? "configured" },
+    useCases,
+    functions,
+    personalDataInLogs: { lines: pipeline.logs.lines, leaks: pipeline.logs.leaks.length },
+  };
+  console.log(
+    table(
+      Object.entries(useCases).map(([name, r]) => ({
+        "use-case": name,
+        webhooks: r.webhooks,
+        "per s": r.throughputPerSec,
+        "ingress per s": r.ingressPerSec,
+        bound: r.boundPerSec,
+        "% bound": `${Math.round((100 * r.throughputPerSec) / r.boundPerSec)}%`,
+        "p50 ms": r.p50Ms,
+        "p99 ms": r.p99Ms,
+        "Ongoing calls/webhook": r.ongoingCallsPerWebhook,
+        "reads/webhook": r.ongoingReadsPerWebhook,
+        "batch cycle ms": r.batchCycleMs,
+        "local services CPU": `${r.localServicesCpuPercent}%`,
+        DLQ: r.deadLettered,
+        lost: r.drained ? r.lost : `${r.lost} (not drained)`,
+      })),
+    ),
+  );
+  for (const [name, r] of Object.entries(useCases)) console.log(`${name}: bound = ${r.boundBasis}`);
+  const articles = useCases["article-sync"]?.extra;
+  if (articles) console.log(`article-sync: ${JSON.stringify(articles)}`);
+  console.log();
+  console.log(
+    table(
+      Object.entries(functions).map(([name, f]) => ({
+        function: name,
+        "bundle KiB": round1(f.bundleBytes / 1024),
+        "init ms": f.initMs,
+        "empty init ms": f.baselineInitMs,
+        "ready ms": f.processReadyMs,
+        "empty ready ms": f.baselineProcessReadyMs,
+      })),
+    ),
+  );
+  console.log(
+    `\nmachine load average (1/5/15 min): ${loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at end`,
+  );
+  console.log(
+    `log lines scanned for personal data: ${result.personalDataInLogs.lines}, leaks: ${result.personalDataInLogs.leaks}`,
+  );
+  console.log(writeResults("bench", result));
+  return 0;
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+runWhenMain(import.meta, main);

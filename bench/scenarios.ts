@@ -1,0 +1,167 @@
+/**
+ * Runs shared by the load test, the chaos runner and the quick tests: a planned mix of webhooks over every route
+ * (some meant to dead-letter), the Ongoing faults to run it under, and the drain that settles the books.
+ */
+import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
+import { isSendEmail, sendEmailRecipient, sesAnswers } from "./support/fault-proxy.ts";
+import { type PlannedWebhook, type Tally, tally } from "./support/ledger.ts";
+import type { OngoingFault } from "./support/ongoing.ts";
+import type { Pipeline } from "./support/pipeline.ts";
+import { deliver, routeNamed } from "./support/webhooks.ts";
+
+const goodsOwnerId = 159;
+
+export interface BurstPlan {
+  readonly webhooks: PlannedWebhook[];
+  /** Orders the simulator must hold (mails and bookings). */
+  readonly orderIds: number[];
+  readonly articleIds: number[];
+  /** Webhooks meant to end in the dead-letter queue (order unknown to Ongoing, mail rejected by SES). */
+  readonly expectedDeadLetters: number;
+}
+
+/**
+ * A mix of `total` webhooks, ids from `firstId` up: 30 % shipped-order mails, 15 % bookings, 50 % article
+ * created/updated/deleted, 5 % about orders Ongoing does not have; every 50th mail is rejected by SES.
+ */
+export function planBurst(total: number, firstId: number): BurstPlan {
+  const webhooks: PlannedWebhook[] = [];
+  const orderIds: number[] = [];
+  const articleIds: number[] = [];
+  let expectedDeadLetters = 0;
+  const mail = routeNamed("order-shipped-email");
+  const booking = routeNamed("transport-booking");
+  const articleRoutes = [
+    routeNamed("article-created"),
+    routeNamed("article-updated"),
+    routeNamed("article-deleted"),
+  ];
+  for (let index = 0; index < total; index++) {
+    const id = firstId + index;
+    const slot = index % 20;
+    if (slot < 6) {
+      orderIds.push(id);
+      webhooks.push({ route: mail, key: id, payload: orderWebhookPayload(id, goodsOwnerId) });
+      if (rejectedBySes(id)) expectedDeadLetters += 1;
+    } else if (slot < 9) {
+      orderIds.push(id);
+      webhooks.push({ route: booking, key: id, payload: orderWebhookPayload(id, goodsOwnerId) });
+    } else if (slot < 19) {
+      const route = articleRoutes[index % 3] ?? mail;
+      if (route.eventType !== "article-deleted") articleIds.push(id);
+      webhooks.push({ route, key: id, payload: articleWebhookPayload(id, goodsOwnerId) });
+    } else {
+      expectedDeadLetters += 1;
+      webhooks.push({
+        route: Math.floor(index / 20) % 2 === 0 ? mail : booking,
+        key: id,
+        payload: orderWebhookPayload(id, goodsOwnerId),
+      });
+    }
+  }
+  return { webhooks, orderIds, articleIds, expectedDeadLetters };
+}
+
+/** Every 50th order's mail is one SES rejects (an unverified address, say). */
+export const rejectedBySes = (orderId: number): boolean => orderId % 50 === 0;
+
+/** Ongoing faults for `windowMs`: 500s, 429 with Retry-After, resets and slow answers, each on a slice of ids. */
+export function ongoingFaults(windowMs: number): OngoingFault[] {
+  return [
+    { status: 500, message: "An error has occurred.", forMs: windowMs, path: "^/orders/\\d*1(/.*)?$" },
+    { status: 429, retryAfter: "1", forMs: windowMs, path: "^/articles/\\d*3$" },
+    { reset: true, forMs: windowMs, path: "^/orders/\\d*7(/.*)?$" },
+    { status: 503, forMs: windowMs, path: "^/articles/\\d*5$" },
+  ];
+}
+
+/** A slow answer beyond the client's time-out, on a slice of orders. */
+export const ongoingTimeouts = (windowMs: number, delayMs: number): OngoingFault => ({
+  delayMs,
+  forMs: windowMs,
+  path: "^/orders/\\d*9$",
+});
+
+/** SES rejects the mails of `rejectedBySes` orders, and throttles the next `throttled` sends. */
+export function sesFaults(pipeline: Pipeline, throttled: number): void {
+  pipeline.ses.faults.push(
+    {
+      ...sesAnswers.rejected,
+      matches: (body) =>
+        isSendEmail(body) &&
+        rejectedBySes(Number(/^customer-(\d+)@/.exec(sendEmailRecipient(body) ?? "")?.[1] ?? 1)),
+    },
+    { ...sesAnswers.throttling, matches: isSendEmail, times: throttled },
+  );
+}
+
+export interface BurstOutcome {
+  readonly tally: Tally;
+  readonly expectedDeadLetters: number;
+  readonly sendMs: number;
+  readonly drainMs: number;
+  readonly drained: boolean;
+}
+
+/** Seeds, sends the plan, waits for the queues to drain, and settles the books. */
+export async function runBurst(
+  pipeline: Pipeline,
+  plan: BurstPlan,
+  options: { concurrency?: number; drainTimeoutMs: number; duringSend?: () => Promise<void> },
+): Promise<BurstOutcome> {
+  await pipeline.ongoing.createShippedOrders(plan.orderIds);
+  await pipeline.ongoing.createArticles(plan.articleIds);
+  await options.duringSend?.();
+  const sendStarted = Date.now();
+  const answers = await deliver(
+    pipeline.stack.urls.ingress,
+    pipeline.stack.webhookToken,
+    plan.webhooks,
+    options.concurrency ?? 32,
+  );
+  const sendMs = Date.now() - sendStarted;
+  const drainStarted = Date.now();
+  const drained = await pipeline.stack.idle({ timeoutMs: options.drainTimeoutMs }).then(
+    () => true,
+    () => false,
+  );
+  return {
+    tally: await tally(pipeline, plan.webhooks, answers),
+    expectedDeadLetters: plan.expectedDeadLetters,
+    sendMs,
+    drainMs: Date.now() - drainStarted,
+    drained,
+  };
+}
+
+/**
+ * Many events for the same articles at once, with the article renamed in Ongoing half-way: the mirror's
+ * conditional writes collide, and every article must still end as Ongoing has it. Returns the articles that do not.
+ */
+export async function raceArticleEvents(
+  pipeline: Pipeline,
+  articleIds: readonly number[],
+  eventsPerArticle: number,
+): Promise<number[]> {
+  await pipeline.ongoing.createArticles(articleIds);
+  const updated = routeNamed("article-updated");
+  const burst = () =>
+    deliver(
+      pipeline.stack.urls.ingress,
+      pipeline.stack.webhookToken,
+      articleIds.flatMap((id) =>
+        Array.from({ length: eventsPerArticle }, () => ({
+          route: updated,
+          payload: articleWebhookPayload(id, goodsOwnerId),
+        })),
+      ),
+      32,
+    );
+  const first = burst();
+  for (const id of articleIds) await pipeline.ongoing.renameArticle(id, `Renamed ${id}`);
+  await first;
+  await burst();
+  await pipeline.stack.idle({ timeoutMs: 120_000 });
+  const mirror = await pipeline.mirror();
+  return articleIds.filter((id) => mirror.get(id)?.articleName !== `Renamed ${id}`);
+}

@@ -1,0 +1,159 @@
+/**
+ * Test orders and articles in the Ongoing simulator, made through its admin API, and its call and write records.
+ * Every order carries personal data with fixed markers, so a log scan can tell whether any of it leaked.
+ */
+
+/** Marks personal data in test orders; none of them may appear in any log line. */
+export const personalDataMarkers = ["kund.example", "Kundsson", "Kundvagen", "Kundstaden", "Åsa Öberg"];
+export const personalDataPattern = new RegExp(
+  personalDataMarkers.map((marker) => marker.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
+  "i",
+);
+
+export interface OngoingFault {
+  readonly status?: number;
+  readonly message?: string;
+  readonly retryAfter?: string;
+  readonly reset?: boolean;
+  readonly delayMs?: number;
+  readonly times?: number;
+  readonly forMs?: number;
+  readonly method?: string;
+  readonly path?: string;
+}
+
+export interface OngoingWrite {
+  readonly operation: string;
+  readonly path: string;
+  readonly status: number;
+  readonly at: string;
+}
+
+const json = async <T>(response: Response): Promise<T> => {
+  if (!response.ok) throw new Error(`${response.url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+};
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+export async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
+
+/** The personal data of test order `orderId`: unique per order, and every field carries a marker. */
+export function customerOf(orderId: number) {
+  return {
+    email: `customer-${orderId}@kund.example`,
+    name: orderId % 7 === 0 ? `Åsa Öberg ${orderId}` : `Karin Kundsson ${orderId}`,
+    address1: `Kundvagen ${orderId}`,
+    city: "Kundstaden",
+  };
+}
+
+export class OngoingAdmin {
+  constructor(readonly adminUrl: string) {}
+
+  private url(path: string): string {
+    return new URL(path, this.adminUrl).href;
+  }
+
+  private send(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(this.url(path), {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  /** Sent orders (status 450, transporter PLAB) cloned from seed order 60001, each with its own customer. */
+  async createShippedOrders(orderIds: readonly number[]): Promise<void> {
+    const template = await json<Record<string, Record<string, unknown>>>(
+      await this.send("GET", "orders/60001"),
+    );
+    await inPool(orderIds, 16, async (orderId) => {
+      const customer = customerOf(orderId);
+      const order = {
+        ...template,
+        orderInfo: {
+          ...template.orderInfo,
+          orderId,
+          orderNumber: `BENCH-${orderId}`,
+          goodsOwnerOrderId: `WEB-${orderId}`,
+          wayBill: null,
+          emailNotification: { toBeNotified: true, value: customer.email },
+        },
+        consignee: {
+          ...template.consignee,
+          customerNumber: `C${orderId}`,
+          name: customer.name,
+          address1: customer.address1,
+          city: customer.city,
+        },
+        parcels: [{ id: orderId * 10, parcelNumber: `00${orderId}0`, isReturnParcel: false }],
+        tracking: [],
+      };
+      await json(await this.send("PUT", `orders/${orderId}`, order));
+    });
+  }
+
+  /** Articles cloned from seed article 20001. */
+  async createArticles(articleSystemIds: readonly number[]): Promise<void> {
+    const template = await json<Record<string, unknown>>(await this.send("GET", "articles/20001"));
+    await inPool(articleSystemIds, 16, async (articleSystemId) => {
+      const article = {
+        ...template,
+        articleSystemId,
+        articleNumber: `BENCH-${articleSystemId}`,
+        articleName: `Bench article ${articleSystemId}`,
+      };
+      await json(await this.send("PUT", `articles/${articleSystemId}`, article));
+    });
+  }
+
+  async renameArticle(articleSystemId: number, articleName: string): Promise<void> {
+    await json(await this.send("PATCH", `articles/${articleSystemId}`, { articleName }));
+  }
+
+  async deleteArticle(articleSystemId: number): Promise<void> {
+    await this.send("DELETE", `articles/${articleSystemId}`);
+  }
+
+  async addFault(fault: OngoingFault): Promise<void> {
+    await json(await this.send("POST", "faults", fault));
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.send("DELETE", "faults");
+  }
+
+  async setLatency(latencyMs: number): Promise<void> {
+    await json(await this.send("PUT", "latency", { latencyMs }));
+  }
+
+  /** Calls per operation since the last `clearCalls`, faulted ones included. */
+  async calls(): Promise<Record<string, number>> {
+    const answer = await json<{ byOperation?: Record<string, number> }>(await this.send("GET", "calls"));
+    return answer.byOperation ?? (answer as Record<string, number>);
+  }
+
+  /** Clears the call counts and the write record. */
+  async clearCalls(): Promise<void> {
+    await this.send("DELETE", "calls");
+  }
+
+  async writes(): Promise<OngoingWrite[]> {
+    return json(await this.send("GET", "writes"));
+  }
+}
+
+export const totalCalls = (calls: Record<string, number>): number =>
+  Object.values(calls).reduce((sum, count) => sum + count, 0);

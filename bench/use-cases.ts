@@ -1,0 +1,337 @@
+/**
+ * One measured run per use-case through the local pipeline: deliver webhooks to the ingress, wait for each
+ * effect (mail accepted by SES, booking written back to Ongoing in full, mirror item written), and count
+ * Ongoing's calls.
+ */
+import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
+import { customerOf, totalCalls } from "./support/ongoing.ts";
+import type { Pipeline } from "./support/pipeline.ts";
+import { type Delivery, deliver, percentile, round, routeNamed, waitFor } from "./support/webhooks.ts";
+
+/** Records of one batch the pipeline works on at once (`definition.maxConcurrency`'s default in the pipeline). */
+export const recordsInFlightPerBatch = 10;
+const goodsOwnerId = 159;
+
+export interface UseCaseResult {
+  webhooks: number;
+  accepted: number;
+  throughputPerSec: number;
+  /** How fast the ingress accepted the burst (202s per second), for telling where the time went. */
+  ingressPerSec: number;
+  boundPerSec: number;
+  boundBasis: string;
+  p50Ms: number;
+  p99Ms: number;
+  ongoingCallsPerWebhook: number;
+  ongoingReadsPerWebhook: number;
+  /** Records in flight ÷ throughput: how long one batch really takes, Ongoing's latency and everything else. */
+  batchCycleMs: number;
+  completed: number;
+  /**
+   * CPU used by this process (ingress stand-in, SQS, DynamoDB, SES, Ongoing and transport simulators all run in
+   * it) as a share of one core over the run: near 100 % means the local emulators, not the consumers, set the pace.
+   */
+  localServicesCpuPercent: number;
+  deadLettered: number;
+  /** Accepted webhooks with neither an effect nor a dead letter once the queue drained. */
+  lost: number;
+  /** Whether the queue drained within the time-out (if not, `lost` counts webhooks still in progress). */
+  drained: boolean;
+  extra?: Record<string, unknown>;
+}
+
+export interface RunSettings {
+  readonly webhooks: number;
+  readonly latencyMs: number;
+  /** SES's sending rate the proxy enforces, per second. @default none (the local SES has no limit) */
+  readonly sesRatePerSec?: number;
+  readonly timeoutMs: number;
+}
+
+const readOperations = new Set([
+  "getOrder",
+  "getArticle",
+  "findOrderByNumber",
+  "listArticles",
+  "getOrderStatuses",
+]);
+const reads = (calls: Record<string, number>) =>
+  Object.entries(calls)
+    .filter(([operation]) => readOperations.has(operation))
+    .reduce((sum, [, count]) => sum + count, 0);
+
+interface Measured {
+  cpu: { usage: NodeJS.CpuUsage; wallMs: number };
+  /** key → when its effect happened (epoch ms) */
+  effects: Map<number, number>;
+  deadLetterKeys: Set<number>;
+  drained: boolean;
+}
+
+function summarise(
+  useCase: UseCase,
+  pipeline: Pipeline,
+  settings: RunSettings,
+  keys: number[],
+  startedAt: number,
+  answers: { status: number; answeredAt: number }[],
+  measured: Measured,
+  calls: Record<string, number>,
+): UseCaseResult {
+  const acceptedAt = new Map<number, number>();
+  keys.forEach((key, index) => {
+    const answer = answers[index];
+    if (answer && answer.status === 202) acceptedAt.set(key, answer.answeredAt);
+  });
+  const latencies: number[] = [];
+  for (const [key, at] of measured.effects) {
+    const accepted = acceptedAt.get(key);
+    if (accepted !== undefined) latencies.push(Math.max(0, at - accepted));
+  }
+  const lastEffect = Math.max(...measured.effects.values());
+  const completed = measured.effects.size;
+  const seconds = (lastEffect - startedAt) / 1000;
+  const consumer = pipeline.consumers[useCase];
+  const inFlight = consumer.maxConcurrency * Math.min(consumer.batchSize, recordsInFlightPerBatch);
+  const latency = settings.latencyMs / 1000;
+  const readsPerWebhook = reads(calls) / keys.length;
+  const writesPerWebhook = (totalCalls(calls) - reads(calls)) / keys.length;
+  const readBound = inFlight / (Math.max(readsPerWebhook, 1) * latency);
+  let bound = readBound;
+  let basis = `${inFlight} records in flight (${consumer.maxConcurrency} concurrent batches × ${Math.min(consumer.batchSize, recordsInFlightPerBatch)}) ÷ ${settings.latencyMs} ms Ongoing latency`;
+  if (writesPerWebhook > 0) {
+    // Ongoing's writes run one at a time per goods owner and container; locally one process is one container.
+    const writeBound = 1 / (writesPerWebhook * latency);
+    if (writeBound < bound) {
+      bound = writeBound;
+      basis = `1 container ÷ (${round(writesPerWebhook, 2)} serialized write-backs × ${settings.latencyMs} ms Ongoing latency)`;
+    }
+  }
+  if (
+    useCase === "order-shipped-email" &&
+    settings.sesRatePerSec !== undefined &&
+    settings.sesRatePerSec < bound
+  ) {
+    bound = settings.sesRatePerSec;
+    basis = `SES sending rate ${settings.sesRatePerSec}/s`;
+  }
+  const lost = [...acceptedAt.keys()].filter(
+    (key) => !measured.effects.has(key) && !measured.deadLetterKeys.has(key),
+  ).length;
+  const cpu = process.cpuUsage(measured.cpu.usage);
+  const wallMs = Date.now() - measured.cpu.wallMs;
+  return {
+    webhooks: keys.length,
+    localServicesCpuPercent: Math.round((100 * (cpu.user + cpu.system)) / 1000 / wallMs),
+    accepted: acceptedAt.size,
+    throughputPerSec: round(completed / seconds),
+    ingressPerSec: round(acceptedAt.size / ((Math.max(...acceptedAt.values()) - startedAt) / 1000)),
+    boundPerSec: round(bound),
+    boundBasis: basis,
+    p50Ms: round(percentile(latencies, 50), 0),
+    p99Ms: round(percentile(latencies, 99), 0),
+    ongoingCallsPerWebhook: round(totalCalls(calls) / keys.length, 2),
+    ongoingReadsPerWebhook: round(readsPerWebhook, 2),
+    batchCycleMs: round((1000 * inFlight * seconds) / completed, 0),
+    completed,
+    deadLettered: measured.deadLetterKeys.size,
+    lost,
+    drained: measured.drained,
+  };
+}
+
+const drain = (pipeline: Pipeline, timeoutMs = 10_000): Promise<boolean> =>
+  pipeline.stack.idle({ timeoutMs }).then(
+    () => true,
+    () => false,
+  );
+
+async function deadLetterKeys(pipeline: Pipeline, useCase: UseCase, field: string): Promise<Set<number>> {
+  const letters = await pipeline.deadLetters(useCase);
+  return new Set(
+    letters.map((letter) => {
+      try {
+        return Number((JSON.parse(letter.body) as Record<string, unknown>)[field]);
+      } catch {
+        return Number.NaN;
+      }
+    }),
+  );
+}
+
+export async function benchOrderShippedEmail(
+  pipeline: Pipeline,
+  settings: RunSettings,
+  firstOrderId: number,
+): Promise<UseCaseResult> {
+  const orderIds = Array.from({ length: settings.webhooks }, (_, index) => firstOrderId + index);
+  await pipeline.ongoing.createShippedOrders(orderIds);
+  pipeline.ses.ratePerSecond = settings.sesRatePerSec;
+  await pipeline.ongoing.clearCalls();
+  const route = routeNamed("order-shipped-email");
+  const deliveries: Delivery[] = orderIds.map((id) => ({
+    route,
+    payload: orderWebhookPayload(id, goodsOwnerId),
+  }));
+  const startedAt = Date.now();
+  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
+  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  const recipients = new Map(orderIds.map((id) => [customerOf(id).email, id]));
+  const effects = () => {
+    const found = new Map<number, number>();
+    for (const [recipient, times] of pipeline.mailsAccepted()) {
+      const id = recipients.get(recipient);
+      if (id !== undefined && times[0] !== undefined) found.set(id, times[0]);
+    }
+    return found;
+  };
+  await waitFor(async () => effects().size >= orderIds.length, settings.timeoutMs);
+  const drained = await drain(pipeline);
+  const calls = await pipeline.ongoing.calls();
+  pipeline.ses.ratePerSecond = undefined;
+  const duplicates = [...pipeline.mailsAccepted()].filter(
+    ([recipient, times]) => recipients.has(recipient) && times.length > 1,
+  ).length;
+  const measured = {
+    cpu,
+    effects: effects(),
+    deadLetterKeys: await deadLetterKeys(pipeline, "order-shipped-email", "orderId"),
+    drained,
+  };
+  return {
+    ...summarise("order-shipped-email", pipeline, settings, orderIds, startedAt, answers, measured, calls),
+    extra: { duplicateMails: duplicates, sesThrottled: pipeline.ses.faulted },
+  };
+}
+
+export async function benchTransportBooking(
+  pipeline: Pipeline,
+  settings: RunSettings,
+  firstOrderId: number,
+): Promise<UseCaseResult> {
+  const orderIds = Array.from({ length: settings.webhooks }, (_, index) => firstOrderId + index);
+  await pipeline.ongoing.createShippedOrders(orderIds);
+  await pipeline.ongoing.clearCalls();
+  const route = routeNamed("transport-booking");
+  const deliveries: Delivery[] = orderIds.map((id) => ({
+    route,
+    payload: orderWebhookPayload(id, goodsOwnerId),
+  }));
+  const startedAt = Date.now();
+  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
+  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  const wanted = new Set(orderIds);
+  // Done when the booking is written back in full: the time of the order's last write-back (waybill first).
+  const effects = async () => {
+    const waybilled = new Set<number>();
+    const last = new Map<number, number>();
+    for (const write of await pipeline.ongoing.writes()) {
+      const id = Number(/^\/orders\/(\d+)\//.exec(write.path)?.[1]);
+      if (!wanted.has(id) || write.status >= 300) continue;
+      if (write.path.endsWith("/waybill")) waybilled.add(id);
+      last.set(id, Math.max(last.get(id) ?? 0, Date.parse(write.at)));
+    }
+    return new Map([...last].filter(([id]) => waybilled.has(id)));
+  };
+  await waitFor(async () => (await effects()).size >= orderIds.length, settings.timeoutMs, 250);
+  const drained = await drain(pipeline, settings.timeoutMs);
+  const calls = await pipeline.ongoing.calls();
+  const measured = {
+    cpu,
+    effects: await effects(),
+    deadLetterKeys: await deadLetterKeys(pipeline, "transport-booking", "orderId"),
+    drained,
+  };
+  return {
+    ...summarise("transport-booking", pipeline, settings, orderIds, startedAt, answers, measured, calls),
+    extra: { ongoingCalls: calls },
+  };
+}
+
+export async function benchArticleSync(
+  pipeline: Pipeline,
+  settings: RunSettings,
+  firstArticleId: number,
+): Promise<UseCaseResult> {
+  const articleIds = Array.from({ length: settings.webhooks }, (_, index) => firstArticleId + index);
+  await pipeline.ongoing.createArticles(articleIds);
+  await pipeline.ongoing.clearCalls();
+  const updated = routeNamed("article-updated");
+  const startedAt = Date.now();
+  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
+  const answers = await deliver(
+    pipeline.stack.urls.ingress,
+    pipeline.stack.webhookToken,
+    articleIds.map((id) => ({ route: updated, payload: articleWebhookPayload(id, goodsOwnerId) })),
+  );
+  const wanted = new Set(articleIds);
+  const effects = async () => {
+    const found = new Map<number, number>();
+    for (const [id, item] of await pipeline.mirror()) if (wanted.has(id)) found.set(id, item.syncedAt);
+    return found;
+  };
+  await waitFor(async () => (await effects()).size >= articleIds.length, settings.timeoutMs, 250);
+  const drained = await drain(pipeline);
+  const calls = await pipeline.ongoing.calls();
+  const measured = {
+    cpu,
+    effects: await effects(),
+    deadLetterKeys: await deadLetterKeys(pipeline, "article-sync", "articleSystemId"),
+    drained,
+  };
+  const result = summarise(
+    "article-sync",
+    pipeline,
+    settings,
+    articleIds,
+    startedAt,
+    answers,
+    measured,
+    calls,
+  );
+
+  // Deletes: a tombstone needs no fetch.
+  const deleted = articleIds.slice(0, Math.max(1, Math.floor(articleIds.length / 10)));
+  for (const id of deleted) await pipeline.ongoing.deleteArticle(id);
+  await pipeline.ongoing.clearCalls();
+  const deleteRoute = routeNamed("article-deleted");
+  await deliver(
+    pipeline.stack.urls.ingress,
+    pipeline.stack.webhookToken,
+    deleted.map((id) => ({ route: deleteRoute, payload: articleWebhookPayload(id, goodsOwnerId) })),
+  );
+  await pipeline.stack.idle({ timeoutMs: settings.timeoutMs }).catch(() => undefined);
+  const deleteCalls = totalCalls(await pipeline.ongoing.calls());
+  const tombstones = [...(await pipeline.mirror())].filter(
+    ([id, item]) => deleted.includes(id) && item.deleted,
+  );
+
+  // Repeated events: ten distinct events for each of a few articles, all queued before the consumer runs.
+  const repeatedArticles = articleIds.slice(deleted.length, deleted.length + 5);
+  await pipeline.ongoing.clearCalls();
+  await deliver(
+    pipeline.stack.urls.ingress,
+    pipeline.stack.webhookToken,
+    repeatedArticles.flatMap((id) =>
+      Array.from({ length: 10 }, () => ({
+        route: updated,
+        payload: articleWebhookPayload(id, goodsOwnerId),
+      })),
+    ),
+    50,
+  );
+  await pipeline.stack.idle({ timeoutMs: settings.timeoutMs }).catch(() => undefined);
+  const repeatedCalls = totalCalls(await pipeline.ongoing.calls());
+  return {
+    ...result,
+    extra: {
+      deleteWebhooks: deleted.length,
+      tombstones: tombstones.length,
+      ongoingCallsPerDelete: round(deleteCalls / deleted.length, 2),
+      repeatedEvents: repeatedArticles.length * 10,
+      repeatedArticles: repeatedArticles.length,
+      ongoingCallsPerRepeatedArticle: round(repeatedCalls / repeatedArticles.length, 2),
+    },
+  };
+}
