@@ -155,6 +155,55 @@ describe("article reconcile", () => {
     expect(await mirror.get(goodsOwnerId, kept)).toMatchObject({ articleNumber: "KEPT" });
   });
 
+  it("restores, in the scheduled reconcile, an article a delete webhook tombstoned while Ongoing still has it", async () => {
+    // Last changed long before any window, so the list of changed articles never brings it back.
+    const longAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
+    const kept = nextArticleId++;
+    const gone = nextArticleId++;
+    for (const [articleSystemId, articleNumber] of [
+      [kept, "STILL-IN-ONGOING"],
+      [gone, "REALLY-GONE"],
+    ] as const) {
+      simulator.state.putArticle({
+        articleSystemId,
+        articleNumber,
+        articleName: `Article ${articleNumber}`,
+        goodsOwner: { id: goodsOwnerId },
+        articleDataLastUpdated: longAgo,
+      });
+      await harness.send(webhook(articleSystemId), "article-created");
+    }
+    await harness.run(sync);
+    await admin("DELETE", `articles/${gone}`);
+    const fetchesBefore = simulator.state.callCounts().getArticle ?? 0;
+    await harness.send(webhook(kept), "article-deleted");
+    await harness.send(webhook(gone), "article-deleted");
+    await harness.run(sync);
+    expect(simulator.state.callCounts().getArticle ?? 0).toBe(fetchesBefore);
+    expect(await mirror.get(goodsOwnerId, kept)).toMatchObject({ deleted: true });
+    expect(await mirror.get(goodsOwnerId, gone)).toMatchObject({ deleted: true });
+
+    const reconciledBefore = harness.metricCount("ArticlesReconciled", { goodsOwnerId: "159" });
+    const { summaries } = await reconcile({}, lambdaContext);
+    expect(summaries).toEqual([
+      expect.objectContaining({
+        mode: "incremental",
+        examined: 0,
+        tombstonesRechecked: 2,
+        reconciled: 1,
+        counts: expect.objectContaining({ created: 1, unchanged: 1, deleted: 0 }),
+      }),
+    ]);
+    const restored = await mirror.get(goodsOwnerId, kept);
+    expect(restored).not.toHaveProperty("deleted");
+    expect(restored).toMatchObject({ syncedBy: { kind: "reconcile", eventType: "reconcile-incremental" } });
+    const ongoing = await ongoingView();
+    expect(mirrorModule.storedData(restored)).toEqual(ongoing[kept]);
+    expect(await mirror.get(goodsOwnerId, gone)).toMatchObject({ deleted: true });
+    expect(await mirrorView()).toEqual(ongoing);
+    expect(harness.metricCount("ArticlesReconciled", { goodsOwnerId: "159" }) - reconciledBefore).toBe(1);
+  });
+
   it("refuses a full reconcile without a goods owner", async () => {
     await expect(reconcile({ mode: "full" }, lambdaContext)).rejects.toThrow(/names its goods owner/);
   });

@@ -35,6 +35,21 @@ export const sesMessageRejected: SesError = {
   message: "Email address is not verified.",
 };
 
+/** SES is briefly unable to take requests: it did not take this one, so sending it again is safe. */
+export const sesServiceUnavailable: SesError = {
+  status: 503,
+  code: "ServiceUnavailable",
+  message: "Service is unavailable. Please try again later.",
+  type: "Receiver",
+};
+/** SES failed inside: it may have accepted the mail before failing, so the answer proves nothing. */
+export const sesInternalFailure: SesError = {
+  status: 500,
+  code: "InternalFailure",
+  message: "The request processing has failed because of an unknown error.",
+  type: "Receiver",
+};
+
 export interface FailingSesProxy {
   readonly endpoint: string;
   /** Answers the next `times` calls with `error`. */

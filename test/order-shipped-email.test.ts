@@ -9,7 +9,9 @@ import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import {
   type FailingSesProxy,
+  sesInternalFailure,
   sesMessageRejected,
+  sesServiceUnavailable,
   sesThrottling,
   startFailingSesProxy,
 } from "./order-shipped-email.support.ts";
@@ -262,6 +264,21 @@ describe("failures that heal", () => {
     expect(await harness.deadLetters()).toEqual([]);
   });
 
+  it("retries when SES is unavailable (503) and delivers the mail once it recovers, once", async () => {
+    const { orderId, email } = putOrder(() => undefined);
+    const failedBefore = sesProxy.failed;
+    const transientBefore = harness.metricCount("Failed", { class: "transient" });
+    sesProxy.failNext(1, sesServiceUnavailable);
+    await deliver(sentEvent(orderId));
+    expect(sesProxy.failed - failedBefore).toBe(1);
+    expect(harness.metricCount("Failed", { class: "transient" }) - transientBefore).toBe(1);
+    expect(await mailsTo(email)).toHaveLength(1);
+    // A 503 says SES did not take the mail, so the claim was released and the retry sent it.
+    const { record } = await shippedMailRecord(159, orderId);
+    expect(record).toMatchObject({ step: "sent", data: { attempts: 2, lastFailure: "ServiceUnavailable" } });
+    expect(await harness.deadLetters()).toEqual([]);
+  });
+
   it("dead-letters a mail SES rejects, and a replay after the fix sends it", async () => {
     const { orderId, email } = putOrder(() => undefined);
     sesProxy.failNext(1, sesMessageRejected);
@@ -315,6 +332,45 @@ describe("exactly one mail per order", () => {
       ["permanent", "delivery-uncertain"],
     ]);
     expect(letters[0]?.attributes.failureReason).toContain(`shipped-mail#159#${orderId}`);
+  });
+
+  it("keeps the claim after SES answers 500, sends no second mail, and dead-letters delivery-uncertain", async () => {
+    const { orderId, email } = putOrder(() => undefined);
+    const { store } = await shippedMailRecord(159, orderId);
+    const key = `159#${orderId}`;
+    const failedBefore = sesProxy.failed;
+    const mailsBefore = (await ses.mails()).length;
+    const uncertainBefore = harness.metricCount("MailsFailed", { reason: "delivery-uncertain" });
+    // A 500 may follow an accepted mail, so the attempt must leave its claim standing.
+    sesProxy.failNext(1, sesInternalFailure);
+    let claimLeft: Awaited<ReturnType<typeof store.get>>;
+    await harness.send(sentEvent(orderId), "order-shipped");
+    await harness.run(async (event, context, callback) => {
+      const answer = (await handler(event, context, callback)) as SQSBatchResponse;
+      const record = await store.get(key);
+      if (claimLeft === undefined && record?.step === "sending") {
+        claimLeft = record;
+        // On AWS the retries wait out the holder's deadline (minutes); move it into the past instead, as the
+        // crash test's record has it, so the next delivery finds a claim whose holder is certainly gone.
+        const crashedAt = Date.now() - 10 * 60_000;
+        await store.advance(record, "sending", { claimedAt: crashedAt, deadline: crashedAt + 60_000 });
+      }
+      return answer;
+    });
+
+    expect(claimLeft).toMatchObject({ step: "sending", data: { attempts: 1 } });
+    expect(claimLeft?.data).not.toHaveProperty("lastFailure");
+    expect(sesProxy.failed - failedBefore).toBe(1);
+    // SES was not called again: no mail at all went through the proxy.
+    expect((await ses.mails()).length).toBe(mailsBefore);
+    expect(await mailsTo(email)).toEqual([]);
+    const letters = await harness.deadLetters();
+    expect(letters.map((letter) => [letter.attributes.failureClass, letter.attributes.failureCode])).toEqual([
+      ["permanent", "delivery-uncertain"],
+    ]);
+    expect(letters[0]?.attributes.failureReason).toContain(`shipped-mail#${key}`);
+    expect(harness.metricCount("MailsFailed", { reason: "delivery-uncertain" }) - uncertainBefore).toBe(1);
+    expect((await store.get(key))?.step).toBe("sending");
   });
 
   it("waits for a claim that may still be running, and never sends beside it", async () => {

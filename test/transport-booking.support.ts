@@ -84,6 +84,9 @@ function writeBackOf(write: WriteRecord, orders: Map<number, Json>): { orderId: 
 export function transportBookingScenarios(api: OngoingApi): void {
   let harness: Harness;
   let handler: Handler<SQSEvent, SQSBatchResponse>;
+  /** The same consumer whose worker dies (throws a plain Error) right after recording a booking. */
+  let crashingHandler: Handler<SQSEvent, SQSBatchResponse>;
+  let crashes = 0;
   let ongoing: OngoingSimulator;
   let transport: TransportSimulator;
   let nextEventId = 1;
@@ -195,6 +198,16 @@ export function transportBookingScenarios(api: OngoingApi): void {
       },
     });
     ({ handler } = await import("../functions/transport-booking/index.ts"));
+    const { createConsumer } = await import("../functions/shared/pipeline/consumer.ts");
+    const { transportBookingWith } = await import("../functions/transport-booking/definition.ts");
+    crashingHandler = createConsumer(
+      transportBookingWith({
+        afterBooked() {
+          crashes += 1;
+          throw new Error("worker crashed after booking, before writing back");
+        },
+      }),
+    );
   });
   afterAll(async () => {
     await harness?.stop();
@@ -396,6 +409,47 @@ export function transportBookingScenarios(api: OngoingApi): void {
       expect(stepsTo(orderId)).toEqual(expectedSteps(["waybill", "tracking", "parcel", "label"]));
     });
 
+    it("finishes, booking once, after a worker crashed between recording its booking and writing back", async () => {
+      const orderId = seedOrder();
+      const booked = harness.metricCount("TransportBooked");
+      const crashesBefore = crashes;
+      let afterCrash:
+        | { step: string | undefined; leaseHeld: boolean; steps: WriteBack["step"][] }
+        | undefined;
+      await harness.send(webhook(orderId), "order-shipped");
+      // The first delivery runs the crashing worker; SQS's redelivery of the same message runs the plain one.
+      await harness.run(async (event, context, callback) => {
+        if (afterCrash) return (await handler(event, context, callback)) as SQSBatchResponse;
+        const answer = (await crashingHandler(event, context, callback)) as SQSBatchResponse;
+        const { store, workflow } = await workflowOf(159, orderId);
+        afterCrash = {
+          step: workflow?.step,
+          leaseHeld: (workflow?.data.leaseUntil ?? 0) > Date.now(),
+          steps: stepsTo(orderId),
+        };
+        // A dead worker's lease lasts to its invocation's deadline, which on AWS has passed long before SQS
+        // redelivers (visibility timeout = 6 × the function timeout); end it now instead of waiting it out.
+        if (workflow) await store.advance(workflow, workflow.step, { leaseUntil: Date.now() - 1 });
+        return answer;
+      });
+
+      expect(crashes - crashesBefore).toBe(1);
+      // The crash left a booking only the record knew of, its lease still held, nothing written back.
+      expect(afterCrash).toEqual({ step: "booked", leaseHeld: true, steps: [] });
+      expect(await harness.deadLetters()).toEqual([]);
+      const [record, ...others] = transport.bookingsForOrder(159, orderId);
+      expect(others).toEqual([]);
+      expect(record?.requests).toBe(1);
+      expect(harness.metricCount("TransportBooked") - booked).toBe(1);
+      expect(stepsTo(orderId)).toEqual(expectedSteps(["waybill", "tracking", "parcel", "label"]));
+      expect(storedOrder(orderId).orderInfo.wayBill).toBe(record?.booking.waybill);
+      expect((await workflowOf(159, orderId)).workflow).toMatchObject({
+        step: "written-back",
+        data: { leaseUntil: 0, written: { waybill: true, tracking: true, label: true } },
+      });
+    });
+
+    // A worker that died part-way through the write-back: the steps it recorded are not repeated.
     it("finishes the write-back of a worker that died after recording its booking", async () => {
       const orderId = seedOrder();
       const answer = await fetch(transport.bookingUrl, {

@@ -1,11 +1,14 @@
 /**
  * Reconciliation of the article mirror with Ongoing, because Ongoing stops retrying a webhook after a day.
- * Incremental: the articles changed since the last window's start (minus a skew margin). Full: every article,
- * and every mirrored article Ongoing no longer lists is tombstoned.
+ * Incremental: the articles changed since the last window's start (minus a skew margin), and the tombstones
+ * written since then, each asked of Ongoing again (a delete webhook tombstones without asking). Full: every
+ * article, and every mirrored article Ongoing no longer lists is tombstoned.
  */
 import { type ChangeCounts, mirrorCatalogue } from "../article-sync/catalogue.ts";
 import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
+import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
+import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { ReconcileWatermarks } from "./watermark.ts";
 
 /** How far each window reaches back before the last one's start, for clocks that disagree. */
@@ -19,7 +22,7 @@ export interface ReconcileDependencies {
   readonly clientFor: (
     goodsOwnerId: number,
     options: { remainingTimeMs: () => number },
-  ) => Pick<OngoingClient, "pageArticles">;
+  ) => Pick<OngoingClient, "pageArticles" | "getArticle">;
   /** Articles per Ongoing request. @default 500 */
   readonly pageSize?: number;
   /** Clock, for tests. @default Date.now */
@@ -32,6 +35,8 @@ export interface ReconcileSummary {
   /** The lower bound of `articleDataLastUpdated` asked for (incremental only). */
   readonly from?: string;
   readonly examined: number;
+  /** Tombstones written in the window and asked of Ongoing again (incremental only). */
+  readonly tombstonesRechecked?: number;
   readonly counts: ChangeCounts;
   /** Writes the reconcile had to make: changes the webhooks had not brought. */
   readonly reconciled: number;
@@ -50,10 +55,13 @@ export async function reconcileArticles(
   const { goodsOwnerId, mode } = request;
   const windowStart = now();
   const previous = mode === "incremental" ? await dependencies.watermarks.get(goodsOwnerId) : undefined;
-  const from =
+  const fromMs =
     mode === "incremental"
-      ? ongoingTime(previous ? previous.windowStart - clockSkewMarginMs : windowStart - firstWindowLookbackMs)
+      ? previous
+        ? previous.windowStart - clockSkewMarginMs
+        : windowStart - firstWindowLookbackMs
       : undefined;
+  const from = fromMs === undefined ? undefined : ongoingTime(fromMs);
   const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: request.remainingTimeMs });
   const source: SyncSource = { kind: "reconcile", eventType: `reconcile-${mode}` };
   const { counts, seen } = await mirrorCatalogue({
@@ -66,6 +74,26 @@ export async function reconcileArticles(
     source,
     now,
   });
+  let tombstonesRechecked = 0;
+  if (fromMs !== undefined) {
+    // A delete webhook tombstones without asking Ongoing, and an article nobody changes again never shows up in
+    // the list above: ask Ongoing about each tombstone of the window, and restore the article it still has.
+    for await (const tombstone of dependencies.mirror.tombstonesSince(goodsOwnerId, fromMs)) {
+      tombstonesRechecked += 1;
+      const observedAt = now();
+      let article: OngoingArticle | undefined;
+      try {
+        article = await client.getArticle(tombstone.articleSystemId);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      const { change } = await dependencies.mirror.apply(
+        { goodsOwnerId, articleSystemId: tombstone.articleSystemId, article, observedAt, source },
+        tombstone,
+      );
+      counts[change] += 1;
+    }
+  }
   if (mode === "full") {
     for await (const item of dependencies.mirror.items(goodsOwnerId)) {
       if (item.deleted || seen.has(item.articleSystemId)) continue;
@@ -89,6 +117,7 @@ export async function reconcileArticles(
     mode,
     ...(from ? { from } : {}),
     examined: seen.size,
+    ...(fromMs === undefined ? {} : { tombstonesRechecked }),
     counts,
     reconciled: counts.created + counts.updated + counts.deleted,
   };

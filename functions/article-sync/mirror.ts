@@ -259,6 +259,33 @@ export class ArticleMirror {
   }
 
   /**
+   * The tombstones of a goods owner written at or after `sinceMs`. There is no index on `deletedAt`, so this
+   * reads the goods owner's partition and filters; the reconcile that calls it runs on a schedule, not per event.
+   */
+  async *tombstonesSince(goodsOwnerId: number, sinceMs: number): AsyncIterable<MirrorItem> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await documentClient.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: "goodsOwnerId = :goodsOwnerId",
+          // `deletedAt` is an ISO-8601 UTC string, so string order is time order.
+          FilterExpression: "deleted = :deleted AND deletedAt >= :since",
+          ExpressionAttributeValues: {
+            ":goodsOwnerId": goodsOwnerId,
+            ":deleted": true,
+            ":since": new Date(sinceMs).toISOString(),
+          },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of response.Items ?? []) yield item as MirrorItem;
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /**
    * Applies an observation: writes only the changed fields, conditional on the revision read, so a concurrent
    * writer is never half-overwritten; on a conflict it re-reads and decides again. `known` skips the first read
    * when the caller already holds the item (or knows there is none: pass `null`).

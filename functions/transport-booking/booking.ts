@@ -53,6 +53,12 @@ export interface TransportBookingDependencies {
   readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
   readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
   readonly now?: () => number;
+  /**
+   * Called once the booking is recorded (`booked`) and before anything is written back: the one moment where a
+   * worker that dies leaves a booking only the record knows of. Tests throw here to crash a real worker;
+   * the deployed function leaves it unset.
+   */
+  readonly afterBooked?: () => void;
 }
 
 export const workflowKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
@@ -213,7 +219,10 @@ export function createTransportBooking(
       }
     }
     if (!owned) workflow = await claim(workflow, context);
-    if (workflow.step === "booking") workflow = await book(workflow, order, context);
+    if (workflow.step === "booking") {
+      workflow = await book(workflow, order, context);
+      dependencies.afterBooked?.();
+    }
     const done = await writeBack(workflow, order, orders, context);
     const booking = done.data.booking;
     return {

@@ -14,7 +14,12 @@ import { getSecretString } from "../shared/secrets.ts";
 import { readSettings, transportBookingSettingsSchema } from "../shared/settings.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
 import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
-import { type BookingWorkflowData, createTransportBooking, workflowKind } from "./booking.ts";
+import {
+  type BookingWorkflowData,
+  createTransportBooking,
+  type TransportBookingDependencies,
+  workflowKind,
+} from "./booking.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
 import { restOngoingOrders } from "./ongoing-orders.ts";
 import { automationOngoingOrders } from "./ongoing-orders-automation.ts";
@@ -51,8 +56,9 @@ function transportSystemFrom(settings: Settings): () => TransportSystem {
   return () => system;
 }
 
-function build(settings: Settings) {
+function build(settings: Settings, hooks: TransportBookingHooks) {
   return createTransportBooking({
+    ...hooks,
     workflows: new WorkflowStore<BookingWorkflowData>({
       tableName: settings.STATE_TABLE_NAME,
       kind: workflowKind,
@@ -71,15 +77,24 @@ function build(settings: Settings) {
   });
 }
 
-let handle: ReturnType<typeof build> | undefined;
+/** Test hooks into the story; the deployed function has none. */
+export type TransportBookingHooks = Pick<TransportBookingDependencies, "afterBooked">;
 
-export const transportBooking: UseCaseDefinition<typeof orderWebhookSchema> = {
-  useCase: "transport-booking",
-  schema: orderWebhookSchema,
-  correlationIds: (payload) => ({ orderId: payload.orderId }),
-  handle(record, context) {
-    // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
-    handle ??= build(readSettings(transportBookingSettingsSchema));
-    return handle(record, context);
-  },
-};
+/** The use-case with the deployment's settings; `hooks` lets a test crash a worker at a chosen step. */
+export function transportBookingWith(
+  hooks: TransportBookingHooks = {},
+): UseCaseDefinition<typeof orderWebhookSchema> {
+  let handle: ReturnType<typeof build> | undefined;
+  return {
+    useCase: "transport-booking",
+    schema: orderWebhookSchema,
+    correlationIds: (payload) => ({ orderId: payload.orderId }),
+    handle(record, context) {
+      // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
+      handle ??= build(readSettings(transportBookingSettingsSchema), hooks);
+      return handle(record, context);
+    },
+  };
+}
+
+export const transportBooking = transportBookingWith();
