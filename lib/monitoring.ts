@@ -37,8 +37,13 @@ export interface WebhookMonitoringProps {
   readonly authDenialsAlarmThreshold?: number;
 }
 
-/** The pipeline's metric names (functions/shared/powertools/metrics.ts), dimension `service` = use-case. */
-const outcomeMetrics = ["Processed", "Skipped", "Failed", "DeadLettered"] as const;
+/** The pipeline's outcome metrics emitted with the `service` (= use-case) dimension alone. */
+const outcomeMetrics = ["Processed", "Skipped"] as const;
+/**
+ * The pipeline's failure metrics: emitted with `service` and `class` (permanent / transient / exhausted), so a
+ * metric keyed by `service` alone has no data; a search over both plots one line per class.
+ */
+const failureMetrics = ["Failed", "DeadLettered"] as const;
 
 export class WebhookMonitoring extends Construct {
   readonly alarmTopic: sns.Topic;
@@ -170,26 +175,41 @@ export class WebhookMonitoring extends Construct {
         metricGroups: [
           {
             title: "Outcomes",
-            metrics: outcomeMetrics.map(
-              (name) =>
-                new cloudwatch.Metric({
-                  namespace: metricsNamespace,
-                  metricName: name,
-                  dimensionsMap: { service: useCase },
-                  statistic: "Sum",
-                  period: Duration.minutes(5),
-                  label: name,
-                }),
-            ),
+            metrics: [
+              ...outcomeMetrics.map(
+                (name) =>
+                  new cloudwatch.Metric({
+                    namespace: metricsNamespace,
+                    metricName: name,
+                    dimensionsMap: { service: useCase },
+                    statistic: "Sum",
+                    period: Duration.minutes(5),
+                    label: name,
+                  }),
+              ),
+              ...failureMetrics.map((name) => ({
+                searchQuery: `MetricName="${name}"`,
+                namespace: metricsNamespace,
+                // A key without a value joins the search schema without filtering: one line per class.
+                dimensionsMap: { service: useCase, class: undefined as unknown as string },
+                statistic: MetricStatistic.SUM,
+                period: Duration.minutes(5),
+              })),
+            ],
           },
           {
-            title: "Ongoing API calls by status class",
+            title: "Ongoing API calls by operation and status class",
             metrics: [
               {
                 searchQuery: 'MetricName="OngoingApiCall"',
                 namespace: metricsNamespace,
-                // A key without a value joins the search schema without filtering: one line per status class.
-                dimensionsMap: { service: useCase, statusClass: undefined as unknown as string },
+                // The search schema must name every dimension the client emits (service, operation, statusClass)
+                // or it matches nothing; keys without a value do not filter: one line per operation and class.
+                dimensionsMap: {
+                  service: useCase,
+                  operation: undefined as unknown as string,
+                  statusClass: undefined as unknown as string,
+                },
                 statistic: MetricStatistic.SUM,
                 period: Duration.minutes(5),
               },

@@ -35,6 +35,49 @@ const resourcesOf = (type: string) =>
     DeletionPolicy?: string;
   }[];
 
+/** The logical id of the one queue or function with this OngoingWebhooks metadata. */
+function logicalIdOf(metadata: Record<string, string>): string {
+  const ids = ["AWS::SQS::Queue", "AWS::Lambda::Function"].flatMap((type) =>
+    Object.keys(template.findResources(type, { Metadata: { [metadataKey]: metadata } })),
+  );
+  expect(ids, JSON.stringify(metadata)).toHaveLength(1);
+  return ids[0] ?? "";
+}
+
+/**
+ * The dashboard's metric rows, grouped by the large header ("# …") they follow. The body is a Fn::Join of JSON
+ * text and references; each reference becomes `{{LogicalId}}`, which leaves valid JSON to read. A row is the
+ * metric's identity without its options (`[namespace, name, dimension, value, …]`), or a search expression.
+ */
+function dashboardSections(): Map<string, Array<string[] | string>> {
+  const [dashboard] = resourcesOf("AWS::CloudWatch::Dashboard");
+  if (!dashboard) throw new Error("no dashboard in the template");
+  const [, parts] = (dashboard.Properties.DashboardBody as { "Fn::Join": [string, unknown[]] })["Fn::Join"];
+  const body = parts
+    .map((part) => {
+      if (typeof part === "string") return part;
+      const ref = part as { Ref?: string; "Fn::GetAtt"?: [string, string] };
+      return `{{${ref.Ref ?? ref["Fn::GetAtt"]?.[0]}}}`;
+    })
+    .join("");
+  const widgets = (JSON.parse(body) as { widgets: Array<{ properties: Record<string, unknown> }> }).widgets;
+  const sections = new Map<string, Array<string[] | string>>();
+  let rows: Array<string[] | string> = [];
+  for (const { properties } of widgets) {
+    const header = /^# (.+)$/.exec(String(properties.markdown ?? ""));
+    if (header?.[1]) {
+      rows = [];
+      sections.set(header[1], rows);
+    }
+    for (const row of (properties.metrics ?? []) as unknown[][]) {
+      const expression = (row[0] as { expression?: string } | undefined)?.expression;
+      if (expression !== undefined) rows.push(expression);
+      else rows.push(row.filter((cell): cell is string => typeof cell === "string"));
+    }
+  }
+  return sections;
+}
+
 describe("ingress", () => {
   it("has one POST method per route and no other method (nothing can read a queue through the API)", () => {
     template.resourceCountIs("AWS::ApiGateway::Method", routes.length);
@@ -253,6 +296,18 @@ describe("queues and consumers", () => {
     });
   });
 
+  it("records bounces and complaints of the stack's mail configuration set as CloudWatch metrics", () => {
+    const [setId] = Object.keys(template.findResources("AWS::SES::ConfigurationSet"));
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      ConfigurationSetName: { Ref: setId },
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(["bounce", "complaint"]),
+        CloudWatchDestination: { DimensionConfigurations: Match.arrayWith([Match.objectLike({})]) },
+      }),
+    });
+  });
+
   it("keeps secret values out of the template", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 0);
     expect(json).not.toContain("resolve:secretsmanager");
@@ -285,6 +340,17 @@ describe("tables, schedule, monitoring, outputs", () => {
     });
   });
 
+  it("keeps the article mirror like the state table: encrypted, with point-in-time recovery", () => {
+    template.hasResource("AWS::DynamoDB::Table", {
+      Metadata: { [metadataKey]: { kind: "table", table: "articles" } },
+      Properties: Match.objectLike({
+        BillingMode: "PAY_PER_REQUEST",
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    });
+  });
+
   it("runs the article reconcile on its schedule", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "rate(1 hour)",
@@ -313,6 +379,43 @@ describe("tables, schedule, monitoring, outputs", () => {
       Endpoint: "ops@example.com",
     });
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("shows per use-case the queue, dead-letter queue, function and pipeline metrics on the dashboard", () => {
+    const sections = dashboardSections();
+    for (const useCase of useCases) {
+      const rows = sections.get(`Use-case: ${useCase}`) ?? [];
+      const queue = `{{${logicalIdOf({ kind: "queue", useCase })}}}`;
+      const dlq = `{{${logicalIdOf({ kind: "deadLetterQueue", useCase })}}}`;
+      const fn = `{{${logicalIdOf({ kind: "consumer", useCase })}}}`;
+      expect(rows, useCase).toEqual(
+        expect.arrayContaining([
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq],
+          ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue],
+          ["AWS/Lambda", "Errors", "FunctionName", fn],
+          ["AWS/Lambda", "Duration", "FunctionName", fn],
+          ["AWS/Lambda", "Throttles", "FunctionName", fn],
+          // Emitted with the service dimension alone (functions/shared/pipeline/consumer.ts).
+          ["OngoingWebhooks", "Processed", "service", useCase],
+        ]),
+      );
+      // Failed and OngoingApiCall carry more dimensions than service, so only a search whose schema names
+      // them all finds them (a metric keyed by fewer dimensions is another metric, with no data).
+      const searches = rows.filter((row): row is string => typeof row === "string");
+      expect(searches, useCase).toEqual(
+        expect.arrayContaining([
+          `SEARCH('{"OngoingWebhooks","service","class"} "service"="${useCase}" MetricName="Failed"', 'Sum', 300)`,
+          `SEARCH('{"OngoingWebhooks","service","class"} "service"="${useCase}" MetricName="DeadLettered"', 'Sum', 300)`,
+          `SEARCH('{"OngoingWebhooks","service","operation","statusClass"} "service"="${useCase}" MetricName="OngoingApiCall"', 'Sum', 300)`,
+        ]),
+      );
+    }
+    const ingress = sections.get("Ingress (API Gateway → SQS)") ?? [];
+    for (const metricName of ["4XXError", "5XXError", "Latency", "Count"]) {
+      expect(ingress, metricName).toContainEqual(
+        expect.arrayContaining(["AWS/ApiGateway", metricName, "ApiName", "Stage"]),
+      );
+    }
   });
 
   it("outputs each route's URL, the queue URLs, the table names and the dashboard URL", () => {

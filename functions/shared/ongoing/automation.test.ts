@@ -262,3 +262,39 @@ describe("Automation client: failures", () => {
     await expect(client.getOrder(159, 50163)).rejects.toMatchObject({ code: "ongoing-endpoint-missing" });
   });
 });
+
+describe("Automation client: metrics", () => {
+  it("counts every SOAP call by operation and status class, with its latency, like the REST client", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      simulator.state.addFault({ status: 500 });
+      await clientFor().getOrder(159, 50163);
+      await clientFor().setWaybill(159, 60_001, "WB-M");
+    } finally {
+      spy.mockRestore();
+    }
+    const emitted = lines
+      .flatMap((line) => line.split("\n"))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const counted = emitted.filter((metric) => metric.OngoingApiCall === 1);
+    // The SOAP action is the operation, so the dashboard's per-operation lines cover both APIs.
+    expect(counted.map((m) => [m.operation, m.statusClass])).toEqual([
+      ["GetOrdersByQuery", "5xx"],
+      ["GetOrdersByQuery", "2xx"],
+      ["UpdateOrder", "2xx"],
+    ]);
+    for (const metric of counted) {
+      const directive = (
+        metric._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
+      ).CloudWatchMetrics[0];
+      expect(directive?.Namespace).toBe("OngoingWebhooks");
+      expect(directive?.Dimensions.flat()).toEqual(expect.arrayContaining(["operation", "statusClass"]));
+    }
+    expect(emitted.filter((metric) => typeof metric.OngoingApiLatency === "number")).toHaveLength(3);
+  });
+});
