@@ -50,6 +50,13 @@ function portFrom(env: NodeJS.ProcessEnv, name: PortName): number {
   return value;
 }
 
+function goodsOwnerIdFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.ONGOING_GOODS_OWNER_ID || "159";
+  if (!/^[1-9]\d*$/.test(raw))
+    throw new Error(`ONGOING_GOODS_OWNER_ID=${raw} is not a goods-owner id (a positive integer)`);
+  return Number(raw);
+}
+
 export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaults {
   const ports = Object.fromEntries(
     (Object.keys(portVariables) as PortName[]).map((name) => [name, portFrom(env, name)]),
@@ -61,7 +68,7 @@ export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaul
     ports,
     ingressUrl: env.LOCAL_INGRESS_URL || `http://${host}:${ports.ingress}`,
     webhookToken: env.WEBHOOK_TOKEN || "local-dev-token",
-    goodsOwnerId: Number(env.ONGOING_GOODS_OWNER_ID || 159),
+    goodsOwnerId: goodsOwnerIdFrom(env),
     externalOngoing: baseUrl
       ? { baseUrl, username: env.ONGOING_USERNAME ?? "", password: env.ONGOING_PASSWORD ?? "" }
       : undefined,

@@ -128,6 +128,51 @@ describe("sqs-poller", () => {
     expect(await queueDepth(sqs, deadLetters.url)).toBe(1);
   });
 
+  it("hands no invocation more than batchSize records and runs at most maxConcurrency at once", async () => {
+    const batchSize = 2;
+    const maxConcurrency = 3;
+    const source = await queue("limits");
+    const bodies = Array.from({ length: 14 }, (_, index) => `m${index}`);
+    for (const body of bodies)
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: body }));
+
+    const batchSizes: number[] = [];
+    const seen: string[] = [];
+    let active = 0;
+    let mostActive = 0;
+    // The first invocations wait until maxConcurrency of them run together, so the limit is actually reached
+    // (a poller that ran them one by one would pass "at most" trivially); then they linger briefly, so a poller
+    // that let one more run would show it. The 2 s fallback only stops a serial poller from hanging the test.
+    let fullHouse: () => void = () => undefined;
+    const reachedLimit = new Promise<void>((resolve) => {
+      fullHouse = resolve;
+    });
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      waitTimeSeconds: 0,
+      batchSize,
+      maxConcurrency,
+      handler: async (event) => {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        batchSizes.push(event.Records.length);
+        seen.push(...event.Records.map((record) => record.body));
+        if (active === maxConcurrency) setTimeout(fullHouse, 200);
+        await Promise.race([reachedLimit, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+        active -= 1;
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+
+    expect(mostActive).toBe(maxConcurrency);
+    expect(Math.max(...batchSizes)).toBe(batchSize);
+    expect(seen.sort()).toEqual([...bodies].sort());
+    expect(await queueDepth(sqs, source.url)).toBe(0);
+  });
+
   it("keeps the whole batch when the handler throws", async () => {
     const source = await queue("throws", { VisibilityTimeout: "30" });
     await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: "x" }));

@@ -49,11 +49,27 @@ export interface LocalStackOptions {
   readonly log?: LogSink;
   /** Run the reconcile function on the template's schedule. @default true */
   readonly schedule?: boolean;
+  /** The timer the schedule runs on; tests pass a fake one to fire it at once. @default the global timers */
+  readonly scheduleTimers?: ScheduleTimers;
   /** Run the SQS event sources (off: webhooks stay on their queues, e.g. to inspect them). @default true */
   readonly consumers?: boolean;
   /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly functionEnvironment?: Record<string, string>;
 }
+
+/**
+ * What the schedule needs of a clock. The tick's callback returns the run's promise, so a test that fires it can
+ * await the reconcile's answer (real timers ignore it).
+ */
+export interface ScheduleTimers {
+  setInterval(tick: () => Promise<unknown>, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+const realTimers: ScheduleTimers = {
+  setInterval: (tick, ms) => setInterval(tick, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
 
 export interface LocalQueue {
   readonly useCase: UseCase;
@@ -447,8 +463,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const every = rateMs(String(scheduleProperties.ScheduleExpression ?? ""));
     if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
-      const timer = setInterval(() => void reconcile().catch(() => undefined), every);
-      stoppers.push(async () => clearInterval(timer));
+      const timers = options.scheduleTimers ?? realTimers;
+      const timer = timers.setInterval(() => reconcile().catch(() => undefined), every);
+      stoppers.push(async () => timers.clearInterval(timer));
     }
 
     const tableByKind = (kind: string) =>

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStatus, startLocalStack } from "../local/stack.ts";
+import { type LocalStack, type LocalStatus, rateMs, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
+import { metadataOf, referencedIds, resourcesOfType } from "../local/template.ts";
 import { redriveByCopy } from "../scripts/redrive.ts";
 import { main as webhookCli } from "../scripts/webhook.ts";
 import type { StoredMail } from "./support/emulators.ts";
@@ -19,6 +20,8 @@ const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 let stack: LocalStack;
 let outdir: string;
 let dynamodb: DynamoDBClient;
+/** The reconcile schedule's timers, as the stack set them: a fake clock, so the test fires the tick itself. */
+const scheduled: { tick: () => Promise<unknown>; ms: number; cleared: boolean }[] = [];
 
 /** `npm run webhook -- <args>` against this stack. */
 const webhook = (...args: string[]) =>
@@ -35,12 +38,21 @@ const mails = async () =>
   ((await (await fetch(`${stack.urls.ses}/store`)).json()) as { emails: StoredMail[] }).emails;
 
 const ongoingWrites = async () =>
-  (await (await fetch(`${stack.urls.ongoingAdmin}writes`)).json()) as { operation: string; path: string }[];
+  (await (await fetch(`${stack.urls.ongoingAdmin}writes`)).json()) as {
+    operation: string;
+    path: string;
+    status: number;
+    body: unknown;
+  }[];
 
-const ongoingCallCount = async () => {
-  const calls = (await (await fetch(`${stack.urls.ongoingAdmin}calls`)).json()) as Record<string, number>;
-  return Object.values(calls).reduce((sum, count) => sum + count, 0);
-};
+const ongoingCalls = async () =>
+  (await (await fetch(`${stack.urls.ongoingAdmin}calls`)).json()) as {
+    total: number;
+    byOperation: Record<string, number>;
+  };
+
+/** Every call the simulator answered (its admin API counts them in `total`). */
+const ongoingCallCount = async () => (await ongoingCalls()).total;
 
 const article = async (articleSystemId: number) => {
   const { Item } = await dynamodb.send(
@@ -55,7 +67,22 @@ const article = async (articleSystemId: number) => {
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), "local-stack-"));
   const assembly = await synthesize({ outdir });
-  stack = await startLocalStack({ freePorts: true, assemblyDir: assembly.dir, schedule: false });
+  stack = await startLocalStack({
+    freePorts: true,
+    assemblyDir: assembly.dir,
+    // The schedule is on, as under `npm start`, but on a clock that never fires by itself: the reconcile runs
+    // only when the schedule test fires the tick, so it cannot interleave with the other tests.
+    scheduleTimers: {
+      setInterval(tick, ms) {
+        const timer = { tick, ms, cleared: false };
+        scheduled.push(timer);
+        return timer;
+      },
+      clearInterval(handle) {
+        (handle as (typeof scheduled)[number]).cleared = true;
+      },
+    },
+  });
   dynamodb = new DynamoDBClient({
     region: "eu-west-1",
     endpoint: stack.urls.dynamodb,
@@ -66,6 +93,8 @@ beforeAll(async () => {
 afterAll(async () => {
   dynamodb?.destroy();
   await stack?.stop();
+  // stop() ends the schedule too.
+  expect(scheduled.every((timer) => timer.cleared)).toBe(true);
   rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -102,12 +131,38 @@ describe("the local stack", () => {
     });
   });
 
-  it("books transport and writes the waybill back to Ongoing", async () => {
+  it("books transport and writes the waybill, tracking, parcel and label back to Ongoing", async () => {
     expect(await webhook("transport-booking", "--order", "60012")).toBe(0);
     await stack.idle();
     const writes = await ongoingWrites();
     expect(writes).toContainEqual(
       expect.objectContaining({ operation: "patchWaybill", path: "/orders/60012/waybill" }),
+    );
+    // The rest of the README walkthrough's step 5, each accepted by the simulator.
+    const order60012 = writes.filter((write) => write.path.startsWith("/orders/60012/"));
+    expect(order60012).toContainEqual(
+      expect.objectContaining({
+        operation: "putOrderTracking",
+        path: "/orders/60012/orderTracking",
+        status: 200,
+        body: expect.objectContaining({ trackingUrl: expect.any(String), isReturnTracking: false }),
+      }),
+    );
+    expect(order60012).toContainEqual(
+      expect.objectContaining({
+        operation: "putParcel",
+        path: "/orders/60012/parcels",
+        status: 200,
+        body: expect.objectContaining({ parcelNumber: expect.any(String) }),
+      }),
+    );
+    expect(order60012).toContainEqual(
+      expect.objectContaining({
+        operation: "postOrderFile",
+        path: "/orders/60012/files",
+        status: 200,
+        body: expect.objectContaining({ fileName: expect.any(String), fileDataBase64: expect.any(String) }),
+      }),
     );
     const bookings = (await (await fetch(`${stack.urls.transportAdmin}/bookings`)).json()) as unknown[];
     expect(JSON.stringify(bookings)).toContain("60012");
@@ -155,21 +210,55 @@ describe("the local stack", () => {
         sqs: stack.urls.sqs,
         ses: stack.urls.ses,
         ongoing: stack.urls.ongoing,
+        transport: stack.urls.transport,
+        secretsManager: stack.urls.secretsManager,
+        ingress: stack.urls.ingress,
       },
     });
+    // Exactly the documented endpoints, each a loopback URL.
+    expect(Object.keys(status.endpoints).sort()).toEqual(
+      ["dynamodb", "ingress", "ongoing", "secretsManager", "ses", "sqs", "transport"].sort(),
+    );
+    for (const url of Object.values(status.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     expect(status.queues.map((queue) => queue.useCase).sort()).toEqual([
       "article-sync",
       "order-shipped-email",
       "transport-booking",
     ]);
     expect(status.queues[0]).toEqual(expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0 }));
-    expect(await (await fetch(`${stack.urls.ingress}/_local`)).text()).toContain("order-shipped-email");
+    const page = await fetch(`${stack.urls.ingress}/_local`);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const html = await page.text();
+    // It refreshes itself, and has a row per queue.
+    expect(html).toMatch(/<meta http-equiv="refresh" content="\d+">/);
+    for (const queue of status.queues) expect(html).toContain(`<tr><td>${queue.useCase}</td>`);
   });
 
   it("runs the article reconcile on demand", async () => {
     const response = await fetch(`${stack.urls.ingress}/_local/reconcile`, { method: "POST" });
     expect(response.status).toBe(200);
     expect(JSON.stringify(await response.json())).toContain("159");
+  });
+
+  it("runs the article reconcile on the template's schedule", async () => {
+    const template = stack.assembly.template;
+    const [reconcileId] =
+      resourcesOfType(template, "AWS::Lambda::Function").find(
+        ([, resource]) => metadataOf(resource)?.kind === "reconcile",
+      ) ?? [];
+    const rule = resourcesOfType(template, "AWS::Events::Rule").find(
+      ([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId),
+    );
+    const expression = String(rule?.[1].Properties?.ScheduleExpression);
+    // cdk.json leaves articleReconcile.rateMinutes at its default, 60.
+    expect(expression).toBe("rate(1 hour)");
+    expect(scheduled).toEqual([expect.objectContaining({ ms: rateMs(expression), cleared: false })]);
+
+    const listed = (await ongoingCalls()).byOperation.listArticles ?? 0;
+    const answer = await scheduled[0]?.tick();
+    // The tick ran the reconcile function itself: its answer names the goods owner, and it read Ongoing.
+    expect(JSON.stringify(answer)).toContain("159");
+    expect((await ongoingCalls()).byOperation.listArticles ?? 0).toBeGreaterThan(listed);
   });
 
   it("redrives dead letters back to their queue, without the failure attributes", async () => {
