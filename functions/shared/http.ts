@@ -35,7 +35,8 @@ export class HttpNetworkError extends Error {
 }
 
 // One pool per protocol and container: connections are reused across invocations.
-const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 16, timeout: 60_000 };
+// Idle sockets close after 4 s, before servers close theirs, so a thawed Lambda does not reuse a dead one.
+const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 16, timeout: 4_000 };
 const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
 
 export function sendHttp(input: HttpRequest): Promise<HttpResponse> {
