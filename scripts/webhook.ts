@@ -5,7 +5,7 @@
  *
  *   npm run webhook -- order-shipped-email --order 50163
  *   npm run webhook -- article-updated --article 18068 --goods-owner 159
- *   npm run webhook -- transport-booking --order 50163 --url https://abc.execute-api.eu-west-1.amazonaws.com/prod --token …
+ *   npm run webhook -- transport-booking --order 50163 --url https://abc.execute-api.eu-west-1.amazonaws.com/v1 --token …
  */
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";

@@ -204,6 +204,33 @@ describe("article reconcile", () => {
     expect(harness.metricCount("ArticlesReconciled", { goodsOwnerId: "159" }) - reconciledBefore).toBe(1);
   });
 
+  it("leaves tombstones it has no time for to the next run, keeping the watermark before them", async () => {
+    const longAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
+    const kept = nextArticleId++;
+    simulator.state.putArticle({
+      articleSystemId: kept,
+      articleNumber: "KEPT-FOR-LATER",
+      goodsOwner: { id: goodsOwnerId },
+      articleDataLastUpdated: longAgo,
+    });
+    await harness.send(webhook(kept), "article-created");
+    await harness.run(sync);
+    await harness.send(webhook(kept), "article-deleted");
+    await harness.run(sync);
+    const tombstone = await mirror.get(goodsOwnerId, kept);
+    expect(tombstone).toMatchObject({ deleted: true });
+
+    const short = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 } as Context;
+    const { summaries } = await reconcile({}, short);
+    expect(summaries).toEqual([expect.objectContaining({ tombstonesRechecked: 0 })]);
+    expect(await mirror.get(goodsOwnerId, kept)).toMatchObject({ deleted: true });
+    const watermark = await watermarks.get(goodsOwnerId);
+    expect(watermark?.windowStart).toBeLessThanOrEqual(Date.parse(tombstone?.deletedAt ?? ""));
+
+    await reconcile({}, lambdaContext);
+    expect(await mirror.get(goodsOwnerId, kept)).not.toHaveProperty("deleted");
+  });
+
   it("refuses a full reconcile without a goods owner", async () => {
     await expect(reconcile({ mode: "full" }, lambdaContext)).rejects.toThrow(/names its goods owner/);
   });

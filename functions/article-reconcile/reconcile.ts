@@ -11,6 +11,9 @@ import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { ReconcileWatermarks } from "./watermark.ts";
 
+/** Time kept back from the tombstone re-check for writing the watermark and the page still in flight. */
+const tombstoneRecheckReserveMs = 60_000;
+
 /** How far each window reaches back before the last one's start, for clocks that disagree. */
 export const clockSkewMarginMs = 10 * 60 * 1000;
 /** The first incremental run of a goods owner looks this far back (Ongoing's retries cover a day). */
@@ -75,10 +78,20 @@ export async function reconcileArticles(
     now,
   });
   let tombstonesRechecked = 0;
+  // Where the next window must start: the run's start, or the first tombstone left unchecked for lack of time.
+  let resumeAt = windowStart;
   if (fromMs !== undefined) {
     // A delete webhook tombstones without asking Ongoing, and an article nobody changes again never shows up in
     // the list above: ask Ongoing about each tombstone of the window, and restore the article it still has.
     for await (const tombstone of dependencies.mirror.tombstonesSince(goodsOwnerId, fromMs)) {
+      // A reconcile's own tombstones come from Ongoing's list already; only a webhook's need asking.
+      if (tombstone.syncedBy?.kind === "reconcile") continue;
+      if (request.remainingTimeMs() < tombstoneRecheckReserveMs) {
+        // Leave the rest for the next run: the watermark stays at the earliest unchecked tombstone.
+        const deletedAt = Date.parse(tombstone.deletedAt ?? "");
+        if (!Number.isNaN(deletedAt)) resumeAt = Math.min(resumeAt, deletedAt);
+        continue;
+      }
       tombstonesRechecked += 1;
       const observedAt = now();
       let article: OngoingArticle | undefined;
@@ -111,7 +124,9 @@ export async function reconcileArticles(
       counts[change] += 1;
     }
   }
-  await dependencies.watermarks.advance({ goodsOwnerId, windowStart, mode, completedAt: now() });
+  // Never behind the last watermark: the next window reaches back past it anyway, so progress is kept.
+  const nextStart = Math.max(resumeAt, previous?.windowStart ?? resumeAt);
+  await dependencies.watermarks.advance({ goodsOwnerId, windowStart: nextStart, mode, completedAt: now() });
   return {
     goodsOwnerId,
     mode,

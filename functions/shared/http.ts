@@ -84,6 +84,15 @@ export function sendHttp(input: HttpRequest): Promise<HttpResponse> {
       },
     );
     request.on("error", fail);
+    // A request still queued for a free socket hears of the abort only once it gets one: answer now.
+    signal.addEventListener(
+      "abort",
+      () => {
+        fail(signal.reason);
+        request.destroy(signal.reason as Error);
+      },
+      { once: true },
+    );
     request.end(input.body);
   });
 }

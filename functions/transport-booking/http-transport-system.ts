@@ -5,7 +5,7 @@
  */
 
 import { PermanentError, TransientError } from "../shared/errors.ts";
-import { type HttpResponse, sendHttp } from "../shared/http.ts";
+import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
 import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
 
 export interface HttpTransportSystemOptions {
@@ -105,6 +105,7 @@ function parseBooking(text: string): Booking {
 }
 
 function errorCode(error: unknown): string {
+  if (error instanceof HttpNetworkError && error.timedOut) return "timeout";
   const { code, message } = error as { code?: unknown; message?: unknown };
   return typeof code === "string" ? code : typeof message === "string" ? message : "unknown";
 }

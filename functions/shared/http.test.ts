@@ -1,0 +1,58 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HttpNetworkError, sendHttp } from "./http.ts";
+
+let server: Server;
+let url: string;
+const received: Record<string, string | string[] | undefined>[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    received.push(request.headers);
+    // "/stall" never answers; anything else answers with the body length it read.
+    if (request.url === "/stall") return;
+    let length = 0;
+    request.on("data", (chunk: Buffer) => {
+      length += chunk.length;
+    });
+    request.on("end", () => response.end(JSON.stringify({ length })));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe("sendHttp", () => {
+  it("sends exactly the given headers plus host, connection and a byte-accurate content-length", async () => {
+    const body = JSON.stringify({ name: "åäö 🚚" });
+    const response = await sendHttp({
+      method: "POST",
+      url: `${url}/echo`,
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body,
+      timeoutMs: 5_000,
+    });
+    expect(JSON.parse(response.body)).toEqual({ length: Buffer.byteLength(body) });
+    expect(Object.keys(received.at(-1) ?? {}).sort()).toEqual(
+      ["accept", "connection", "content-length", "content-type", "host"].sort(),
+    );
+  });
+
+  it("times out a request still queued for a free connection, not only one on the wire", async () => {
+    // Fill every pooled connection to this host with requests that never get an answer.
+    const stalled = Array.from({ length: 16 }, () =>
+      sendHttp({ method: "GET", url: `${url}/stall`, headers: {}, timeoutMs: 120_000 }).catch(
+        () => undefined,
+      ),
+    );
+    const queued = sendHttp({ method: "GET", url: `${url}/stall`, headers: {}, timeoutMs: 200 });
+    await expect(queued).rejects.toBeInstanceOf(HttpNetworkError);
+    await expect(queued).rejects.toMatchObject({ timedOut: true });
+    server.closeAllConnections();
+    await Promise.all(stalled);
+  });
+});
