@@ -36,6 +36,17 @@ describe("parseConfig", () => {
     expect(config.ingress.maxBodyBytes).toBe(65_536);
   });
 
+  it("defaults the batching window to 1 s for article-sync (also when other fields are set) and 0 elsewhere", () => {
+    expect(parseWith({}).useCases["article-sync"].batchingWindowSeconds).toBe(1);
+    expect(parseWith({}).useCases["order-shipped-email"].batchingWindowSeconds).toBe(0);
+    const config = parseWith({
+      "ongoingWebhooks.useCases.article-sync.batchSize": 5,
+      "ongoingWebhooks.useCases.transport-booking.batchingWindowSeconds": 3,
+    });
+    expect(config.useCases["article-sync"].batchingWindowSeconds).toBe(1);
+    expect(config.useCases["transport-booking"].batchingWindowSeconds).toBe(3);
+  });
+
   it("applies -c ongoingWebhooks.<path>=<value> overrides (JSON or plain string)", () => {
     const config = parseWith({
       "ongoingWebhooks.useCases.transport-booking.enabled": "false",
@@ -66,6 +77,10 @@ describe("parseConfig", () => {
     [
       { "ongoingWebhooks.useCases.article-sync.maxConcurrency": 1 },
       "ongoingWebhooks.useCases.article-sync.maxConcurrency",
+    ],
+    [
+      { "ongoingWebhooks.useCases.article-sync.batchingWindowSeconds": 301 },
+      "ongoingWebhooks.useCases.article-sync.batchingWindowSeconds",
     ],
     [{ "ongoingWebhooks.useCases.nope": {} }, "ongoingWebhooks.useCases"],
     [{ "ongoingWebhooks.ingress.maxBodyBytes": 1_000_000 }, "ongoingWebhooks.ingress.maxBodyBytes"],

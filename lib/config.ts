@@ -66,9 +66,22 @@ const useCaseSettings = z.strictObject({
   timeoutSeconds: z.number().int().min(5).max(900).default(60),
   /** Function memory. @default 512 */
   memoryMb: z.number().int().min(128).max(10240).default(512),
+  /**
+   * Seconds the event source gathers messages before invoking (`MaximumBatchingWindowInSeconds`); at least 1
+   * when `batchSize` is over 10, as AWS requires. @default 0 (article-sync: 1)
+   */
+  batchingWindowSeconds: z.number().int().min(0).max(300).default(0),
 });
 
-const useCaseDefaults = useCaseSettings.parse({});
+/**
+ * Article-sync waits up to a second to fill a batch: Ongoing posts a burst of repeated events for one article,
+ * and the events in one batch share one fetch of the article.
+ */
+const articleSyncSettings = useCaseSettings.extend({
+  batchingWindowSeconds: z.number().int().min(0).max(300).default(1),
+});
+const useCaseSchemaOf = (name: (typeof useCases)[number]) =>
+  name === "article-sync" ? articleSyncSettings : useCaseSettings;
 
 const configObject = z.strictObject({
   /** CloudFormation stack name. @default "OngoingWebhooks" */
@@ -214,11 +227,13 @@ const configObject = z.strictObject({
   /** Per-use-case consumer settings. @default see each field */
   useCases: z
     .strictObject(
-      Object.fromEntries(useCases.map((name) => [name, useCaseSettings.default(useCaseDefaults)])) as {
+      Object.fromEntries(
+        useCases.map((name) => [name, useCaseSchemaOf(name).default(useCaseSchemaOf(name).parse({}))]),
+      ) as {
         [K in (typeof useCases)[number]]: z.ZodDefault<typeof useCaseSettings>;
       },
     )
-    .default(Object.fromEntries(useCases.map((name) => [name, useCaseDefaults])) as never),
+    .default(Object.fromEntries(useCases.map((name) => [name, useCaseSchemaOf(name).parse({})])) as never),
   articleReconcile: z
     .strictObject({
       /** Run the scheduled incremental reconcile. @default true */

@@ -2,7 +2,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Stack } from "aws-cdk-lib";
+import { fileURLToPath } from "node:url";
+import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
@@ -113,5 +114,41 @@ describe("UseCaseConsumer", () => {
     expect(() => new UseCaseConsumer(stack, "C", { ...props, maxReceiveCount: 0 })).toThrow(
       /C: maxReceiveCount must be/,
     );
+    expect(() => new UseCaseConsumer(stack, "D", { ...props, batchingWindowSeconds: 301 })).toThrow(
+      /D: batchingWindowSeconds must be/,
+    );
+  });
+
+  it("sets the batching window, at least one second when the batch size is over 10", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Windows");
+    const props = {
+      useCase: "article-sync" as const,
+      entry: fileURLToPath(new URL("../functions/article-sync/index.ts", import.meta.url)),
+      environment: () => ({}),
+    };
+    const windowOf = (id: string) => {
+      const mappings = Template.fromStack(stack).findResources("AWS::Lambda::EventSourceMapping");
+      const [mapping] = Object.entries(mappings).filter(([logicalId]) => logicalId.startsWith(id));
+      if (!mapping) throw new Error(`no event source mapping for ${id}`);
+      return (mapping[1].Properties as Record<string, unknown>).MaximumBatchingWindowInSeconds;
+    };
+    new UseCaseConsumer(stack, "None", props);
+    new UseCaseConsumer(stack, "Five", { ...props, batchingWindowSeconds: 5 });
+    new UseCaseConsumer(stack, "Large", { ...props, batchSize: 50, batchingWindowSeconds: 0 });
+    new UseCaseConsumer(stack, "LargeLong", { ...props, batchSize: 50, batchingWindowSeconds: 20 });
+    expect(windowOf("None")).toBeUndefined();
+    expect(windowOf("Five")).toBe(5);
+    expect(windowOf("Large")).toBe(1);
+    expect(windowOf("LargeLong")).toBe(20);
+  });
+
+  it("keeps article-sync's default batching window when other settings of it are overridden", () => {
+    template.hasResource("AWS::Lambda::EventSourceMapping", {
+      Properties: Match.objectLike({
+        FunctionName: { Ref: Match.stringLikeRegexp("^ArticleSync") },
+        MaximumBatchingWindowInSeconds: 1,
+      }),
+    });
   });
 });

@@ -246,6 +246,19 @@ describe("queues and consumers", () => {
     });
   });
 
+  it("gives article-sync a one-second batching window by default and the other consumers none", () => {
+    const windows = Object.fromEntries(
+      resourcesOf("AWS::Lambda::EventSourceMapping").map((mapping) => [
+        JSON.stringify(mapping.Properties.FunctionName),
+        mapping.Properties.MaximumBatchingWindowInSeconds,
+      ]),
+    );
+    for (const useCase of useCases) {
+      const fnId = logicalIdOf({ kind: "consumer", useCase });
+      expect(windows[JSON.stringify({ Ref: fnId })]).toBe(useCase === "article-sync" ? 1 : undefined);
+    }
+  });
+
   it("builds each consumer's environment from its settings schema, secrets by name only", () => {
     template.hasResource("AWS::Lambda::Function", {
       Metadata: { [metadataKey]: { kind: "consumer", useCase: "order-shipped-email" } },

@@ -75,6 +75,7 @@ export class OngoingWebhooksStack extends Stack {
             environmentOf[useCase](config, { ...resources, deadLetterQueueUrl: deadLetterQueue.queueUrl }),
           enabled: settings.enabled,
           batchSize: settings.batchSize,
+          batchingWindowSeconds: settings.batchingWindowSeconds,
           maxConcurrency: settings.maxConcurrency,
           maxReceiveCount: settings.maxReceiveCount,
           timeoutSeconds: settings.timeoutSeconds,

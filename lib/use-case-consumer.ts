@@ -21,8 +21,13 @@ export interface UseCaseConsumerProps {
   readonly environment: (deadLetterQueue: sqs.IQueue) => Readonly<Record<string, string | undefined>>;
   /** Off: the queue still receives webhooks, but no event source mapping consumes it. @default true */
   readonly enabled?: boolean;
-  /** Messages per invocation (1–10000; above 10 a one-second batching window is used). @default 10 */
+  /** Messages per invocation (1–10000; above 10 the batching window is at least one second). @default 10 */
   readonly batchSize?: number;
+  /**
+   * Seconds the event source gathers messages before invoking (0–300). AWS requires at least 1 when `batchSize`
+   * is over 10, so a smaller value is raised to 1 there. @default 0
+   */
+  readonly batchingWindowSeconds?: number;
   /** Most concurrent invocations by the event source (2–1000). @default 2 */
   readonly maxConcurrency?: number;
   /** Receives before SQS moves a message to the dead-letter queue (1–1000). @default 8 */
@@ -63,6 +68,10 @@ export class UseCaseConsumer extends Construct {
     const maxConcurrency = requireRange(path, "maxConcurrency", props.maxConcurrency ?? 2, 2, 1000);
     const maxReceiveCount = requireRange(path, "maxReceiveCount", props.maxReceiveCount ?? 8, 1, 1000);
     const timeoutSeconds = requireRange(path, "timeoutSeconds", props.timeoutSeconds ?? 60, 1, 900);
+    const batchingWindowSeconds = Math.max(
+      requireRange(path, "batchingWindowSeconds", props.batchingWindowSeconds ?? 0, 0, 300),
+      batchSize > 10 ? 1 : 0,
+    );
 
     const encryption = props.encryptionKey
       ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
@@ -103,7 +112,7 @@ export class UseCaseConsumer extends Construct {
         batchSize,
         maxConcurrency,
         reportBatchItemFailures: true,
-        ...(batchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
+        ...(batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindowSeconds) } : {}),
       });
       fn.addEventSource(this.eventSource);
     }

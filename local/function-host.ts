@@ -22,6 +22,8 @@ export interface FunctionHostConfig {
     readonly queueUrl: string;
     readonly queueArn: string;
     readonly batchSize: number;
+    /** The mapping's `MaximumBatchingWindowInSeconds` (0 when not set). */
+    readonly batchingWindowSeconds: number;
     readonly maxConcurrency: number;
     readonly sqsEndpoint: string;
   };
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
       eventSourceArn: config.eventSource.queueArn,
       handler,
       batchSize: config.eventSource.batchSize,
+      batchingWindowSeconds: config.eventSource.batchingWindowSeconds,
       maxConcurrency: config.eventSource.maxConcurrency,
       functionTimeoutMs: config.timeoutMs,
       functionName: config.functionName,

@@ -173,6 +173,57 @@ describe("sqs-poller", () => {
     expect(await queueDepth(sqs, source.url)).toBe(0);
   });
 
+  it("with a batching window, gathers messages sent a little apart into one invocation", async () => {
+    const source = await queue("window");
+    const invocations: string[][] = [];
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      waitTimeSeconds: 0,
+      batchSize: 10,
+      batchingWindowSeconds: 3,
+      handler: async (event) => {
+        invocations.push(event.Records.map((record) => record.body));
+        return { batchItemFailures: [] };
+      },
+    });
+    for (const body of ["a", "b", "c"]) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: body }));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await poller.idle();
+    await poller.stop();
+
+    expect(invocations).toHaveLength(1);
+    expect(invocations[0]?.sort()).toEqual(["a", "b", "c"]);
+    expect(await queueDepth(sqs, source.url)).toBe(0);
+  });
+
+  it("with a batching window, fills a batch larger than one receive and deletes all of it", async () => {
+    const source = await queue("window-large");
+    const bodies = Array.from({ length: 15 }, (_, index) => `m${index}`);
+    for (const body of bodies)
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: body }));
+    const invocations: string[][] = [];
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      waitTimeSeconds: 0,
+      batchSize: 15,
+      batchingWindowSeconds: 5,
+      handler: async (event) => {
+        invocations.push(event.Records.map((record) => record.body));
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+
+    expect(invocations).toHaveLength(1);
+    expect(invocations[0]?.sort()).toEqual([...bodies].sort());
+    expect(await queueDepth(sqs, source.url)).toBe(0);
+  });
+
   it("keeps the whole batch when the handler throws", async () => {
     const source = await queue("throws", { VisibilityTimeout: "30" });
     await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: "x" }));

@@ -1,7 +1,8 @@
 /**
  * Invokes a Lambda handler the way Lambda's SQS event source mapping does: long-polls a queue, hands the handler
  * real-shaped `SQSEvent` batches with a Lambda `Context`, deletes what the handler did not report as failed
- * (nothing when it throws or times out), and runs at most `maxConcurrency` batches at once. Used by the tests
+ * (nothing when it throws or times out), runs at most `maxConcurrency` batches at once and, given a batching
+ * window, gathers a batch for up to that long after its first message. Used by the tests
  * and the local stack. Redrive to the DLQ after `maxReceiveCount` is left to the queue's RedrivePolicy, which
  * fauxqs honours like SQS does (checked in sqs-poller.test.ts).
  */
@@ -28,8 +29,16 @@ export interface SqsPollerOptions {
   readonly queueUrl: string;
   /** The function's handler; no answer means every record succeeded. */
   readonly handler: Handler<SQSEvent, SQSBatchResponse | undefined>;
-  /** Messages per invocation (SQS returns at most 10 per receive). @default 10 */
+  /**
+   * Messages per invocation. SQS returns at most 10 per receive, so without a batching window a batch holds at
+   * most 10. @default 10
+   */
   readonly batchSize?: number;
+  /**
+   * The mapping's `MaximumBatchingWindowInSeconds`: after the first message of a batch, keep receiving until
+   * `batchSize` messages or this many seconds have passed. 0 invokes with what one receive returns. @default 0
+   */
+  readonly batchingWindowSeconds?: number;
   /** Batches in flight at once (the mapping's maximum concurrency). @default 1 */
   readonly maxConcurrency?: number;
   /** The function timeout: the handler's `getRemainingTimeInMillis` counts down from it. @default 30000 */
@@ -77,7 +86,9 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       useQueueUrlAsEndpoint: false,
     });
   const eventSourceArn = options.eventSourceArn ?? (await queueArn(sqs, options.queueUrl));
-  const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
+  const batchingWindowMs = Math.max(0, options.batchingWindowSeconds ?? 0) * 1000;
+  const batchSize = Math.max(1, Math.min(batchingWindowMs > 0 ? 10_000 : 10, options.batchSize ?? 10));
+  const waitTimeSeconds = options.waitTimeSeconds ?? 1;
   const functionTimeoutMs = options.functionTimeoutMs ?? 30_000;
   const functionName = options.functionName ?? "local-consumer";
   const onError = options.onError ?? ((error: unknown) => console.error("sqs-poller:", error));
@@ -103,33 +114,69 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
     const succeeded = event.Records.filter((record) => !failed.has(record.messageId));
     if (succeeded.length === 0) return;
-    const result = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: succeeded.map((record, index) => ({
-          Id: String(index),
-          ReceiptHandle: record.receiptHandle,
-        })),
-      }),
-    );
-    for (const failure of result.Failed ?? [])
-      onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
-  };
-
-  const release = async (messages: Message[]): Promise<void> => {
-    try {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
+    // The batch APIs take at most 10 entries; a batch gathered in a window may hold more.
+    for (const chunk of chunks(succeeded, 10)) {
+      const result = await sqs.send(
+        new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: messages.map((message, index) => ({
+          Entries: chunk.map((record, index) => ({
             Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
+            ReceiptHandle: record.receiptHandle,
           })),
         }),
       );
-    } catch (error) {
-      onError(error);
+      for (const failure of result.Failed ?? [])
+        onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
+    }
+  };
+
+  const release = async (messages: Message[]): Promise<void> => {
+    for (const chunk of chunks(messages, 10)) {
+      try {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: chunk.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+
+  const receive = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, maxMessages),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    return received.Messages ?? [];
+  };
+
+  /** Like Lambda: after the first message, keep receiving until the batch is full or the window has passed. */
+  const fillBatch = async (messages: Message[]): Promise<void> => {
+    const deadline = Date.now() + batchingWindowMs;
+    while (!stopped && messages.length < batchSize) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let more: Message[];
+      try {
+        more = await receive(batchSize - messages.length, Math.min(waitTimeSeconds, Math.floor(left / 1000)));
+      } catch (error) {
+        onError(error);
+        return;
+      }
+      messages.push(...more);
+      if (more.length === 0) await sleep(Math.min(emptyPollPauseMs, Math.max(0, deadline - Date.now())));
     }
   };
 
@@ -137,16 +184,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     while (!stopped) {
       let messages: Message[];
       try {
-        const received = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: batchSize,
-            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
-            MessageSystemAttributeNames: ["All"],
-            MessageAttributeNames: ["All"],
-          }),
-        );
-        messages = received.Messages ?? [];
+        messages = await receive(batchSize, waitTimeSeconds);
       } catch (error) {
         if (stopped) return;
         onError(error);
@@ -154,9 +192,10 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
         continue;
       }
       if (messages.length === 0) {
-        if ((options.waitTimeSeconds ?? 1) === 0) await sleep(emptyPollPauseMs);
+        if (waitTimeSeconds === 0) await sleep(emptyPollPauseMs);
         continue;
       }
+      if (batchingWindowMs > 0) await fillBatch(messages);
       // A receive that was open when stop() came must not swallow its messages: they go back to the queue.
       if (stopped) return release(messages);
       inFlight += 1;
@@ -282,6 +321,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

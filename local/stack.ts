@@ -394,6 +394,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
                 queueUrl: String(queueUrls.get(sourceQueueId)),
                 queueArn: queueArn(sourceQueueId),
                 batchSize: Number(mappingProperties.BatchSize ?? 10),
+                batchingWindowSeconds: Number(mappingProperties.MaximumBatchingWindowInSeconds ?? 0),
                 maxConcurrency: Number(record(mappingProperties.ScalingConfig).MaximumConcurrency ?? 2),
                 sqsEndpoint: sqsEmulator.endpoint,
               },

@@ -21,21 +21,63 @@ export interface ArticleSyncDependencies {
   readonly now?: () => number;
 }
 
-/** Ongoing's current view of an article; several events about one article in a batch share one fetch. */
+/** How long a container keeps an observation for reuse, and how many it keeps at most. */
+export const recentObservationTtlMs = 30_000;
+export const recentObservationLimit = 1000;
+
+interface RecentObservation {
+  /** Taken just before Ongoing was asked. */
+  readonly observedAt: number;
+  readonly promise: Promise<ArticleObservation>;
+}
+
+/**
+ * Observations of this container, across batches, by article (oldest first). A burst of repeated events lands
+ * in several batches; an event may reuse a fetch that started at or after the ingress received it: Ongoing
+ * posts the webhook after the change, so that fetch saw the change or something newer.
+ */
+const recentObservations = new Map<string, RecentObservation>();
+
+/** Forgets every cross-batch observation (for tests). */
+export function forgetRecentObservations(): void {
+  recentObservations.clear();
+}
+
+function evictRecentObservations(now: number): void {
+  for (const [key, entry] of recentObservations) {
+    if (now - entry.observedAt <= recentObservationTtlMs && recentObservations.size <= recentObservationLimit)
+      break;
+    recentObservations.delete(key);
+  }
+}
+
+/**
+ * Ongoing's current view of an article. Several events about one article in a batch share one fetch; an event
+ * whose ingress time (`receivedAt`, epoch ms) is known may also reuse a fetch of an earlier batch in this
+ * container that started at or after that time. Without `receivedAt` only the batch's fetch is shared.
+ */
 export function observeArticle(
   dependencies: ArticleSyncDependencies,
   payload: Pick<ArticleWebhook, "goodsOwnerId" | "articleSystemId">,
   source: SyncSource,
   context: HandlerContext,
+  receivedAt?: number,
 ): Promise<ArticleObservation> {
   const { goodsOwnerId, articleSystemId } = payload;
   const key = `article#${goodsOwnerId}#${articleSystemId}`;
-  const cached = context.batchCache.get(key) as Promise<ArticleObservation> | undefined;
-  if (cached) return cached.then((observation) => ({ ...observation, source }));
   const now = dependencies.now ?? Date.now;
+  const withSource = (shared: Promise<ArticleObservation>) =>
+    shared.then((observation) => ({ ...observation, source }));
+  const cached = context.batchCache.get(key) as Promise<ArticleObservation> | undefined;
+  if (cached) return withSource(cached);
+  // Taken before asking: anything written after this moment saw at least this state.
+  const observedAt = now();
+  evictRecentObservations(observedAt);
+  const recent = recentObservations.get(key);
+  // Not put in the batch cache: a later record of this batch may have been received after this fetch began.
+  if (recent && receivedAt !== undefined && recent.observedAt >= receivedAt)
+    return withSource(recent.promise);
   const observation = (async (): Promise<ArticleObservation> => {
-    // Taken before asking: anything written after this moment saw at least this state.
-    const observedAt = now();
     const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: () => context.remainingTimeMs() });
     try {
       const article = await client.getArticle(articleSystemId);
@@ -47,6 +89,14 @@ export function observeArticle(
     }
   })();
   context.batchCache.set(key, observation);
+  const entry: RecentObservation = { observedAt, promise: observation };
+  // Re-inserted at the end, so the map stays in order of observedAt.
+  recentObservations.delete(key);
+  recentObservations.set(key, entry);
+  evictRecentObservations(observedAt);
+  observation.catch(() => {
+    if (recentObservations.get(key) === entry) recentObservations.delete(key);
+  });
   return observation;
 }
 
@@ -71,7 +121,7 @@ export function articleSync(
       const observation: ArticleObservation =
         record.eventType === "article-deleted"
           ? { goodsOwnerId, articleSystemId, article: undefined, observedAt: now(), source }
-          : await observeArticle(dependencies, record.payload, source, context);
+          : await observeArticle(dependencies, record.payload, source, context, record.receivedAt);
       const { change, changedFields } = await dependencies.mirror.apply(observation);
       logger.info("article mirrored", {
         goodsOwnerId,

@@ -1,0 +1,114 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { NotFoundError } from "../shared/errors.ts";
+import type { OngoingArticle } from "../shared/ongoing/model.ts";
+import type { HandlerContext } from "../shared/pipeline/types.ts";
+import type { ArticleMirror } from "./mirror.ts";
+import { type ArticleSyncDependencies, forgetRecentObservations, observeArticle } from "./sync.ts";
+
+const payload = { goodsOwnerId: 159, articleSystemId: 7 };
+const source = { kind: "webhook", eventType: "article-updated", webhookEventId: 1 } as const;
+
+/** A fresh batch: its own batch cache. */
+const batch = (): HandlerContext => ({ remainingTimeMs: () => 30_000, batchCache: new Map() });
+
+function fakeOngoing(answers: Array<() => Promise<OngoingArticle>>) {
+  let clock = 1_000;
+  const calls: number[] = [];
+  const dependencies: ArticleSyncDependencies = {
+    mirror: {} as ArticleMirror,
+    now: () => clock,
+    clientFor: () => ({
+      getArticle: async (articleSystemId: number) => {
+        calls.push(articleSystemId);
+        const answer = answers.shift();
+        if (!answer) throw new Error("no more answers");
+        return answer();
+      },
+    }),
+  };
+  return {
+    dependencies,
+    calls,
+    setClock: (ms: number) => {
+      clock = ms;
+    },
+  };
+}
+
+const article = (articleName: string) => async () => ({ articleSystemId: 7, articleName }) as OngoingArticle;
+
+beforeEach(() => forgetRecentObservations());
+
+describe("observeArticle across batches", () => {
+  it("reuses a fetch of an earlier batch that started after the event was received", async () => {
+    const ongoing = fakeOngoing([article("first"), article("second")]);
+    ongoing.setClock(2_000);
+    const first = await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    ongoing.setClock(2_500);
+    const second = await observeArticle(
+      ongoing.dependencies,
+      payload,
+      { ...source, webhookEventId: 2 },
+      batch(),
+      1_900,
+    );
+    expect(ongoing.calls).toHaveLength(1);
+    expect(second.article?.articleName).toBe("first");
+    expect(second.observedAt).toBe(first.observedAt);
+    expect(second.source.webhookEventId).toBe(2);
+  });
+
+  it("fetches again for an event received after the earlier fetch started", async () => {
+    const ongoing = fakeOngoing([article("first"), article("second")]);
+    ongoing.setClock(2_000);
+    await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    ongoing.setClock(3_000);
+    const second = await observeArticle(ongoing.dependencies, payload, source, batch(), 2_001);
+    expect(ongoing.calls).toHaveLength(2);
+    expect(second.article?.articleName).toBe("second");
+    expect(second.observedAt).toBe(3_000);
+  });
+
+  it("does not reuse a fetch that failed", async () => {
+    const ongoing = fakeOngoing([() => Promise.reject(new Error("Ongoing down")), article("second")]);
+    ongoing.setClock(2_000);
+    await expect(observeArticle(ongoing.dependencies, payload, source, batch(), 1_500)).rejects.toThrow(
+      "Ongoing down",
+    );
+    ongoing.setClock(2_500);
+    const second = await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    expect(ongoing.calls).toHaveLength(2);
+    expect(second.article?.articleName).toBe("second");
+  });
+
+  it("reuses a 404 (deleted) observation like any other", async () => {
+    const ongoing = fakeOngoing([() => Promise.reject(new NotFoundError("gone")), article("back")]);
+    ongoing.setClock(2_000);
+    await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    const second = await observeArticle(ongoing.dependencies, payload, source, batch(), 1_800);
+    expect(ongoing.calls).toHaveLength(1);
+    expect(second.article).toBeUndefined();
+  });
+
+  it("without receivedAt shares a fetch only inside one batch", async () => {
+    const ongoing = fakeOngoing([article("first"), article("second")]);
+    ongoing.setClock(2_000);
+    const oneBatch = batch();
+    await observeArticle(ongoing.dependencies, payload, source, oneBatch, undefined);
+    await observeArticle(ongoing.dependencies, payload, source, oneBatch, undefined);
+    expect(ongoing.calls).toHaveLength(1);
+    ongoing.setClock(2_500);
+    const later = await observeArticle(ongoing.dependencies, payload, source, batch(), undefined);
+    expect(ongoing.calls).toHaveLength(2);
+    expect(later.article?.articleName).toBe("second");
+  });
+
+  it("forgets observations older than the time-to-live", async () => {
+    const ongoing = fakeOngoing([article("first"), article("second")]);
+    ongoing.setClock(2_000);
+    await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    ongoing.setClock(2_000 + 31_000);
+    await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
+    expect(ongoing.calls).toHaveLength(2);
+  });
+});
