@@ -241,41 +241,35 @@ export class ArticleMirror {
   }
 
   /** Every item of a goods owner, tombstones included. */
-  async *items(goodsOwnerId: number): AsyncIterable<MirrorItem> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const response = await documentClient.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: "goodsOwnerId = :goodsOwnerId",
-          ExpressionAttributeValues: { ":goodsOwnerId": goodsOwnerId },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of response.Items ?? []) yield item as MirrorItem;
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+  items(goodsOwnerId: number): AsyncIterable<MirrorItem> {
+    return this.#partition(goodsOwnerId);
   }
 
   /**
    * The tombstones of a goods owner written at or after `sinceMs`. There is no index on `deletedAt`, so this
    * reads the goods owner's partition and filters; the reconcile that calls it runs on a schedule, not per event.
    */
-  async *tombstonesSince(goodsOwnerId: number, sinceMs: number): AsyncIterable<MirrorItem> {
+  tombstonesSince(goodsOwnerId: number, sinceMs: number): AsyncIterable<MirrorItem> {
+    return this.#partition(goodsOwnerId, {
+      // `deletedAt` is an ISO-8601 UTC string, so string order is time order.
+      expression: "deleted = :deleted AND deletedAt >= :since",
+      values: { ":deleted": true, ":since": new Date(sinceMs).toISOString() },
+    });
+  }
+
+  /** A goods owner's items, page by page, optionally filtered. */
+  async *#partition(
+    goodsOwnerId: number,
+    filter?: { expression: string; values: Record<string, unknown> },
+  ): AsyncIterable<MirrorItem> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const response = await documentClient.send(
         new QueryCommand({
           TableName: this.#tableName,
           KeyConditionExpression: "goodsOwnerId = :goodsOwnerId",
-          // `deletedAt` is an ISO-8601 UTC string, so string order is time order.
-          FilterExpression: "deleted = :deleted AND deletedAt >= :since",
-          ExpressionAttributeValues: {
-            ":goodsOwnerId": goodsOwnerId,
-            ":deleted": true,
-            ":since": new Date(sinceMs).toISOString(),
-          },
+          ...(filter ? { FilterExpression: filter.expression } : {}),
+          ExpressionAttributeValues: { ":goodsOwnerId": goodsOwnerId, ...filter?.values },
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
