@@ -5,8 +5,8 @@
  * and every byte written to stdout, stderr or the console is searched for the secret values.
  */
 import { format } from "node:util";
-import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { authorizerEvent } from "./support/authorizer-event.ts";
 import { useLocalAws, useOngoingSimulator } from "./support/env.ts";
 
 // Distinctive values, so a hit can only be a leak (never a coincidence with other log text).
@@ -91,27 +91,6 @@ function logLines(): Array<Record<string, unknown>> {
     .flatMap((chunk) => chunk.split("\n"))
     .filter((line) => line.startsWith("{") && !line.includes('"_aws"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/webhooks/order-shipped-email";
-
-function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: "REQUEST",
-    methodArn,
-    resource: "/webhooks/order-shipped-email",
-    path: "/webhooks/order-shipped-email",
-    httpMethod: "POST",
-    headers,
-    multiValueHeaders: null,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {
-      identity: { sourceIp: "192.0.2.1" },
-    } as APIGatewayRequestAuthorizerEvent["requestContext"],
-  };
 }
 
 const effectOf = (result: { policyDocument: { Statement: unknown[] } }) =>

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
-import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { describe, expect, it, vi } from "vitest";
+import { authorizerEvent as event } from "../../test/support/authorizer-event.ts";
 import { useLocalAws } from "../../test/support/env.ts";
 
 vi.mock("node:crypto", async (importOriginal) => {
@@ -8,28 +8,8 @@ vi.mock("node:crypto", async (importOriginal) => {
   return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
 
-const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/webhooks/order-shipped-email";
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
-
-function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: "REQUEST",
-    methodArn,
-    resource: "/webhooks/order-shipped-email",
-    path: "/webhooks/order-shipped-email",
-    httpMethod: "POST",
-    headers,
-    multiValueHeaders: null,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {
-      identity: { sourceIp: "192.0.2.1" },
-    } as APIGatewayRequestAuthorizerEvent["requestContext"],
-  };
-}
 
 useLocalAws({
   secrets: {
