@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--webhooks N] [--latency MS] [--concurrency N] [--ses-rate N] [--repeats N]
  * [--reuse-assembly]`: each use-case through the local pipeline against the Ongoing simulator with a set latency,
- * then each function's bundle size and cold-start proxy. Prints a table, writes a JSON file to bench-results/ and
+ * then each function's bundle size and cold-start proxy. `--ses-rate` sets the stack's SES sending rate
+ * (`email.maxSendRate`, default the configuration's), which SES's stand-in enforces as the account's quota. Prints a table, writes a JSON file to bench-results/ and
  * prints its path on the last line.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -67,21 +68,29 @@ async function main(argv: string[]): Promise<number> {
   const loadAtStart = loadavg().map((value) => round1(value));
   const quick = values.quick ?? false;
   const webhooks = Number(values.webhooks ?? (quick ? 30 : 400));
-  const settings: RunSettings = {
-    webhooks,
-    latencyMs: Number(values.latency),
-    ...(values["ses-rate"] ? { sesRatePerSec: Number(values["ses-rate"]) } : {}),
-    timeoutMs: quick ? 15_000 : Math.max(60_000, webhooks * 500),
-  };
   const maxConcurrency = values.concurrency ? Number(values.concurrency) : undefined;
   const repeats = Number(values.repeats ?? (quick ? 3 : 7));
+  const sesRate = values["ses-rate"] ? Number(values["ses-rate"]) : undefined;
 
   console.error(`synthesizing and starting the local pipeline…`);
   const pipeline = await startPipeline({
     reuseAssembly: values["reuse-assembly"] ?? false,
     ...(maxConcurrency ? { maxConcurrency } : {}),
+    ...(sesRate ? { context: { "ongoingWebhooks.email.maxSendRate": sesRate } } : {}),
   });
   stopOnSignal(pipeline);
+  // SES's quota is the rate the stack is configured to pace itself to: the proxy in front of SES enforces it.
+  const sesRatePerSec = pipeline.sesMaxSendRate;
+  const settings: RunSettings = {
+    webhooks,
+    latencyMs: Number(values.latency),
+    ...(sesRatePerSec ? { sesRatePerSec } : {}),
+    timeoutMs: Math.max(
+      quick ? 15_000 : 60_000,
+      webhooks * 500,
+      sesRatePerSec ? (4_000 * webhooks) / sesRatePerSec : 0,
+    ),
+  };
   const useCases: Record<string, UseCaseResult> = {};
   try {
     await pipeline.ongoing.setLatency(settings.latencyMs);

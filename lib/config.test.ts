@@ -149,4 +149,15 @@ describe("parseConfig", () => {
     expect(message).toContain("ongoingWebhooks.webhookAuth.cacheTtlSeconds");
     expect(message).toContain("allowBasicAuth");
   });
+
+  it("paces mail to SES's usual starting rate, and refuses a rate at which a full batch cannot finish", () => {
+    expect(parseWith({}).email.maxSendRate).toBe(14);
+    expect(parseWith({ "ongoingWebhooks.email.maxSendRate": 1 }).email.maxSendRate).toBe(1);
+    const message = errorOf({
+      "ongoingWebhooks.email.maxSendRate": 0.5,
+      "ongoingWebhooks.useCases.order-shipped-email.timeoutSeconds": 30,
+    });
+    expect(message).toContain("ongoingWebhooks.email.maxSendRate");
+    expect(message).toContain("raise maxSendRate or timeoutSeconds");
+  });
 });

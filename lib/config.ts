@@ -5,9 +5,12 @@
  * Secrets are referenced by Secrets Manager name only, never given here.
  */
 import * as z from "zod";
+import { mailPacingReserveMs } from "../functions/order-shipped-email/send-pacing.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
 
 export const contextKey = "ongoingWebhooks";
+
+const mailPacingReserveSeconds = mailPacingReserveMs / 1000;
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const logRetentionDays = [
@@ -203,6 +206,12 @@ const configObject = z.strictObject({
     default: emailBranding.optional(),
     /** Existing SES configuration set to use. @default one is created by the stack */
     configurationSetName: z.string().min(1).optional(),
+    /**
+     * Mails per second this stack sends at most: the account's SES sending rate (`aws sesv2 get-account`,
+     * `SendQuota.MaxSendRate`), or the share of it left to this stack. The mail function paces itself to it
+     * instead of being throttled. @default 14 (SES's usual starting rate outside the sandbox)
+     */
+    maxSendRate: z.number().positive().max(100_000).default(14),
   }),
   transport: z
     .strictObject({
@@ -263,6 +272,21 @@ const configObject = z.strictObject({
 
 /** The configuration, with the checks that span several keys. */
 export const configSchema = configObject.superRefine((config, ctx) => {
+  // Each invocation sends its share of the rate; a full batch must fit in its time-out with room to record it.
+  const mail = config.useCases["order-shipped-email"];
+  const secondsPerBatch = (mail.batchSize * mail.maxConcurrency) / config.email.maxSendRate;
+  if (mail.enabled && secondsPerBatch > mail.timeoutSeconds - mailPacingReserveSeconds) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["email", "maxSendRate"],
+      message:
+        `too low for useCases.order-shipped-email: each of its ${mail.maxConcurrency} concurrent invocations sends ` +
+        `${mail.batchSize} mails at ${config.email.maxSendRate / mail.maxConcurrency}/s, which takes ` +
+        `${Math.ceil(secondsPerBatch)} s, more than its timeoutSeconds (${mail.timeoutSeconds}) less ` +
+        `${mailPacingReserveSeconds} s to send and record the last mail; raise maxSendRate or timeoutSeconds, or ` +
+        "lower batchSize or maxConcurrency",
+    });
+  }
   // The Automation API logs in as the integrator: choosing it anywhere needs that login.
   const automationUsers = [
     ...(config.ongoing.transportApi === "automation" ? ["ongoing.transportApi"] : []),

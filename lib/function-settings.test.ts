@@ -70,4 +70,17 @@ describe("function settings", () => {
     });
     expect(ongoingSecretNames(withDefault)).toEqual(["ongoing-webhooks/ongoing-api", "ongoing/160"]);
   });
+
+  it("gives each concurrent mail invocation its share of the SES sending rate", () => {
+    const config = parseConfig({
+      ...cdkContext,
+      "ongoingWebhooks.email.maxSendRate": 30,
+      "ongoingWebhooks.useCases.order-shipped-email.maxConcurrency": 3,
+    });
+    const mail = readSettings(
+      orderShippedEmailSettingsSchema,
+      orderShippedEmailEnvironment(config, resources) as NodeJS.ProcessEnv,
+    );
+    expect(mail.SES_SEND_RATE_PER_INVOCATION).toBe(10);
+  });
 });

@@ -57,6 +57,10 @@ export function orderShippedEmailEnvironment(
     ...ongoingSettings(config),
     EMAIL_DEFAULT: config.email.default && JSON.stringify(config.email.default),
     SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
+    // At most maxConcurrency invocations run at once, so their shares add up to the rate.
+    SES_SEND_RATE_PER_INVOCATION: String(
+      config.email.maxSendRate / config.useCases["order-shipped-email"].maxConcurrency,
+    ),
   };
 }
 

@@ -271,6 +271,8 @@ describe("queues and consumers", () => {
             DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp("OrderShippedEmailDeadLetterQueue") },
             SES_CONFIGURATION_SET: { Ref: Match.stringLikeRegexp("MailConfigurationSet") },
             EMAIL_DEFAULT: Match.stringLikeRegexp("shipping@example.com"),
+            // The default 14 mails a second, shared by the default 2 concurrent invocations.
+            SES_SEND_RATE_PER_INVOCATION: "7",
           }),
         },
       }),

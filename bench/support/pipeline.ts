@@ -73,6 +73,8 @@ export interface Pipeline {
   readonly dynamodb: DynamoDBClient;
   /** The consumers' settings as the template has them. */
   readonly consumers: Record<UseCase, { maxConcurrency: number; batchSize: number; maxReceiveCount: number }>;
+  /** The SES sending rate the mail function paces itself to (all invocations together), from the template. */
+  readonly sesMaxSendRate: number | undefined;
   /** When SES accepted a mail, per recipient (every accepted mail, so duplicates show). */
   mailsAccepted(): Map<string, number[]>;
   /** The article mirror's items: articleSystemId → when it was last written and whether it is a tombstone. */
@@ -146,6 +148,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     };
   }
 
+  const perInvocation = resourcesOfType(template, "AWS::Lambda::Function")
+    .map(([, fn]) => fn.Properties as { Environment?: { Variables?: Record<string, unknown> } } | undefined)
+    .map((properties) => properties?.Environment?.Variables?.SES_SEND_RATE_PER_INVOCATION)
+    .find((value) => value !== undefined);
+  const mailConsumer = consumers["order-shipped-email"];
+  const sesMaxSendRate =
+    perInvocation !== undefined && mailConsumer
+      ? Number(perInvocation) * mailConsumer.maxConcurrency
+      : undefined;
+
   return {
     stack,
     ongoing: new OngoingAdmin(ongoingAdmin),
@@ -154,6 +166,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sqs,
     dynamodb,
     consumers,
+    sesMaxSendRate,
     mailsAccepted() {
       const accepted = new Map<string, number[]>();
       for (const call of ses.calls) {

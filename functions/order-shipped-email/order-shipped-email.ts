@@ -1,7 +1,7 @@
 /**
  * Use-case 1: when Ongoing says an order was sent, e-mail its customer once. The story: look up whether this
- * order was mailed already → fetch the order → decide (still shipped? whom to mail?) → claim the mail →
- * send through SES → record it sent.
+ * order was mailed already → fetch the order → decide (still shipped? whom to mail?) → wait for a send slot
+ * within SES's rate → claim the mail → send through SES → record it sent.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { z } from "zod";
@@ -17,6 +17,7 @@ import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schema
 import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
 import { recipientOf } from "./recipient.ts";
+import { awaitSendSlot, pacerOf } from "./send-pacing.ts";
 import { classifySesError, sendMail } from "./ses-mail.ts";
 import {
   type ClaimDecision,
@@ -106,6 +107,7 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   const { settings, ledger } = configuration();
   const { goodsOwnerId, orderId, webhookEventId } = record.payload;
   const key = shippedMailKey(goodsOwnerId, orderId);
+  const pacer = pacerOf(context.batchCache, settings.SES_SEND_RATE_PER_INVOCATION);
 
   const existing = await ledger.get(key);
   const earlier = unlessClaimable(decideClaim(existing, Date.now()), key, existing);
@@ -127,6 +129,7 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   const language = languageFor(branding, order.consignee?.countryCode);
   const mail = renderShippedMail(mailView(order, { language, brandName: branding.brandName }));
 
+  await awaitSendSlot(pacer, context.remainingTimeMs());
   const claim = await ledger.claim(key, existing, {
     eventId: webhookEventId,
     remainingTimeMs: context.remainingTimeMs(),

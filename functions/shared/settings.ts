@@ -75,6 +75,8 @@ export const orderShippedEmailSettingsSchema = consumerSettingsSchema
     /** Default sender and branding (per-goods-owner overrides in GOODS_OWNERS); see goods-owners.ts brandingFor. */
     EMAIL_DEFAULT: json(emailBranding).optional(),
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
+    /** Mails per second one invocation sends at most (the SES rate ÷ maximum concurrency); absent: not paced. */
+    SES_SEND_RATE_PER_INVOCATION: z.coerce.number().positive().optional(),
   });
 
 export const transportBookingSettingsSchema = consumerSettingsSchema
