@@ -2,6 +2,7 @@
  * Use-case 3 end to end over loopback: article webhooks on fauxqs → the article-sync consumer → the Ongoing
  * simulator (seeded with Ongoing's official example article 18068) → the mirror in dynalite.
  */
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ArticleMirror, MirrorItem } from "../functions/article-sync/mirror.ts";
@@ -14,6 +15,7 @@ let simulator: OngoingSimulator;
 let harness: Harness;
 let handler: Handler<SQSEvent, SQSBatchResponse>;
 let mirror: ArticleMirror;
+let idempotencyRecords: () => Promise<number>;
 let nextEventId = 1;
 
 const goodsOwnerId = 159;
@@ -58,6 +60,11 @@ beforeAll(async () => {
   ({ handler } = await import("../functions/article-sync/index.ts"));
   const { ArticleMirror } = await import("../functions/article-sync/mirror.ts");
   mirror = new ArticleMirror({ tableName: harness.tables.articles });
+  const { documentClient } = await import("../functions/shared/aws/dynamodb.ts");
+  idempotencyRecords = async () => {
+    const { Items } = await documentClient.send(new ScanCommand({ TableName: harness.tables.state }));
+    return (Items ?? []).filter((entry) => String(entry.id).startsWith("idempotency#")).length;
+  };
 });
 
 afterAll(async () => {
@@ -168,5 +175,43 @@ describe("article-sync", () => {
     expect(revived).toMatchObject({ articleNumber: "ART-159-3" });
     expect(revived).not.toHaveProperty("deleted");
     expect(revived).not.toHaveProperty("purgeAt");
+  });
+
+  it("writes nothing for repeats of an event, at once or later, and keeps no idempotency record", async () => {
+    const created = webhook(20004);
+    for (let copy = 0; copy < 3; copy++) await harness.send(created, "article-created");
+    await harness.run(handler);
+    expect(getArticleCalls()).toBe(1);
+    const first = await item(20004);
+    expect(first).toMatchObject({ revision: 1, syncedBy: { webhookEventId: created.webhookEventId } });
+    const unchangedBefore = harness.metricCount("ArticlesUnchanged", { goodsOwnerId: "159" });
+    await harness.send(created, "article-created");
+    await harness.run(handler);
+    expect(await item(20004)).toEqual(first);
+    expect(harness.metricCount("ArticlesUnchanged", { goodsOwnerId: "159" }) - unchangedBefore).toBe(1);
+
+    const deleted = webhook(20004);
+    await harness.send(deleted, "article-deleted");
+    await harness.run(handler);
+    const tombstone = await item(20004);
+    await harness.send(deleted, "article-deleted");
+    await harness.run(handler);
+    expect(await item(20004)).toEqual(tombstone);
+    expect(await harness.deadLetters()).toEqual([]);
+    expect(harness.metricCount("Duplicate")).toBe(0);
+    expect(await idempotencyRecords()).toBe(0);
+  });
+
+  it("lets a delete handled late lose to a fetch that began after the delete reached the ingress", async () => {
+    const restored = webhook(20005);
+    const deletedEarlier = { ...webhook(20005), webhookEventId: nextEventId++ };
+    const receivedBeforeTheFetch = String(Date.now() - 60_000);
+    await harness.send(restored, "article-updated");
+    await harness.run(handler);
+    const before = await item(20005);
+    await harness.send(deletedEarlier, "article-deleted", { receivedAt: receivedBeforeTheFetch });
+    await harness.run(handler);
+    expect(await item(20005)).toEqual(before);
+    expect(before).not.toHaveProperty("deleted");
   });
 });

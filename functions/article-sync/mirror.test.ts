@@ -141,6 +141,17 @@ describe("ArticleMirror (DynamoDB)", () => {
     expect(await mirror.get(159, 7)).toMatchObject({ weight: 10, articleName: "Newer" });
   });
 
+  it("applies a newer view over a read taken before another writer, on what that writer left", async () => {
+    // As the webhook consumer does: the item is read while Ongoing is asked, and someone writes in between.
+    const read = await mirror.get(159, 7);
+    await mirror.apply(observe(article({ weight: 12, articleName: "Between" }), 8000));
+    expect(await mirror.apply(observe(article({ weight: 13, articleName: "Between" }), 9000), read)).toEqual({
+      change: "updated",
+      changedFields: ["weight"],
+    });
+    expect(await mirror.get(159, 7)).toMatchObject({ weight: 13, articleName: "Between", observedAt: 9000 });
+  });
+
   it("applies pages with one batch read, duplicates included", async () => {
     const observations = [1, 2, 3, 2].map((id) => ({
       ...observe(article({ articleSystemId: 100 + id }), 1000),

@@ -282,7 +282,8 @@ export class ArticleMirror {
   /**
    * Applies an observation: writes only the changed fields, conditional on the revision read, so a concurrent
    * writer is never half-overwritten; on a conflict it re-reads and decides again. `known` skips the first read
-   * when the caller already holds the item (or knows there is none: pass `null`).
+   * when the caller already holds the item (or knows there is none: pass `null`); it may have been read before
+   * Ongoing was asked, since a write in between fails the condition.
    */
   async apply(observation: ArticleObservation, known?: MirrorItem | null): Promise<MirrorResult> {
     let item =

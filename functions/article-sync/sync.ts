@@ -1,6 +1,8 @@
 /**
  * Use-case 3: mirror Ongoing's article master data. Each webhook is a hint that an article changed; the truth
  * is always Ongoing's current state, fetched now, so late, repeated or reordered webhooks all converge.
+ * Per webhook: the mirror read and the Ongoing fetch run side by side, then one conditional write (none when
+ * nothing changed), with no idempotency record: a repeat finds the mirror already right and writes nothing.
  * A delete costs no fetch: it tombstones at once, and the reconcile heals the rare delete Ongoing did not do.
  */
 import { NotFoundError } from "../shared/errors.ts";
@@ -9,7 +11,7 @@ import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "../shared
 import { logger } from "../shared/powertools/logger.ts";
 import { type ArticleWebhook, articleWebhookSchema } from "../shared/webhooks/schemas.ts";
 import { metricOfChange, publishArticleCounts } from "./metrics.ts";
-import type { ArticleMirror, ArticleObservation, SyncSource } from "./mirror.ts";
+import type { ArticleMirror, ArticleObservation, MirrorResult, SyncSource } from "./mirror.ts";
 
 export interface ArticleSyncDependencies {
   readonly mirror: ArticleMirror;
@@ -100,6 +102,24 @@ export function observeArticle(
   return observation;
 }
 
+/**
+ * Fetches from Ongoing and reads the mirror at the same time: the write is conditional on the revision read, so
+ * a change between the read and the write makes it re-read and decide again.
+ */
+async function observeAndApply(
+  dependencies: ArticleSyncDependencies,
+  record: WebhookRecord<ArticleWebhook>,
+  source: SyncSource,
+  context: HandlerContext,
+): Promise<MirrorResult> {
+  const { goodsOwnerId, articleSystemId } = record.payload;
+  const [stored, observation] = await Promise.all([
+    dependencies.mirror.get(goodsOwnerId, articleSystemId),
+    observeArticle(dependencies, record.payload, source, context, record.receivedAt),
+  ]);
+  return dependencies.mirror.apply(observation, stored ?? null);
+}
+
 export function articleSync(
   dependencies: ArticleSyncDependencies,
 ): UseCaseDefinition<typeof articleWebhookSchema> {
@@ -107,10 +127,8 @@ export function articleSync(
   return {
     useCase: "article-sync",
     schema: articleWebhookSchema,
-    // Every Ongoing event has its own id, so a later real change is never swallowed; the route is part of the key
-    // because the created, updated and deleted webhooks are separate webhooks in Ongoing.
-    idempotencyKey: (record) =>
-      `article-sync#${record.eventType}#${record.payload.goodsOwnerId}#${record.payload.webhookEventId}`,
+    // The mirror is its own deduplication: a repeat re-observes Ongoing and writes only what changed (nothing).
+    idempotency: false,
     correlationIds: (payload) => ({
       goodsOwnerId: payload.goodsOwnerId,
       articleSystemId: payload.articleSystemId,
@@ -118,11 +136,17 @@ export function articleSync(
     async handle(record: WebhookRecord<ArticleWebhook>, context) {
       const { goodsOwnerId, articleSystemId, webhookEventId } = record.payload;
       const source: SyncSource = { kind: "webhook", eventType: record.eventType, webhookEventId };
-      const observation: ArticleObservation =
+      const { change, changedFields } =
         record.eventType === "article-deleted"
-          ? { goodsOwnerId, articleSystemId, article: undefined, observedAt: now(), source }
-          : await observeArticle(dependencies, record.payload, source, context, record.receivedAt);
-      const { change, changedFields } = await dependencies.mirror.apply(observation);
+          ? await dependencies.mirror.apply({
+              goodsOwnerId,
+              articleSystemId,
+              article: undefined,
+              // Ongoing had deleted it by the time the ingress got the webhook; a fetch begun later knows better.
+              observedAt: record.receivedAt ?? now(),
+              source,
+            })
+          : await observeAndApply(dependencies, record, source, context);
       logger.info("article mirrored", {
         goodsOwnerId,
         articleSystemId,

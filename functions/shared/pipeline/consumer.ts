@@ -1,8 +1,8 @@
 /**
- * The consumer pipeline every use-case handler is wrapped in: SQS batch → parse → idempotency → handle →
- * outcome. It turns each record's outcome into the same things for every use-case: a partial batch response,
- * metrics, one log line for anything that is not plainly done, a dead-lettered message with its reason, or a
- * retry after a growing delay.
+ * The consumer pipeline every use-case handler is wrapped in: SQS batch → parse → idempotency (unless the
+ * use-case turns it off) → handle → outcome. It turns each record's outcome into the same things for every
+ * use-case: a partial batch response, metrics, one log line for anything that is not plainly done, a
+ * dead-lettered message with its reason, or a retry after a growing delay.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
@@ -32,6 +32,11 @@ const defaultMaxConcurrency = 10;
 export function createConsumer<S extends z.ZodType>(
   definition: UseCaseDefinition<S>,
 ): Handler<SQSEvent, SQSBatchResponse> {
+  if (definition.idempotency === false && definition.idempotencyKey) {
+    throw new Error(
+      `${definition.useCase}: idempotencyKey has no effect with idempotency: false; remove one`,
+    );
+  }
   let pipeline: RecordPipeline<S> | undefined;
 
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -70,17 +75,21 @@ type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outco
 class RecordPipeline<S extends z.ZodType> {
   readonly #definition: UseCaseDefinition<S>;
   readonly #settings: ConsumerSettings;
-  readonly #idempotencyConfig: IdempotencyConfig;
-  readonly #handleOnce: (
-    key: { key: string | undefined },
-    record: WebhookRecord<z.infer<S>>,
-    context: HandlerContext,
-    run: { executed: boolean },
-  ) => Promise<Outcome>;
+  /** Both undefined when the use-case turned idempotency off. */
+  readonly #idempotencyConfig: IdempotencyConfig | undefined;
+  readonly #handleOnce:
+    | ((
+        key: { key: string | undefined },
+        record: WebhookRecord<z.infer<S>>,
+        context: HandlerContext,
+        run: { executed: boolean },
+      ) => Promise<Outcome>)
+    | undefined;
 
   constructor(definition: UseCaseDefinition<S>, settings: ConsumerSettings) {
     this.#definition = definition;
     this.#settings = settings;
+    if (definition.idempotency === false) return;
     this.#idempotencyConfig = new IdempotencyConfig({
       eventKeyJmesPath: "key",
       expiresAfterSeconds: settings.IDEMPOTENCY_TTL_SECONDS,
@@ -113,7 +122,7 @@ class RecordPipeline<S extends z.ZodType> {
 
   /** In-progress idempotency records expire with the invocation, so a timed-out attempt does not block retries. */
   registerInvocation(context: Context): void {
-    this.#idempotencyConfig.registerLambdaContext(context);
+    this.#idempotencyConfig?.registerLambdaContext(context);
   }
 
   /** Resolves when the record is done with (processed, skipped or dead-lettered); rejects to retry it later. */
@@ -205,6 +214,7 @@ class RecordPipeline<S extends z.ZodType> {
   }
 
   async #run(record: WebhookRecord<z.infer<S>>, context: HandlerContext): Promise<Result> {
+    if (this.#handleOnce === undefined) return this.#definition.handle(record, context);
     const key = this.#idempotencyKey(record);
     if (key === undefined) context.logger?.warn("no idempotency key; processing without deduplication");
     const run = { executed: false };

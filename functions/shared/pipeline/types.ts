@@ -49,8 +49,15 @@ export interface UseCaseDefinition<S extends z.ZodType> {
   /** The payload schema (from `webhooks/schemas.ts`). */
   readonly schema: S;
   /**
+   * Whether the pipeline deduplicates records through Powertools idempotency on the state table (a put before
+   * and a complete after the handler: two serial writes per record). Turn it off only when the use-case's own
+   * state already makes a repeat harmless (a repeat writes nothing); a repeat is then the handler's own outcome.
+   * @default true
+   */
+  readonly idempotency?: boolean;
+  /**
    * The idempotency key of a record: records with the same key are processed once while the key's record
-   * lives in the state table. Defaults to the use-case and `webhookEventId`.
+   * lives in the state table. Defaults to the use-case and `webhookEventId`. Not allowed with `idempotency: false`.
    */
   readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
