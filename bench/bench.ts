@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [--webhooks N] [--latency MS] [--concurrency N] [--ses-rate N] [--repeats N]
  * [--reuse-assembly]`: each use-case through the local pipeline against the Ongoing simulator with a set latency,
  * then each function's bundle size and cold-start proxy. `--ses-rate` sets the stack's SES sending rate
- * (`email.maxSendRate`, default the configuration's), which SES's stand-in enforces as the account's quota. Prints a table, writes a JSON file to bench-results/ and
+ * (`email.maxSendRate`, default the configuration's), which SES's stand-in enforces as the account's quota.
+ * `-c ongoingWebhooks.<path>=<value>` (repeatable) benchmarks another configuration, as `cdk synth -c` takes it. Prints a table, writes a JSON file to bench-results/ and
  * prints its path on the last line.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       "transport-webhooks": { type: "string" },
       repeats: { type: "string" },
       "reuse-assembly": { type: "boolean", default: false },
+      context: { type: "string", short: "c", multiple: true },
     },
   });
   const loadAtStart = loadavg().map((value) => round1(value));
@@ -71,12 +73,20 @@ async function main(argv: string[]): Promise<number> {
   const maxConcurrency = values.concurrency ? Number(values.concurrency) : undefined;
   const repeats = Number(values.repeats ?? (quick ? 3 : 7));
   const sesRate = values["ses-rate"] ? Number(values["ses-rate"]) : undefined;
+  const context: Record<string, unknown> = Object.fromEntries(
+    (values.context ?? []).map((pair) => {
+      const at = pair.indexOf("=");
+      if (at < 1) throw new Error(`--context takes key=value, got ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+  if (sesRate) context["ongoingWebhooks.email.maxSendRate"] = sesRate;
 
   console.error(`synthesizing and starting the local pipeline…`);
   const pipeline = await startPipeline({
     reuseAssembly: values["reuse-assembly"] ?? false,
     ...(maxConcurrency ? { maxConcurrency } : {}),
-    ...(sesRate ? { context: { "ongoingWebhooks.email.maxSendRate": sesRate } } : {}),
+    context,
   });
   stopOnSignal(pipeline);
   // SES's quota is the rate the stack is configured to pace itself to: the proxy in front of SES enforces it.

@@ -204,6 +204,8 @@ async function handleCounted(record: WebhookRecord<OrderWebhook>, context: Handl
 export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {
   useCase: "order-shipped-email",
   schema: orderWebhookSchema,
+  // The shipped-mail record, read first and claimed before sending, already makes a repeat send nothing.
+  idempotency: false,
   correlationIds: (payload) => ({
     goodsOwnerId: payload.goodsOwnerId,
     orderId: payload.orderId,
