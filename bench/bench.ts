@@ -147,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
         "use-case": name,
         webhooks: r.webhooks,
         "per s": r.throughputPerSec,
+        "steady per s": r.steadyPerSec,
         "ingress per s": r.ingressPerSec,
         bound: r.boundPerSec,
         "% bound": `${Math.round((100 * r.throughputPerSec) / r.boundPerSec)}%`,

@@ -19,6 +19,12 @@ export interface UseCaseResult {
   throughputPerSec: number;
   /** How fast the ingress accepted the burst (202s per second), for telling where the time went. */
   ingressPerSec: number;
+  /**
+   * Effects per second between the 10th and the 90th percentile effect: the pace once the containers are warm
+   * and before the burst's last, partly filled batches. Beside `throughputPerSec`, it tells the pipeline's
+   * steady pace from its start-up and tail.
+   */
+  steadyPerSec: number;
   boundPerSec: number;
   boundBasis: string;
   p50Ms: number;
@@ -126,6 +132,7 @@ function summarise(
     localServicesCpuPercent: Math.round((100 * (cpu.user + cpu.system)) / 1000 / wallMs),
     accepted: acceptedAt.size,
     throughputPerSec: round(completed / seconds),
+    steadyPerSec: round(steadyRate([...measured.effects.values()])),
     ingressPerSec: round(acceptedAt.size / ((Math.max(...acceptedAt.values()) - startedAt) / 1000)),
     boundPerSec: round(bound),
     boundBasis: basis,
@@ -139,6 +146,15 @@ function summarise(
     lost,
     drained: measured.drained,
   };
+}
+
+/** Effects per second from the 10th to the 90th percentile effect time; NaN with too few effects to tell. */
+function steadyRate(effectTimes: number[]): number {
+  if (effectTimes.length < 20) return Number.NaN;
+  const from = percentile(effectTimes, 10);
+  const to = percentile(effectTimes, 90);
+  const between = effectTimes.filter((at) => at > from && at <= to).length;
+  return to > from ? (1000 * between) / (to - from) : Number.NaN;
 }
 
 const drain = (pipeline: Pipeline, timeoutMs = 10_000): Promise<boolean> =>

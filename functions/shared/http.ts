@@ -36,7 +36,9 @@ export class HttpNetworkError extends Error {
 
 // One pool per protocol and container: connections are reused across invocations.
 // Idle sockets close after 4 s, before servers close theirs, so a thawed Lambda does not reuse a dead one.
-const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 16, timeout: 4_000 };
+// The pipeline already bounds the requests in flight (records per batch); a smaller pool would queue them a
+// second time, a whole Ongoing round-trip each. 50 sockets, as the AWS SDK's own handler allows.
+const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 50, timeout: 4_000 };
 const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
 
 export function sendHttp(input: HttpRequest): Promise<HttpResponse> {
