@@ -1,6 +1,7 @@
 /**
  * The dashboard and alarms (cdk-monitoring-constructs): per use-case received / processed / failed, dead-letter
- * depth, oldest message age, duration and Ongoing API errors; the ingress's 2xx/4xx/5xx and latency. Every alarm
+ * depth, oldest message age, duration and Ongoing API errors; the ingress's 2xx/4xx/5xx and latency; the SES
+ * account's bounce and complaint rates. Every alarm
  * notifies one encrypted, HTTPS-only SNS topic.
  */
 import { Duration, Stack } from "aws-cdk-lib";
@@ -35,7 +36,22 @@ export interface WebhookMonitoringProps {
   readonly oldestMessageAgeAlarmSeconds?: number;
   /** 401/403 answers in five minutes above which the denial alarm fires. @default 20 */
   readonly authDenialsAlarmThreshold?: number;
+  /** Watch the SES account's bounce and complaint rates (when the stack sends mail). @default true */
+  readonly mailReputation?: boolean;
 }
+
+/**
+ * SES's own review levels: it puts an account under review at a 5 % bounce rate or a 0.1 % complaint rate and
+ * may pause its sending soon after, which would stop every shipped-mail. Alarm at those levels, before a pause.
+ */
+export const mailReputationAlarms = [
+  { metricName: "Reputation.BounceRate", threshold: 0.05, what: "bounce rate at SES's 5 % review level" },
+  {
+    metricName: "Reputation.ComplaintRate",
+    threshold: 0.001,
+    what: "complaint rate at SES's 0.1 % review level",
+  },
+] as const;
 
 /** The pipeline's outcome metrics emitted with the `service` (= use-case) dimension alone. */
 const outcomeMetrics = ["Processed", "Skipped"] as const;
@@ -214,6 +230,35 @@ export class WebhookMonitoring extends Construct {
                 period: Duration.minutes(5),
               },
             ],
+          },
+        ],
+      });
+    }
+    if (props.mailReputation ?? true) {
+      monitoring.monitorCustom({
+        alarmFriendlyName: "mail-reputation",
+        humanReadableName: "SES account reputation (bounce and complaint rates)",
+        metricGroups: [
+          {
+            title: "Bounce and complaint rate (SES review levels: 5 % and 0.1 %)",
+            metrics: mailReputationAlarms.map(({ metricName, threshold, what }) => ({
+              // Account-wide metrics SES publishes by itself; the configuration set adds per-use-case counts.
+              metric: new cloudwatch.Metric({
+                namespace: "AWS/SES",
+                metricName,
+                statistic: "Maximum",
+                period: Duration.hours(1),
+                label: metricName,
+              }),
+              alarmFriendlyName: metricName.replace("Reputation.", "").toLowerCase(),
+              addAlarm: {
+                Critical: {
+                  threshold,
+                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                  alarmDescriptionOverride: `SES ${what}: SES may pause sending (see the runbook)`,
+                },
+              },
+            })),
           },
         ],
       });

@@ -399,6 +399,26 @@ describe("tables, schedule, monitoring, outputs", () => {
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
   });
 
+  it("alarms before SES would pause sending: bounce rate at 5 %, complaint rate at 0.1 %", () => {
+    for (const [metricName, threshold] of [
+      ["Reputation.BounceRate", 0.05],
+      ["Reputation.ComplaintRate", 0.001],
+    ] as const) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: Match.objectLike({ Namespace: "AWS/SES", MetricName: metricName }),
+            }),
+          }),
+        ]),
+        Threshold: threshold,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        AlarmActions: [{ Ref: Match.stringLikeRegexp("AlarmTopic") }],
+      });
+    }
+  });
+
   it("shows per use-case the queue, dead-letter queue, function and pipeline metrics on the dashboard", () => {
     const sections = dashboardSections();
     for (const useCase of useCases) {

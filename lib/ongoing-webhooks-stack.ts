@@ -173,6 +173,7 @@ export class OngoingWebhooksStack extends Stack {
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
+      mailReputation: config.useCases["order-shipped-email"].enabled,
     });
 
     for (const route of routes) {
