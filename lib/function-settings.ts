@@ -41,9 +41,15 @@ function ongoingSettings(config: Config) {
 function consumerSettings(config: Config, useCase: UseCase, resources: ConsumerResources) {
   return {
     USE_CASE: useCase,
-    STATE_TABLE_NAME: resources.stateTableName,
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     MAX_RECEIVE_COUNT: String(config.useCases[useCase].maxReceiveCount),
+  };
+}
+
+/** Only the consumers that keep state in the state table are told its name (and granted access to it). */
+function stateSettings(config: Config, resources: ConsumerResources) {
+  return {
+    STATE_TABLE_NAME: resources.stateTableName,
     IDEMPOTENCY_TTL_SECONDS: String(config.idempotencyDays * 24 * 3600),
   };
 }
@@ -54,6 +60,7 @@ export function orderShippedEmailEnvironment(
 ): SettingsEnvironment<typeof orderShippedEmailSettingsSchema> {
   return {
     ...consumerSettings(config, "order-shipped-email", resources),
+    ...stateSettings(config, resources),
     ...ongoingSettings(config),
     EMAIL_DEFAULT: config.email.default && JSON.stringify(config.email.default),
     SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
@@ -70,6 +77,7 @@ export function transportBookingEnvironment(
 ): SettingsEnvironment<typeof transportBookingSettingsSchema> {
   return {
     ...consumerSettings(config, "transport-booking", resources),
+    ...stateSettings(config, resources),
     ...ongoingSettings(config),
     TRANSPORTERS: config.transport.transporters && JSON.stringify(config.transport.transporters),
     TRANSPORT_ADAPTER_URL: config.transport.adapterUrl,

@@ -314,6 +314,31 @@ describe("queues and consumers", () => {
     });
   });
 
+  it("lets only the consumers that keep state reach the state table (not article-sync)", () => {
+    const tableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("StateTable"),
+    );
+    const consumer = (useCase: string) => {
+      const [fn] = Object.values(
+        template.findResources("AWS::Lambda::Function", {
+          Metadata: { [metadataKey]: { kind: "consumer", useCase } },
+        }),
+      ) as { Properties: { Role: { "Fn::GetAtt": [string] }; Environment: { Variables: object } } }[];
+      const roleId = fn?.Properties.Role["Fn::GetAtt"][0];
+      const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
+        JSON.stringify(policy).includes(`{"Ref":"${roleId}"}`),
+      );
+      return { environment: fn?.Properties.Environment.Variables, policies: JSON.stringify(policies) };
+    };
+    expect(tableId).toBeDefined();
+    for (const useCase of ["order-shipped-email", "transport-booking"]) {
+      expect(consumer(useCase).policies).toContain(`"${tableId}"`);
+      expect(consumer(useCase).environment).toHaveProperty("STATE_TABLE_NAME");
+    }
+    expect(consumer("article-sync").policies).not.toContain(`"${tableId}"`);
+    expect(consumer("article-sync").environment).not.toHaveProperty("STATE_TABLE_NAME");
+  });
+
   it("records bounces and complaints of the stack's mail configuration set as CloudWatch metrics", () => {
     const [setId] = Object.keys(template.findResources("AWS::SES::ConfigurationSet"));
     template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {

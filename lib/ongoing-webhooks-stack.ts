@@ -93,7 +93,7 @@ export class OngoingWebhooksStack extends Stack {
     const articleSyncFunction = this.consumers["article-sync"].function.function;
     this.stateTable.grantReadWriteData(emailFunction);
     this.stateTable.grantReadWriteData(transportFunction);
-    this.stateTable.grantReadWriteData(articleSyncFunction);
+    // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.articlesTable.grantReadWriteData(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
     this.grantSecrets(transportFunction, ongoingSecretNames(config, { automation: true }));

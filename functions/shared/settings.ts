@@ -57,7 +57,8 @@ export const ongoingSettingsSchema = z.object({
 /** What every SQS consumer needs (the pipeline). */
 export const consumerSettingsSchema = z.object({
   USE_CASE: z.enum(useCases),
-  STATE_TABLE_NAME: z.string().min(1),
+  /** The state table; only consumers that keep state get it (and access to it). */
+  STATE_TABLE_NAME: z.string().min(1).optional(),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
   MAX_RECEIVE_COUNT: z.coerce.number().int().positive(),
   IDEMPOTENCY_TTL_SECONDS: z.coerce
@@ -69,7 +70,10 @@ export const consumerSettingsSchema = z.object({
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().min(0).default(10),
 });
 
-export const orderShippedEmailSettingsSchema = consumerSettingsSchema
+/** The consumers that keep state: the pipeline's idempotency records, shipped-mail records, booking workflows. */
+const statefulConsumerSettingsSchema = consumerSettingsSchema.extend({ STATE_TABLE_NAME: z.string().min(1) });
+
+export const orderShippedEmailSettingsSchema = statefulConsumerSettingsSchema
   .extend(ongoingSettingsSchema.shape)
   .extend({
     /** Default sender and branding (per-goods-owner overrides in GOODS_OWNERS); see goods-owners.ts brandingFor. */
@@ -79,7 +83,7 @@ export const orderShippedEmailSettingsSchema = consumerSettingsSchema
     SES_SEND_RATE_PER_INVOCATION: z.coerce.number().positive().optional(),
   });
 
-export const transportBookingSettingsSchema = consumerSettingsSchema
+export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
   .extend(ongoingSettingsSchema.shape)
   .extend({
     /** Default transporter list (per-goods-owner overrides in GOODS_OWNERS); absent is not `[]`, see goods-owners.ts. */

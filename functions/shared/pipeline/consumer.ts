@@ -90,6 +90,11 @@ class RecordPipeline<S extends z.ZodType> {
     this.#definition = definition;
     this.#settings = settings;
     if (definition.idempotency === false) return;
+    if (!settings.STATE_TABLE_NAME) {
+      throw new Error(
+        `STATE_TABLE_NAME is not set: ${definition.useCase} keeps idempotency records in the state table`,
+      );
+    }
     this.#idempotencyConfig = new IdempotencyConfig({
       eventKeyJmesPath: "key",
       expiresAfterSeconds: settings.IDEMPOTENCY_TTL_SECONDS,
