@@ -81,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
     }),
   );
   if (sesRate) context["ongoingWebhooks.email.maxSendRate"] = sesRate;
+  if (values["reuse-assembly"] && (Object.keys(context).length > 0 || maxConcurrency !== undefined)) {
+    console.error(
+      "--reuse-assembly runs the last synthesized template: drop it to apply --ses-rate, -c or --concurrency",
+    );
+    return 2;
+  }
 
   console.error(`synthesizing and starting the local pipeline…`);
   const pipeline = await startPipeline({

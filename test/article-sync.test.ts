@@ -2,6 +2,8 @@
  * Use-case 3 end to end over loopback: article webhooks on fauxqs → the article-sync consumer → the Ongoing
  * simulator (seeded with Ongoing's official example article 18068) → the mirror in dynalite.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -213,5 +215,32 @@ describe("article-sync", () => {
     await harness.run(handler);
     expect(await item(20005)).toEqual(before);
     expect(before).not.toHaveProperty("deleted");
+  });
+
+  it("revives an article tombstoned while its fetch was under way, though its data did not change", async () => {
+    await deliver(["article-created", 20006]);
+    const deleteReceivedAt = Date.now();
+    const fetchesBefore = getArticleCalls();
+    simulator.state.latencyMs = 1_000;
+    try {
+      await harness.send(webhook(20006), "article-updated");
+      const running = harness.run(handler);
+      // The handler has read the live item and is waiting for Ongoing: a delete lands in the mirror now.
+      while (getArticleCalls() === fetchesBefore) await sleep(10);
+      await mirror.apply({
+        goodsOwnerId,
+        articleSystemId: 20006,
+        article: undefined,
+        observedAt: deleteReceivedAt,
+        source: { kind: "webhook", eventType: "article-deleted", webhookEventId: nextEventId++ },
+      });
+      expect(await item(20006)).toHaveProperty("deleted", true);
+      await running;
+    } finally {
+      simulator.state.latencyMs = 0;
+    }
+    const revived = await item(20006);
+    expect(revived).not.toHaveProperty("deleted");
+    expect(revived).toMatchObject({ revision: 3 });
   });
 });

@@ -48,7 +48,7 @@ export type MirroredField = (typeof mirroredFields)[number];
 /** The master data of one article as the mirror holds it: absent (null) fields are left out. */
 export type ArticleData = Partial<Record<MirroredField, unknown>>;
 
-/** Tombstones are purged this long after the delete; longer than Ongoing's one-day retries and our idempotency. */
+/** Tombstones are purged this long after the delete: longer than Ongoing's one day of retries. */
 export const tombstoneTtlSeconds = 30 * 24 * 3600;
 
 /** Where an observation came from, stored on the item ("synced from which event"). */

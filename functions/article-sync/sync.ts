@@ -104,7 +104,9 @@ export function observeArticle(
 
 /**
  * Fetches from Ongoing and reads the mirror at the same time: the write is conditional on the revision read, so
- * a change between the read and the write makes it re-read and decide again.
+ * a change between the read and the write makes it re-read and decide again. A decision to write nothing is
+ * checked against a second read, because no conditional write guards it: a tombstone written while the fetch
+ * was under way must still be weighed against what the fetch found.
  */
 async function observeAndApply(
   dependencies: ArticleSyncDependencies,
@@ -117,7 +119,11 @@ async function observeAndApply(
     dependencies.mirror.get(goodsOwnerId, articleSystemId),
     observeArticle(dependencies, record.payload, source, context, record.receivedAt),
   ]);
-  return dependencies.mirror.apply(observation, stored ?? null);
+  const result = await dependencies.mirror.apply(observation, stored ?? null);
+  if (result.change !== "unchanged" && result.change !== "stale") return result;
+  const current = await dependencies.mirror.get(goodsOwnerId, articleSystemId);
+  if (current?.revision === stored?.revision) return result;
+  return dependencies.mirror.apply(observation, current ?? null);
 }
 
 export function articleSync(

@@ -17,7 +17,7 @@ import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schema
 import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
 import { recipientOf } from "./recipient.ts";
-import { awaitSendSlot, pacerOf } from "./send-pacing.ts";
+import { awaitSendSlot, pacerOf, recordingReserveMs, sesMaxWaitMs } from "./send-pacing.ts";
 import { classifySesError, sendMail } from "./ses-mail.ts";
 import {
   type ClaimDecision,
@@ -26,10 +26,6 @@ import {
   ShippedMailLedger,
   shippedMailKey,
 } from "./shipped-mail-ledger.ts";
-
-/** Time kept back from the Lambda deadline so the outcome can still be recorded after SES answers. */
-const recordingReserveMs = 3_000;
-const sesMaxWaitMs = 30_000;
 
 function sesTimeoutMs(remainingTimeMs: number): number {
   return Math.min(Math.max(remainingTimeMs - recordingReserveMs, 1_000), sesMaxWaitMs);

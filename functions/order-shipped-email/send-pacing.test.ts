@@ -40,13 +40,14 @@ describe("pacerOf", () => {
 
 describe("awaitSendSlot", () => {
   it("fails transiently when the slot would leave too little of the invocation's time", async () => {
+    // A slot one minute away, with 80 s left: SES's 30 s time-out and the recording would not fit after it.
     const pacer = new SendPacer(60_000, Date.now());
-    await expect(awaitSendSlot(pacer, 30_000)).rejects.toThrow(TransientError);
-    await expect(awaitSendSlot(pacer, 30_000)).rejects.toMatchObject({ code: "ses-rate-share-used" });
+    await expect(awaitSendSlot(pacer, 80_000)).rejects.toThrow(TransientError);
+    await expect(awaitSendSlot(pacer, 80_000)).rejects.toMatchObject({ code: "ses-rate-share-used" });
   });
 
   it("resolves at once when the slot has come", async () => {
     const pacer = new SendPacer(1, Date.now() - 1_000);
-    await expect(awaitSendSlot(pacer, 30_000)).resolves.toBeUndefined();
+    await expect(awaitSendSlot(pacer, 60_000)).resolves.toBeUndefined();
   });
 });

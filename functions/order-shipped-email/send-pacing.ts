@@ -28,8 +28,12 @@ export class SendPacer {
   }
 }
 
-/** Time a paced mail must still have after its slot: to claim it, send it (SES's time-out) and record it. */
-export const mailPacingReserveMs = 10_000;
+/** Time kept back from the Lambda deadline so the outcome can still be recorded after SES answers. */
+export const recordingReserveMs = 3_000;
+/** The longest a mail waits for SES's answer. */
+export const sesMaxWaitMs = 30_000;
+/** Time a paced mail must still have after its slot: SES's whole time-out, then recording the outcome. */
+export const mailPacingReserveMs = sesMaxWaitMs + recordingReserveMs;
 
 /** One pacer per invocation: the batch's shared map is the invocation's identity. */
 const pacers = new WeakMap<object, SendPacer>();

@@ -185,7 +185,10 @@ class RecordPipeline<S extends z.ZodType> {
         `the payload does not match the schema: ${issues.join("; ")}`,
       );
     }
-    const receivedAt = Number(stringAttribute(sqsRecord, messageAttributes.receivedAt));
+    // The ingress's receive time; without it, when the message reached the queue (a moment later).
+    const receivedAt = Number(
+      stringAttribute(sqsRecord, messageAttributes.receivedAt) ?? sqsRecord.attributes?.SentTimestamp,
+    );
     return {
       payload: parsed.data,
       eventType: eventType as WebhookEventType,

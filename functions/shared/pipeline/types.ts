@@ -18,7 +18,7 @@ export interface WebhookRecord<P> {
   readonly receiveCount: number;
   /** The API Gateway request id, for correlation. */
   readonly apiRequestId: string | undefined;
-  /** When the ingress accepted the webhook (epoch ms), if known. */
+  /** When the ingress accepted the webhook (epoch ms); else when it reached the queue (SQS `SentTimestamp`). */
   readonly receivedAt: number | undefined;
 }
 
