@@ -16,6 +16,19 @@ const velocity = require("amplify-velocity-template") as {
   ) => { render(context: Record<string, unknown>, macros?: unknown): string };
 };
 
+/** Parsed templates: a stack has a few, evaluated on every request. */
+const parsedTemplates = new Map<string, unknown>();
+function parsed(template: string): unknown {
+  let ast = parsedTemplates.get(template);
+  if (ast === undefined) {
+    ast = velocity.parse(template);
+    // Tests evaluate many one-off templates; a stack's own few stay well under this.
+    if (parsedTemplates.size >= 100) parsedTemplates.clear();
+    parsedTemplates.set(template, ast);
+  }
+  return ast;
+}
+
 /** A Java string as VTL sees it: `length()`, `contains()`, `replaceAll()`, … on top of the JavaScript string. */
 export class JavaString {
   constructor(private readonly value: string) {}
@@ -213,7 +226,7 @@ export function evaluateMappingTemplate(
     requestOverride,
   };
 
-  const output = new velocity.Compile(velocity.parse(template), { escape: false }).render({
+  const output = new velocity.Compile(parsed(template), { escape: false }).render({
     input: $input,
     util: $util,
     context: $context,
