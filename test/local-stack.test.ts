@@ -13,6 +13,7 @@ import { type LocalStack, type LocalStatus, rateMs, startLocalStack } from "../l
 import { synthesize } from "../local/synth.ts";
 import { metadataOf, referencedIds, resourcesOfType } from "../local/template.ts";
 import { redriveByCopy } from "../scripts/redrive.ts";
+import { smoke } from "../scripts/smoke.ts";
 import { main as webhookCli } from "../scripts/webhook.ts";
 import type { StoredMail } from "./support/emulators.ts";
 
@@ -197,6 +198,16 @@ describe("the local stack", () => {
     expect((await post("article-updated", oversize)).status).toBe(413);
     expect((await fetch(`${stack.urls.ingress}/webhooks/nowhere`, { method: "POST" })).status).toBe(403);
 
+    await stack.idle();
+    expect(await ongoingCallCount()).toBe(callsBefore);
+  });
+
+  it("passes the smoke checks a deployment gets after cdk deploy, queueing nothing", async () => {
+    await stack.idle();
+    const callsBefore = await ongoingCallCount();
+    const results = await smoke({ url: stack.urls.ingress, token: stack.webhookToken });
+    expect(results.filter((result) => !result.passed)).toEqual([]);
+    expect(results.map((result) => result.status)).toEqual([401, 403, 415, 400, 413, 403]);
     await stack.idle();
     expect(await ongoingCallCount()).toBe(callsBefore);
   });
