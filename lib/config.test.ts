@@ -28,7 +28,7 @@ describe("parseConfig", () => {
       allowBasicAuth: false,
       cacheTtlSeconds: 300,
     });
-    expect(config.useCases["article-sync"]).toMatchObject({
+    expect(config.useCases["order-shipped-email"]).toMatchObject({
       enabled: true,
       batchSize: 10,
       maxReceiveCount: 8,
@@ -36,14 +36,18 @@ describe("parseConfig", () => {
     expect(config.ingress.maxBodyBytes).toBe(65_536);
   });
 
-  it("defaults the batching window to 1 s for article-sync (also when other fields are set) and 0 elsewhere", () => {
-    expect(parseWith({}).useCases["article-sync"].batchingWindowSeconds).toBe(1);
+  it("gives article-sync batches of up to 100 gathered for 1 s (also when other fields are set), 10 and 0 elsewhere", () => {
+    expect(parseWith({}).useCases["article-sync"]).toMatchObject({
+      batchSize: 100,
+      batchingWindowSeconds: 1,
+    });
+    expect(parseWith({}).useCases["transport-booking"].batchSize).toBe(10);
     expect(parseWith({}).useCases["order-shipped-email"].batchingWindowSeconds).toBe(0);
     const config = parseWith({
       "ongoingWebhooks.useCases.article-sync.batchSize": 5,
       "ongoingWebhooks.useCases.transport-booking.batchingWindowSeconds": 3,
     });
-    expect(config.useCases["article-sync"].batchingWindowSeconds).toBe(1);
+    expect(config.useCases["article-sync"]).toMatchObject({ batchSize: 5, batchingWindowSeconds: 1 });
     expect(config.useCases["transport-booking"].batchingWindowSeconds).toBe(3);
   });
 
