@@ -47,11 +47,8 @@ function consumerSettings(config: Config, useCase: UseCase, resources: ConsumerR
 }
 
 /** Only the consumers that keep state in the state table are told its name (and granted access to it). */
-function stateSettings(config: Config, resources: ConsumerResources) {
-  return {
-    STATE_TABLE_NAME: resources.stateTableName,
-    IDEMPOTENCY_TTL_SECONDS: String(config.idempotencyDays * 24 * 3600),
-  };
+function stateSettings(resources: ConsumerResources) {
+  return { STATE_TABLE_NAME: resources.stateTableName };
 }
 
 export function orderShippedEmailEnvironment(
@@ -60,7 +57,7 @@ export function orderShippedEmailEnvironment(
 ): SettingsEnvironment<typeof orderShippedEmailSettingsSchema> {
   return {
     ...consumerSettings(config, "order-shipped-email", resources),
-    ...stateSettings(config, resources),
+    ...stateSettings(resources),
     ...ongoingSettings(config),
     EMAIL_DEFAULT: config.email.default && JSON.stringify(config.email.default),
     SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
@@ -77,7 +74,9 @@ export function transportBookingEnvironment(
 ): SettingsEnvironment<typeof transportBookingSettingsSchema> {
   return {
     ...consumerSettings(config, "transport-booking", resources),
-    ...stateSettings(config, resources),
+    ...stateSettings(resources),
+    // The one consumer that keeps the pipeline's idempotency records.
+    IDEMPOTENCY_TTL_SECONDS: String(config.idempotencyDays * 24 * 3600),
     ...ongoingSettings(config),
     TRANSPORTERS: config.transport.transporters && JSON.stringify(config.transport.transporters),
     TRANSPORT_ADAPTER_URL: config.transport.adapterUrl,

@@ -57,7 +57,7 @@ export interface UseCaseDefinition<S extends z.ZodType> {
   readonly idempotency?: boolean;
   /**
    * The idempotency key of a record: records with the same key are processed once while the key's record
-   * lives in the state table. Defaults to the use-case and `webhookEventId`. Not allowed with `idempotency: false`.
+   * lives in the state table. Defaults to the use-case, `goodsOwnerId` and `webhookEventId`. Not allowed with `idempotency: false`.
    */
   readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
