@@ -379,8 +379,24 @@ describe("tables, schedule, monitoring, outputs", () => {
           { AttributeName: "articleSystemId", KeyType: "RANGE" },
         ],
         TimeToLiveSpecification: { AttributeName: "purgeAt", Enabled: true },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: "tombstones",
+            KeySchema: [
+              { AttributeName: "goodsOwnerId", KeyType: "HASH" },
+              { AttributeName: "deletedAt", KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
       }),
     });
+  });
+
+  it("grants the article mirror and its tombstones index by name, never every index (index/*)", () => {
+    const policies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(policies).toContain("/index/tombstones");
+    expect(policies).not.toContain("/index/*");
   });
 
   it("keeps the article mirror like the state table: encrypted, with point-in-time recovery", () => {

@@ -10,6 +10,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
+import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
 import {
@@ -94,7 +95,7 @@ export class OngoingWebhooksStack extends Stack {
     this.stateTable.grantReadWriteData(emailFunction);
     this.stateTable.grantReadWriteData(transportFunction);
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
-    this.articlesTable.grantReadWriteData(articleSyncFunction);
+    this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
     this.grantSecrets(transportFunction, ongoingSecretNames(config, { automation: true }));
     if (config.transport.adapterAuthSecretName) {
@@ -125,7 +126,7 @@ export class OngoingWebhooksStack extends Stack {
       description: "Reconciles the article mirror with Ongoing on a schedule",
     });
     this.stateTable.grantReadWriteData(reconcile.function);
-    this.articlesTable.grantReadWriteData(reconcile.function);
+    this.grantArticles(reconcile.function);
     this.grantSecrets(reconcile.function, ongoingSecrets);
     new events.Rule(this, "ArticleReconcileSchedule", {
       description: "Runs the incremental article reconcile",
@@ -196,6 +197,32 @@ export class OngoingWebhooksStack extends Stack {
     });
   }
 
+  /**
+   * Reads and writes on the article mirror and its tombstones index, named. The table's own grant would name
+   * every index of the table with a wildcard (`index/*`).
+   */
+  private grantArticles(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:DescribeTable",
+      ],
+      resourceArns: [
+        this.articlesTable.tableArn,
+        `${this.articlesTable.tableArn}/index/${tombstonesIndex.name}`,
+      ],
+    });
+  }
+
   private table(id: string, definition: TableDefinition, name: "state" | "articles"): dynamodb.Table {
     const attribute = (key: TableDefinition["partitionKey"]) => ({
       name: key.name,
@@ -210,6 +237,14 @@ export class OngoingWebhooksStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    for (const index of definition.indexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
     tagResource(table, { kind: "table", table: name });
     return table;
   }

@@ -1,13 +1,26 @@
+import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
+
 /**
  * Key schemas of the two DynamoDB tables: one definition read by the CDK stack and by the tests that create
  * the tables in a local DynamoDB (the local stack creates them from the synthesized template instead).
  */
 
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: "S" | "N";
+}
+
 export interface TableDefinition {
-  readonly partitionKey: { readonly name: string; readonly type: "S" | "N" };
-  readonly sortKey?: { readonly name: string; readonly type: "S" | "N" };
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
   /** Epoch-seconds attribute DynamoDB's TTL deletes expired items by. */
   readonly timeToLiveAttribute: string;
+  /** Global secondary indexes, each projecting every attribute. @default none */
+  readonly indexes?: readonly {
+    readonly name: string;
+    readonly partitionKey: KeyAttribute;
+    readonly sortKey: KeyAttribute;
+  }[];
 }
 
 /**
@@ -18,9 +31,13 @@ export const stateTable: TableDefinition = {
   timeToLiveAttribute: "expiration",
 };
 
-/** The article mirror: one item per goods owner and article; tombstones are purged by TTL. */
+/**
+ * The article mirror: one item per goods owner and article; tombstones are purged by TTL, and a sparse index
+ * finds them by when they were written (the reconcile's re-check) without reading the whole catalogue.
+ */
 export const articlesTable: TableDefinition = {
   partitionKey: { name: "goodsOwnerId", type: "N" },
   sortKey: { name: "articleSystemId", type: "N" },
   timeToLiveAttribute: "purgeAt",
+  indexes: [tombstonesIndex],
 };

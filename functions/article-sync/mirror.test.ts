@@ -118,6 +118,31 @@ describe("ArticleMirror (DynamoDB)", () => {
     expect(updated).not.toHaveProperty("weight");
   });
 
+  it("finds the current tombstones written since a time, oldest first, through the tombstones index", async () => {
+    let clock = Date.parse("2024-03-01T00:00:00Z");
+    const clocked = new (await import("./mirror.ts")).ArticleMirror({
+      tableName: aws.tables.articles,
+      now: () => clock,
+    });
+    const at = (articleSystemId: number, value: OngoingArticle | undefined, observedAt: number) =>
+      clocked.apply({ ...observe(value, observedAt), goodsOwnerId: 160, articleSystemId });
+    for (const id of [101, 102, 103]) await at(id, article(), 1000);
+    await at(103, undefined, 2000);
+    clock += 60_000;
+    await at(101, undefined, 2000);
+    clock += 60_000;
+    await at(102, undefined, 2000);
+    await at(102, article(), 3000);
+    const since = async (ms: number) => {
+      const found: number[] = [];
+      for await (const item of clocked.tombstonesSince(160, ms)) found.push(item.articleSystemId);
+      return found;
+    };
+    expect(await since(0)).toEqual([103, 101]);
+    expect(await since(clock - 60_000)).toEqual([101]);
+    expect(await since(clock + 1)).toEqual([]);
+  });
+
   it("tombstones with a purge time, refuses older views, revives on a newer one", async () => {
     expect((await mirror.apply(observe(undefined, 4000))).change).toBe("deleted");
     const tombstone = await mirror.get(159, 7);

@@ -15,6 +15,7 @@ import {
 import { documentClient } from "../shared/aws/dynamodb.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import { parseOngoingTimestamp } from "../shared/webhooks/schemas.ts";
+import { tombstonesIndex } from "./indexes.ts";
 
 /** Ongoing's article master data we mirror; `inventoryInfo` changes constantly and is left out on purpose. */
 export const mirroredFields = [
@@ -246,32 +247,34 @@ export class ArticleMirror {
   }
 
   /**
-   * The tombstones of a goods owner written at or after `sinceMs`. There is no index on `deletedAt`, so this
-   * reads the goods owner's partition and filters; the reconcile that calls it runs on a schedule, not per event.
+   * The tombstones of a goods owner written at or after `sinceMs`, oldest first, from the sparse tombstones
+   * index: only tombstones are read, however large the catalogue. The index lags the table slightly; the writes
+   * that follow are conditional on the revision, so a stale entry only costs a re-read.
    */
   tombstonesSince(goodsOwnerId: number, sinceMs: number): AsyncIterable<MirrorItem> {
     return this.#partition(goodsOwnerId, {
+      indexName: tombstonesIndex.name,
       // `deletedAt` is an ISO-8601 UTC string, so string order is time order.
-      expression: "deleted = :deleted AND deletedAt >= :since",
-      values: { ":deleted": true, ":since": new Date(sinceMs).toISOString() },
+      keyCondition: "deletedAt >= :since",
+      values: { ":since": new Date(sinceMs).toISOString() },
     });
   }
 
-  /** A goods owner's items, page by page, optionally filtered. */
+  /** A goods owner's items (or index entries), page by page. */
   async *#partition(
     goodsOwnerId: number,
-    filter?: { expression: string; values: Record<string, unknown> },
+    index?: { indexName: string; keyCondition: string; values: Record<string, unknown> },
   ): AsyncIterable<MirrorItem> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const response = await documentClient.send(
         new QueryCommand({
           TableName: this.#tableName,
-          KeyConditionExpression: "goodsOwnerId = :goodsOwnerId",
-          ...(filter ? { FilterExpression: filter.expression } : {}),
-          ExpressionAttributeValues: { ":goodsOwnerId": goodsOwnerId, ...filter?.values },
+          KeyConditionExpression: `goodsOwnerId = :goodsOwnerId${index ? ` AND ${index.keyCondition}` : ""}`,
+          ExpressionAttributeValues: { ":goodsOwnerId": goodsOwnerId, ...index?.values },
           ExclusiveStartKey: startKey,
-          ConsistentRead: true,
+          // A global secondary index can only be read eventually consistent.
+          ...(index ? { IndexName: index.indexName } : { ConsistentRead: true }),
         }),
       );
       for (const item of response.Items ?? []) yield item as MirrorItem;

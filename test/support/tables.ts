@@ -1,6 +1,6 @@
 /** Creates the stack's tables in a local DynamoDB, from the same key schemas the stack uses. */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { articlesTable, stateTable, type TableDefinition } from "../../lib/tables.ts";
+import { articlesTable, type KeyAttribute, stateTable, type TableDefinition } from "../../lib/tables.ts";
 
 export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -11,15 +11,36 @@ export async function createTable(
 ): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: "eu-west-1", credentials: localCredentials });
   const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  const keySchema = (attributes: readonly KeyAttribute[]) =>
+    attributes.map((key, index) => ({
+      AttributeName: key.name,
+      KeyType: index === 0 ? ("HASH" as const) : ("RANGE" as const),
+    }));
+  const indexes = definition.indexes ?? [];
+  const attributes = new Map(
+    [...keys, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])].map((key) => [
+      key.name,
+      key,
+    ]),
+  );
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
-      KeySchema: keys.map((key, index) => ({
+      KeySchema: keySchema(keys),
+      AttributeDefinitions: [...attributes.values()].map((key) => ({
         AttributeName: key.name,
-        KeyType: index === 0 ? "HASH" : "RANGE",
+        AttributeType: key.type,
       })),
-      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+      ...(indexes.length > 0
+        ? {
+            GlobalSecondaryIndexes: indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: keySchema([index.partitionKey, index.sortKey]),
+              Projection: { ProjectionType: "ALL" as const },
+            })),
+          }
+        : {}),
     }),
   );
   client.destroy();
