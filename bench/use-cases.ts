@@ -157,6 +157,14 @@ function steadyRate(effectTimes: number[]): number {
   return to > from ? (1000 * between) / (to - from) : Number.NaN;
 }
 
+/** Posts the measured burst to the ingress, noting when it began and this process's CPU use from then on. */
+async function burst(pipeline: Pipeline, deliveries: readonly Delivery[]) {
+  const startedAt = Date.now();
+  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
+  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  return { startedAt, cpu, answers };
+}
+
 const drain = (pipeline: Pipeline, timeoutMs = 10_000): Promise<boolean> =>
   pipeline.stack.idle({ timeoutMs }).then(
     () => true,
@@ -186,13 +194,10 @@ export async function benchOrderShippedEmail(
   pipeline.ses.ratePerSecond = settings.sesRatePerSec;
   await pipeline.ongoing.clearCalls();
   const route = routeNamed("order-shipped-email");
-  const deliveries: Delivery[] = orderIds.map((id) => ({
-    route,
-    payload: orderWebhookPayload(id, goodsOwnerId),
-  }));
-  const startedAt = Date.now();
-  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
-  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  const { startedAt, cpu, answers } = await burst(
+    pipeline,
+    orderIds.map((id) => ({ route, payload: orderWebhookPayload(id, goodsOwnerId) })),
+  );
   const recipients = new Map(orderIds.map((id) => [customerOf(id).email, id]));
   const effects = () => {
     const found = new Map<number, number>();
@@ -230,13 +235,10 @@ export async function benchTransportBooking(
   await pipeline.ongoing.createShippedOrders(orderIds);
   await pipeline.ongoing.clearCalls();
   const route = routeNamed("transport-booking");
-  const deliveries: Delivery[] = orderIds.map((id) => ({
-    route,
-    payload: orderWebhookPayload(id, goodsOwnerId),
-  }));
-  const startedAt = Date.now();
-  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
-  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  const { startedAt, cpu, answers } = await burst(
+    pipeline,
+    orderIds.map((id) => ({ route, payload: orderWebhookPayload(id, goodsOwnerId) })),
+  );
   const wanted = new Set(orderIds);
   // Done when the booking is written back in full: the time of the order's last write-back (waybill first).
   const effects = async () => {
@@ -274,11 +276,8 @@ export async function benchArticleSync(
   await pipeline.ongoing.createArticles(articleIds);
   await pipeline.ongoing.clearCalls();
   const updated = routeNamed("article-updated");
-  const startedAt = Date.now();
-  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
-  const answers = await deliver(
-    pipeline.stack.urls.ingress,
-    pipeline.stack.webhookToken,
+  const { startedAt, cpu, answers } = await burst(
+    pipeline,
     articleIds.map((id) => ({ route: updated, payload: articleWebhookPayload(id, goodsOwnerId) })),
   );
   const wanted = new Set(articleIds);
