@@ -7,6 +7,7 @@ import * as z from "zod";
 import { ArticleMirror } from "../article-sync/mirror.ts";
 import { describeError } from "../shared/errors.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { articleReconcileSettingsSchema, readSettings } from "../shared/settings.ts";
 import { reconcileGoodsOwners } from "./run.ts";
@@ -34,9 +35,13 @@ export async function handler(event: unknown, context: Context) {
     throw new Error('A full reconcile names its goods owner: { "mode": "full", "goodsOwnerId": n }');
   }
   logger.addContext(context);
-  return reconcileGoodsOwners(dependencies, {
-    mode,
-    goodsOwnerIds: goodsOwnerId === undefined ? settings.RECONCILE_GOODS_OWNER_IDS : [goodsOwnerId],
-    remainingTimeMs: () => context.getRemainingTimeInMillis(),
-  });
+  try {
+    return await reconcileGoodsOwners(dependencies, {
+      mode,
+      goodsOwnerIds: goodsOwnerId === undefined ? settings.RECONCILE_GOODS_OWNER_IDS : [goodsOwnerId],
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    });
+  } finally {
+    dimensionedMetrics.publish();
+  }
 }

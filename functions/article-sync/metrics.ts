@@ -1,6 +1,6 @@
-/** The article mirror's own metrics, per goods owner (dimension `goodsOwnerId`), on the shared metrics instance. */
+/** The article mirror's own metrics, per goods owner (dimension `goodsOwnerId`), gathered per invocation. */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { metrics } from "../shared/powertools/metrics.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import type { MirrorChange } from "./mirror.ts";
 
 export type ArticleMetric =
@@ -25,10 +25,6 @@ export function publishArticleCounts(
   counts: Partial<Record<ArticleMetric, number>>,
 ): void {
   for (const [name, value] of Object.entries(counts)) {
-    if (!value) continue;
-    metrics
-      .singleMetric()
-      .addDimension("goodsOwnerId", String(goodsOwnerId))
-      .addMetric(name, MetricUnit.Count, value);
+    if (value) dimensionedMetrics.add({ goodsOwnerId: String(goodsOwnerId) }, name, MetricUnit.Count, value);
   }
 }

@@ -193,4 +193,17 @@ describe("ArticleMirror (DynamoDB)", () => {
     for await (const item of mirror.items(159)) ids.push(item.articleSystemId);
     expect(ids).toEqual([7, 101, 102, 103]);
   });
+
+  it("reads items asked for in the same tick with one BatchGetItem, repeats and missing items included", async () => {
+    const { documentClient } = await import("../shared/aws/dynamodb.ts");
+    const send = vi.spyOn(documentClient, "send");
+    try {
+      const items = await Promise.all([101, 102, 101, 999, 7].map((id) => mirror.get(159, id)));
+      expect(items.map((item) => item?.articleSystemId)).toEqual([101, 102, 101, undefined, 7]);
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(send.mock.calls[0]?.[0]?.constructor.name).toBe("BatchGetCommand");
+    } finally {
+      send.mockRestore();
+    }
+  });
 });

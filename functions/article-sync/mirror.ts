@@ -4,14 +4,15 @@
  * same way: an observation (what Ongoing said about an article at a moment) is applied only if it is not older
  * than what the item already holds, and only the fields that changed are written.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  GetCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import DataLoader from "dataloader";
 import { documentClient } from "../shared/aws/dynamodb.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import { parseOngoingTimestamp } from "../shared/webhooks/schemas.ts";
@@ -196,49 +197,77 @@ export interface ArticleMirrorOptions {
 }
 
 const writeAttempts = 5;
+/** Keys per BatchGetItem, DynamoDB's limit. */
+const keysPerBatchGet = 100;
+/** BatchGetItem rounds for keys DynamoDB left unprocessed (throttling) before the read fails. */
+const batchGetRounds = 8;
+
+interface MirrorKey {
+  readonly goodsOwnerId: number;
+  readonly articleSystemId: number;
+}
+
+const keyOf = (key: MirrorKey) => `${key.goodsOwnerId}#${key.articleSystemId}`;
 
 /** The article mirror table. */
 export class ArticleMirror {
   readonly #tableName: string;
   readonly #now: () => number;
+  /** Reads of one tick, batched (see `get`). */
+  readonly #reads = new DataLoader<MirrorKey, MirrorItem | undefined>((keys) => this.#readMany(keys), {
+    cache: false,
+    maxBatchSize: keysPerBatchGet,
+  });
 
   constructor(options: ArticleMirrorOptions) {
     this.#tableName = options.tableName;
     this.#now = options.now ?? Date.now;
   }
 
-  async get(goodsOwnerId: number, articleSystemId: number): Promise<MirrorItem | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: { goodsOwnerId, articleSystemId },
-        ConsistentRead: true,
-      }),
-    );
-    return Item as MirrorItem | undefined;
+  /**
+   * One item, read strongly consistent. Reads asked for in the same tick (the records of a batch start together)
+   * go to DynamoDB as one BatchGetItem of up to 100 keys, so a batch of 100 webhooks costs one read request, not 100.
+   * Nothing is cached: every call reads what the table holds now.
+   */
+  get(goodsOwnerId: number, articleSystemId: number): Promise<MirrorItem | undefined> {
+    return this.#reads.load({ goodsOwnerId, articleSystemId });
   }
 
-  /** Several items at once (for pages of observations); missing ones are absent from the map. */
+  /** Several items of a goods owner at once (for pages of observations); missing ones are absent from the map. */
   async getMany(goodsOwnerId: number, articleSystemIds: readonly number[]): Promise<Map<number, MirrorItem>> {
     const found = new Map<number, MirrorItem>();
     const unique = [...new Set(articleSystemIds)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(start, start + 100)
+    for (let start = 0; start < unique.length; start += keysPerBatchGet) {
+      const keys = unique
+        .slice(start, start + keysPerBatchGet)
         .map((articleSystemId) => ({ goodsOwnerId, articleSystemId }));
-      while (keys && keys.length > 0) {
-        const response: BatchGetCommandOutput = await documentClient.send(
-          new BatchGetCommand({
-            RequestItems: { [this.#tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of response.Responses?.[this.#tableName] ?? []) {
-          found.set(item.articleSystemId as number, item as MirrorItem);
-        }
-        keys = response.UnprocessedKeys?.[this.#tableName]?.Keys;
-      }
+      for (const item of await this.#readMany(keys)) if (item) found.set(item.articleSystemId, item);
     }
     return found;
+  }
+
+  /** Up to 100 keys (repeats allowed) in one BatchGetItem, retrying what DynamoDB leaves unprocessed; in key order. */
+  async #readMany(keys: readonly MirrorKey[]): Promise<(MirrorItem | undefined)[]> {
+    const found = new Map<string, MirrorItem>();
+    let pending: Record<string, unknown>[] | undefined = [
+      ...new Map(keys.map((key) => [keyOf(key), key])).values(),
+    ].map(({ goodsOwnerId, articleSystemId }) => ({ goodsOwnerId, articleSystemId }));
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round >= batchGetRounds)
+        throw new Error(`DynamoDB left ${pending.length} mirror reads unprocessed`);
+      // Unprocessed keys mean throttling: back off before asking again, as DynamoDB advises.
+      if (round > 0) await sleep(Math.min(1_000, 25 * 2 ** round));
+      const response: BatchGetCommandOutput = await documentClient.send(
+        new BatchGetCommand({
+          RequestItems: { [this.#tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      for (const item of response.Responses?.[this.#tableName] ?? []) {
+        found.set(keyOf(item as MirrorKey), item as MirrorItem);
+      }
+      pending = response.UnprocessedKeys?.[this.#tableName]?.Keys;
+    }
+    return keys.map((key) => found.get(keyOf(key)));
   }
 
   /** Every item of a goods owner, tombstones included. */

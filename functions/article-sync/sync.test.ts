@@ -3,7 +3,12 @@ import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { HandlerContext } from "../shared/pipeline/types.ts";
 import type { ArticleMirror } from "./mirror.ts";
-import { type ArticleSyncDependencies, forgetRecentObservations, observeArticle } from "./sync.ts";
+import {
+  type ArticleSyncDependencies,
+  forgetRecentObservations,
+  observeArticle,
+  ongoingFetchesPerBatch,
+} from "./sync.ts";
 
 const payload = { goodsOwnerId: 159, articleSystemId: 7 };
 const source = { kind: "webhook", eventType: "article-updated", webhookEventId: 1 } as const;
@@ -110,5 +115,93 @@ describe("observeArticle across batches", () => {
     ongoing.setClock(2_000 + 31_000);
     await observeArticle(ongoing.dependencies, payload, source, batch(), 1_500);
     expect(ongoing.calls).toHaveLength(2);
+  });
+});
+
+describe("observeArticle's fetch slots", () => {
+  /** Ongoing answering only when told to, counting the fetches under way. */
+  function heldOngoing() {
+    let clock = 1_000;
+    const held: Array<() => void> = [];
+    const stats = { underWay: 0, most: 0, calls: [] as number[] };
+    const dependencies: ArticleSyncDependencies = {
+      mirror: {} as ArticleMirror,
+      now: () => clock,
+      clientFor: () => ({
+        getArticle: async (articleSystemId: number) => {
+          stats.calls.push(articleSystemId);
+          stats.underWay += 1;
+          stats.most = Math.max(stats.most, stats.underWay);
+          await new Promise<void>((resolve) => held.push(resolve));
+          stats.underWay -= 1;
+          return { articleSystemId, articleName: `at ${clock}` } as OngoingArticle;
+        },
+      }),
+    };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+    return {
+      dependencies,
+      stats,
+      setClock: (ms: number) => {
+        clock = ms;
+      },
+      settle,
+      /** Answers every fetch under way, and then the ones that start meanwhile, until none is left. */
+      async answerAll() {
+        await settle();
+        while (held.length > 0) {
+          for (const answer of held.splice(0)) answer();
+          await settle();
+        }
+      },
+    };
+  }
+  const ofArticle = (articleSystemId: number) => ({ goodsOwnerId: 159, articleSystemId });
+
+  it(`has at most ${ongoingFetchesPerBatch} fetches of a batch under way, and frees a slot when Ongoing answers`, async () => {
+    const ongoing = heldOngoing();
+    const oneBatch = batch();
+    const all = Promise.all(
+      Array.from({ length: 25 }, (_, index) =>
+        observeArticle(ongoing.dependencies, ofArticle(index + 1), source, oneBatch, 500),
+      ),
+    );
+    await ongoing.settle();
+    expect(ongoing.stats.underWay).toBe(ongoingFetchesPerBatch);
+    await ongoing.answerAll();
+    await all;
+    expect(ongoing.stats.calls).toHaveLength(25);
+    expect(ongoing.stats.most).toBe(ongoingFetchesPerBatch);
+  });
+
+  it("dates an observation when its fetch starts, not when it was queued", async () => {
+    const ongoing = heldOngoing();
+    const oneBatch = batch();
+    const first = Array.from({ length: ongoingFetchesPerBatch }, (_, index) =>
+      observeArticle(ongoing.dependencies, ofArticle(index + 1), source, oneBatch, 500),
+    );
+    const queued = observeArticle(ongoing.dependencies, ofArticle(99), source, oneBatch, 500);
+    await ongoing.settle();
+    ongoing.setClock(4_000);
+    await ongoing.answerAll();
+    await Promise.all(first);
+    expect((await queued).observedAt).toBe(4_000);
+  });
+
+  it("lets an event of another batch share a fetch still waiting for its slot (it will start after the event)", async () => {
+    const ongoing = heldOngoing();
+    const busyBatch = batch();
+    const first = Array.from({ length: ongoingFetchesPerBatch }, (_, index) =>
+      observeArticle(ongoing.dependencies, ofArticle(index + 1), source, busyBatch, 500),
+    );
+    const queued = observeArticle(ongoing.dependencies, ofArticle(99), source, busyBatch, 500);
+    await ongoing.settle();
+    ongoing.setClock(2_000);
+    // Received after the queued fetch was queued, but that fetch has not begun: it will see this event's change.
+    const shared = observeArticle(ongoing.dependencies, ofArticle(99), source, batch(), 1_500);
+    await ongoing.answerAll();
+    await Promise.all([...first, queued, shared]);
+    expect(ongoing.stats.calls.filter((id) => id === 99)).toHaveLength(1);
+    expect((await shared).observedAt).toBeGreaterThanOrEqual(1_500);
   });
 });

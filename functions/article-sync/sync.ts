@@ -3,8 +3,12 @@
  * is always Ongoing's current state, fetched now, so late, repeated or reordered webhooks all converge.
  * Per webhook: the mirror read and the Ongoing fetch run side by side, then one conditional write (none when
  * nothing changed), with no idempotency record: a repeat finds the mirror already right and writes nothing.
+ * A batch's records all start at once: their mirror reads go out as one batched read, and at most
+ * `ongoingFetchesPerBatch` fetches are under way, each slot freed as soon as Ongoing answers, so the mirror
+ * writes never keep Ongoing waiting for the next request.
  * A delete costs no fetch: it tombstones at once, and the reconcile heals the rare delete Ongoing did not do.
  */
+import pLimit, { type LimitFunction } from "p-limit";
 import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
@@ -23,14 +27,36 @@ export interface ArticleSyncDependencies {
   readonly now?: () => number;
 }
 
+/**
+ * Ongoing fetches of one batch under way at once: what the pipeline's records-at-once default is for the other
+ * use-cases, so Ongoing sees the same load from every consumer (per invocation, so in all `maxConcurrency` × this).
+ */
+export const ongoingFetchesPerBatch = 10;
+/** Records of a batch worked on at once: a whole BatchGetItem's worth, so the reads of a batch go out together. */
+export const recordsAtOnce = 100;
+
 /** How long a container keeps an observation for reuse, and how many it keeps at most. */
 export const recentObservationTtlMs = 30_000;
 export const recentObservationLimit = 1000;
 
 interface RecentObservation {
-  /** Taken just before Ongoing was asked. */
-  readonly observedAt: number;
+  /** When the fetch was queued (eviction order). */
+  readonly queuedAt: number;
+  /** `observedAt`: taken just before Ongoing was asked; unset while the fetch waits for a slot. */
+  readonly started: { observedAt?: number };
   readonly promise: Promise<ArticleObservation>;
+}
+
+/** The Ongoing fetch slots of one invocation: the batch's shared map is the invocation's identity. */
+const fetchSlots = new WeakMap<object, LimitFunction>();
+
+function fetchSlotsOf(context: HandlerContext): LimitFunction {
+  let slots = fetchSlots.get(context.batchCache);
+  if (!slots) {
+    slots = pLimit(ongoingFetchesPerBatch);
+    fetchSlots.set(context.batchCache, slots);
+  }
+  return slots;
 }
 
 /**
@@ -47,7 +73,7 @@ export function forgetRecentObservations(): void {
 
 function evictRecentObservations(now: number): void {
   for (const [key, entry] of recentObservations) {
-    if (now - entry.observedAt <= recentObservationTtlMs && recentObservations.size <= recentObservationLimit)
+    if (now - entry.queuedAt <= recentObservationTtlMs && recentObservations.size <= recentObservationLimit)
       break;
     recentObservations.delete(key);
   }
@@ -56,7 +82,9 @@ function evictRecentObservations(now: number): void {
 /**
  * Ongoing's current view of an article. Several events about one article in a batch share one fetch; an event
  * whose ingress time (`receivedAt`, epoch ms) is known may also reuse a fetch of an earlier batch in this
- * container that started at or after that time. Without `receivedAt` only the batch's fetch is shared.
+ * container that started at or after that time, or has not started yet (it will start later than now, and
+ * now is after the ingress received the event). Without `receivedAt` only the batch's fetch is shared.
+ * The fetch waits for one of the batch's `ongoingFetchesPerBatch` slots.
  */
 export function observeArticle(
   dependencies: ArticleSyncDependencies,
@@ -72,14 +100,21 @@ export function observeArticle(
     shared.then((observation) => ({ ...observation, source }));
   const cached = context.batchCache.get(key) as Promise<ArticleObservation> | undefined;
   if (cached) return withSource(cached);
-  // Taken before asking: anything written after this moment saw at least this state.
-  const observedAt = now();
-  evictRecentObservations(observedAt);
+  const queuedAt = now();
+  evictRecentObservations(queuedAt);
   const recent = recentObservations.get(key);
   // Not put in the batch cache: a later record of this batch may have been received after this fetch began.
-  if (recent && receivedAt !== undefined && recent.observedAt >= receivedAt)
+  if (
+    recent &&
+    receivedAt !== undefined &&
+    (recent.started.observedAt === undefined || recent.started.observedAt >= receivedAt)
+  )
     return withSource(recent.promise);
-  const observation = (async (): Promise<ArticleObservation> => {
+  const started: RecentObservation["started"] = {};
+  const promise = fetchSlotsOf(context)(async (): Promise<ArticleObservation> => {
+    // Taken before asking: anything written after this moment saw at least this state.
+    const observedAt = now();
+    started.observedAt = observedAt;
     const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: () => context.remainingTimeMs() });
     try {
       const article = await client.getArticle(articleSystemId);
@@ -89,17 +124,17 @@ export function observeArticle(
         return { goodsOwnerId, articleSystemId, article: undefined, observedAt, source };
       throw error;
     }
-  })();
-  context.batchCache.set(key, observation);
-  const entry: RecentObservation = { observedAt, promise: observation };
-  // Re-inserted at the end, so the map stays in order of observedAt.
+  });
+  const entry: RecentObservation = { queuedAt, started, promise };
+  context.batchCache.set(key, entry.promise);
+  // Re-inserted at the end, so the map stays in order of queuedAt.
   recentObservations.delete(key);
   recentObservations.set(key, entry);
-  evictRecentObservations(observedAt);
-  observation.catch(() => {
+  evictRecentObservations(queuedAt);
+  entry.promise.catch(() => {
     if (recentObservations.get(key) === entry) recentObservations.delete(key);
   });
-  return observation;
+  return entry.promise;
 }
 
 /**
@@ -135,6 +170,8 @@ export function articleSync(
     schema: articleWebhookSchema,
     // The mirror is its own deduplication: a repeat re-observes Ongoing and writes only what changed (nothing).
     idempotency: false,
+    // Ongoing's load is bounded by the fetch slots, not by how many records are under way.
+    maxConcurrency: recordsAtOnce,
     correlationIds: (payload) => ({
       goodsOwnerId: payload.goodsOwnerId,
       articleSystemId: payload.articleSystemId,

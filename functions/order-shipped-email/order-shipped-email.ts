@@ -10,6 +10,7 @@ import { brandingFor } from "../shared/goods-owners.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { type OngoingOrder, orderStatusNumbers } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { orderShippedEmailSettingsSchema, readSettings } from "../shared/settings.ts";
@@ -49,9 +50,7 @@ function count(metric: "MailsSent" | "MailsSkipped" | "MailsFailed", reason?: st
     metrics.addMetric(metric, MetricUnit.Count, 1);
     return;
   }
-  const single = metrics.singleMetric();
-  single.addDimension("reason", reason);
-  single.addMetric(metric, MetricUnit.Count, 1);
+  dimensionedMetrics.add({ reason }, metric, MetricUnit.Count, 1);
 }
 
 function skipped(reason: string): Outcome {

@@ -10,6 +10,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger as sharedLogger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import type { TransporterMatch } from "../shared/settings.ts";
@@ -64,17 +65,18 @@ export interface TransportBookingDependencies {
 export const workflowKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
 
 function countSkip(reason: SkipReason): Outcome {
-  const single = metrics.singleMetric();
-  single.addDimension("reason", reason);
-  single.addMetric("TransportSkipped", MetricUnit.Count, 1);
+  dimensionedMetrics.add({ reason }, "TransportSkipped", MetricUnit.Count, 1);
   return { status: "skipped", reason };
 }
 
 /** Parcel numbers the chosen Ongoing API cannot take (the Automation API has no call to add one). */
 function countParcelsNotWritten(count: number): void {
-  const single = metrics.singleMetric();
-  single.addDimension("reason", "ongoing-api-has-no-parcel-call");
-  single.addMetric("ParcelsNotWritten", MetricUnit.Count, count);
+  dimensionedMetrics.add(
+    { reason: "ongoing-api-has-no-parcel-call" },
+    "ParcelsNotWritten",
+    MetricUnit.Count,
+    count,
+  );
 }
 
 const hasTracking = (order: OngoingOrder, waybill: string, trackingUrl: string) =>

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
 import { createOngoingClient } from "./client.ts";
 import type { OngoingOrder } from "./model.ts";
@@ -271,9 +272,14 @@ describe("Automation client: metrics", () => {
       return true;
     });
     try {
+      // What the file's earlier calls gathered goes first, unread.
+      dimensionedMetrics.publish();
+      lines.length = 0;
       simulator.state.addFault({ status: 500 });
       await clientFor().getOrder(159, 50163);
       await clientFor().setWaybill(159, 60_001, "WB-M");
+      // Written as the invocation ends, one line per operation and status class.
+      dimensionedMetrics.publish();
     } finally {
       spy.mockRestore();
     }

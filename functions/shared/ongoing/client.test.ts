@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { officialExample } from "../../../simulators/ongoing/seed.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { createOngoingClient, type OngoingClientOptions } from "./client.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
@@ -300,8 +301,13 @@ describe("Ongoing client: metrics", () => {
       return true;
     });
     try {
+      // What the file's earlier calls gathered goes first, unread.
+      dimensionedMetrics.publish();
+      lines.length = 0;
       simulator.state.addFault({ reset: true });
       await clientFor().getOrder(50163);
+      // Written as the invocation ends, one line per operation and status class.
+      dimensionedMetrics.publish();
     } finally {
       spy.mockRestore();
     }

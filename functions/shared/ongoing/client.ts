@@ -9,8 +9,8 @@ import * as z from "zod";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
 import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "../http.ts";
+import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
-import { metrics } from "../powertools/metrics.ts";
 import { getSecretJson } from "../secrets.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
@@ -142,12 +142,9 @@ function statusClass(status: number | undefined): string {
 }
 
 function recordCall(operation: string, status: number | undefined, latencyMs: number): void {
-  const single = metrics.singleMetric();
-  single.addDimensions({ operation, statusClass: statusClass(status) });
-  single.addMetric("OngoingApiCall", MetricUnit.Count, 1);
-  const latency = metrics.singleMetric();
-  latency.addDimensions({ operation, statusClass: statusClass(status) });
-  latency.addMetric("OngoingApiLatency", MetricUnit.Milliseconds, latencyMs);
+  const dimensions = { operation, statusClass: statusClass(status) };
+  dimensionedMetrics.add(dimensions, "OngoingApiCall", MetricUnit.Count, 1);
+  dimensionedMetrics.add(dimensions, "OngoingApiLatency", MetricUnit.Milliseconds, latencyMs);
 }
 
 /** Ongoing's own words from an error body (`{"Message": ...}`), shortened; never our request data. */

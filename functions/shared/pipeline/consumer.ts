@@ -13,9 +13,11 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import pLimit from "p-limit";
 import type { z } from "zod";
 import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { PermanentError, TransientError } from "../errors.ts";
+import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { consumerSettingsSchema, readSettings } from "../settings.ts";
@@ -46,19 +48,26 @@ export function createConsumer<S extends z.ZodType>(
       // Every metric of this function is the use-case's; the stack already names the service so, elsewhere set it.
       if (process.env.POWERTOOLS_SERVICE_NAME !== definition.useCase) {
         metrics.setDefaultDimensions({ service: definition.useCase });
+        dimensionedMetrics.setService(definition.useCase);
       }
       logger.appendPersistentKeys({ useCase: definition.useCase });
     }
     pipeline.registerInvocation(context);
     const batchCache = new Map<string, Promise<unknown>>();
-    const limit = limiter(definition.maxConcurrency ?? defaultMaxConcurrency);
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => limit(() => pipeline?.process(record, context, batchCache) ?? Promise.resolve()),
-      new BatchProcessor(EventType.SQS),
-      // Every failed record has already been held back or parked, so a fully failed batch is an answer, not an error.
-      { context, throwOnFullBatchFailure: false },
-    );
+    // Records start in their order, at most this many at a time.
+    const limit = pLimit(definition.maxConcurrency ?? defaultMaxConcurrency);
+    try {
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) =>
+          limit(() => pipeline?.process(record, context, batchCache) ?? Promise.resolve()),
+        new BatchProcessor(EventType.SQS),
+        // Every failed record has already been held back or parked, so a fully failed batch is an answer, not an error.
+        { context, throwOnFullBatchFailure: false },
+      );
+    } finally {
+      dimensionedMetrics.publish();
+    }
   };
 
   return middy(handleBatch)
@@ -355,22 +364,4 @@ function countFailure(failureClass: "permanent" | "transient" | "exhausted"): vo
 
 function stringAttribute(record: SQSRecord, name: string): string | undefined {
   return record.messageAttributes?.[name]?.stringValue;
-}
-
-/** Runs at most `concurrency` tasks at a time; the rest wait their turn in order. */
-function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    // A finishing task hands its slot straight to the next waiting one.
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
 }
