@@ -29,7 +29,10 @@ export interface FunctionHostConfig {
   };
 }
 
-export type HostRequest = { type: "invoke"; id: number; event: unknown } | { type: "stop" };
+export type HostRequest =
+  | { type: "invoke"; id: number; event: unknown }
+  | { type: "event-source"; id: number; enabled: boolean }
+  | { type: "stop" };
 export type HostReply =
   | { type: "ready" }
   | { type: "result"; id: number; ok: true; value: unknown }
@@ -103,6 +106,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => undefined);
   process.on("message", (request: HostRequest) => {
     if (request.type === "stop") return void stop();
+    if (request.type === "event-source") {
+      const { id } = request;
+      Promise.resolve(poller?.setEnabled(request.enabled)).then(
+        () => send({ type: "result", id, ok: true, value: null }),
+        (error: unknown) =>
+          send({ type: "result", id, ok: false, error: { name: "Error", message: String(error) } }),
+      );
+      return;
+    }
     const { id, event } = request;
     Promise.resolve()
       .then(() => handler(event, context(config, id), () => undefined))

@@ -10,6 +10,8 @@ export interface LocalFunction {
   readonly name: string;
   /** Invokes the handler with an event; rejects with the handler's error (name and message kept). */
   invoke(event: unknown): Promise<unknown>;
+  /** Disables or enables the function's SQS event source (see `SqsPoller.setEnabled`); none: nothing happens. */
+  setEventSourceEnabled(enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,14 +74,21 @@ export async function startFunction(options: StartFunctionOptions): Promise<Loca
     pending.clear();
   });
 
+  const request = (message: (id: number) => HostRequest): Promise<unknown> => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      child.send(message(id));
+    });
+  };
+
   return {
     name: config.functionName,
     invoke(event) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.send({ type: "invoke", id, event } satisfies HostRequest);
-      });
+      return request((id) => ({ type: "invoke", id, event }));
+    },
+    async setEventSourceEnabled(enabled) {
+      await request((id) => ({ type: "event-source", id, enabled }));
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

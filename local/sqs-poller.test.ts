@@ -40,6 +40,35 @@ async function queue(
 }
 
 describe("sqs-poller", () => {
+  it("when disabled leaves new messages on the queue, and works them off once enabled again", async () => {
+    const source = await queue("paused");
+    const bodies: string[] = [];
+    const poller = await startSqsPoller({
+      queueUrl: source.url,
+      sqsClient: sqs,
+      maxConcurrency: 2,
+      handler: async (event) => {
+        bodies.push(...event.Records.map((record) => record.body));
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      await poller.setEnabled(false);
+      for (const body of ["a", "b", "c"]) {
+        await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: body }));
+      }
+      // Longer than a long poll: a disabled source must not have taken anything.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(bodies).toEqual([]);
+      expect(await queueDepth(sqs, source.url)).toBe(3);
+      await poller.setEnabled(true);
+      await poller.idle();
+      expect(bodies.sort()).toEqual(["a", "b", "c"]);
+    } finally {
+      await poller.stop();
+    }
+  });
+
   it("hands the handler a Lambda-shaped SQS event and context, and deletes the batch", async () => {
     const source = await queue("shape");
     await sqs.send(

@@ -68,10 +68,17 @@ export interface SqsPoller {
   stop(): Promise<void>;
   /** Resolves when the queue holds no message (visible, in flight or delayed) and no batch is in flight. */
   idle(): Promise<void>;
+  /**
+   * Disables or enables the event source, like the mapping's `Enabled`. Disabling resolves once no batch is in
+   * flight and no receive is open; messages a receive returned meanwhile go back to the queue at once.
+   */
+  setEnabled(enabled: boolean): Promise<void>;
 }
 
 const idleCheckMs = 50;
 const emptyPollPauseMs = 50;
+/** Receives open at once while a batch larger than one receive (10) is gathered. */
+const parallelReceives = 10;
 
 export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
   const region = options.region ?? process.env.AWS_REGION ?? "eu-west-1";
@@ -93,7 +100,18 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   const functionName = options.functionName ?? "local-consumer";
   const onError = options.onError ?? ((error: unknown) => console.error("sqs-poller:", error));
   let inFlight = 0;
+  /** Deletes of finished batches still under way. */
+  const deleting = new Set<Promise<void>>();
   let stopped = false;
+  let enabled = true;
+  /** Workers parked while disabled, and how to wake them. */
+  let parked = 0;
+  let wake: (() => void) | undefined;
+  let woken = Promise.resolve();
+  const parkedChanged = new Set<() => void>();
+  const notifyParked = () => {
+    for (const listener of parkedChanged) listener();
+  };
 
   const invoke = async (messages: Message[]): Promise<void> => {
     const event: SQSEvent = { Records: messages.map((message) => toRecord(message, eventSourceArn, region)) };
@@ -114,20 +132,29 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
     const succeeded = event.Records.filter((record) => !failed.has(record.messageId));
     if (succeeded.length === 0) return;
-    // The batch APIs take at most 10 entries; a batch gathered in a window may hold more.
-    for (const chunk of chunks(succeeded, 10)) {
-      const result = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: chunk.map((record, index) => ({
-            Id: String(index),
-            ReceiptHandle: record.receiptHandle,
-          })),
-        }),
-      );
-      for (const failure of result.Failed ?? [])
-        onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
-    }
+    // Like Lambda's pollers, the next batch need not wait for this one's deletes; stop() and idle() do.
+    const deletion = remove(succeeded).catch(onError);
+    deleting.add(deletion);
+    void deletion.finally(() => deleting.delete(deletion));
+  };
+
+  /** Deletes processed messages, 10 to a request (the batch APIs' limit), the requests side by side. */
+  const remove = async (records: SQSRecord[]): Promise<void> => {
+    await Promise.all(
+      chunks(records, 10).map(async (chunk) => {
+        const result = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: chunk.map((record, index) => ({
+              Id: String(index),
+              ReceiptHandle: record.receiptHandle,
+            })),
+          }),
+        );
+        for (const failure of result.Failed ?? [])
+          onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
+      }),
+    );
   };
 
   const release = async (messages: Message[]): Promise<void> => {
@@ -162,6 +189,23 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     return received.Messages ?? [];
   };
 
+  /**
+   * Up to `maxMessages` with receives side by side (one returns at most 10), as Lambda's pollers do. Messages
+   * that came are kept even when another receive failed; it fails only when every receive did.
+   */
+  const receiveMany = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(parallelReceives, Math.ceil(maxMessages / 10)) }, (_, index) =>
+        receive(Math.min(10, maxMessages - index * 10), waitSeconds),
+      ),
+    );
+    const messages = settled.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
+    const failure = settled.find((result) => result.status === "rejected");
+    if (failure && messages.length === 0) throw failure.reason;
+    if (failure) onError(failure.reason);
+    return messages;
+  };
+
   /** Like Lambda: after the first message, keep receiving until the batch is full or the window has passed. */
   const fillBatch = async (messages: Message[]): Promise<void> => {
     const deadline = Date.now() + batchingWindowMs;
@@ -170,7 +214,10 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       if (left <= 0) return;
       let more: Message[];
       try {
-        more = await receive(batchSize - messages.length, Math.min(waitTimeSeconds, Math.floor(left / 1000)));
+        more = await receiveMany(
+          batchSize - messages.length,
+          Math.min(waitTimeSeconds, Math.floor(left / 1000)),
+        );
       } catch (error) {
         onError(error);
         return;
@@ -182,9 +229,16 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
 
   const worker = async (): Promise<void> => {
     while (!stopped) {
+      if (!enabled) {
+        parked += 1;
+        notifyParked();
+        await woken;
+        parked -= 1;
+        continue;
+      }
       let messages: Message[];
       try {
-        messages = await receive(batchSize, waitTimeSeconds);
+        messages = await receiveMany(batchSize, waitTimeSeconds);
       } catch (error) {
         if (stopped) return;
         onError(error);
@@ -198,6 +252,10 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       if (batchingWindowMs > 0) await fillBatch(messages);
       // A receive that was open when stop() came must not swallow its messages: they go back to the queue.
       if (stopped) return release(messages);
+      if (!enabled) {
+        await release(messages);
+        continue;
+      }
       inFlight += 1;
       try {
         await invoke(messages);
@@ -209,13 +267,40 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
   };
 
-  const workers = Array.from({ length: Math.max(1, options.maxConcurrency ?? 1) }, () => worker());
+  const workerCount = Math.max(1, options.maxConcurrency ?? 1);
+  const workers = Array.from({ length: workerCount }, () => worker());
 
   return {
+    async setEnabled(on: boolean) {
+      if (on === enabled) return;
+      enabled = on;
+      if (on) {
+        wake?.();
+        // A disable still waiting for the workers to park has nothing left to wait for.
+        notifyParked();
+        return;
+      }
+      woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (parked < workerCount && !stopped && !enabled) return;
+          parkedChanged.delete(check);
+          resolve();
+        };
+        parkedChanged.add(check);
+        check();
+      });
+      await Promise.all(deleting);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      wake?.();
+      notifyParked();
       await Promise.all(workers);
+      await Promise.all(deleting);
       if (ownClient) sqs.destroy();
     },
     async idle() {
@@ -223,7 +308,10 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       let quiet = 0;
       while (quiet < 2) {
         await sleep(idleCheckMs);
-        quiet = inFlight === 0 && (await queueDepth(sqs, options.queueUrl)) === 0 ? quiet + 1 : 0;
+        quiet =
+          inFlight === 0 && deleting.size === 0 && (await queueDepth(sqs, options.queueUrl)) === 0
+            ? quiet + 1
+            : 0;
       }
     },
   };

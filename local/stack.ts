@@ -114,6 +114,11 @@ export interface LocalStack {
   reconcile(): Promise<unknown>;
   /** Resolves when every use-case queue is empty (nothing visible, in flight or delayed). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Disables or enables a use-case's event source, as the mapping's `Enabled` does on AWS: disabled, webhooks
+   * wait on the queue. Disabling resolves once the consumer has no batch in flight.
+   */
+  setConsumerEnabled(useCase: UseCase, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -578,6 +583,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       assembly,
       status,
       reconcile,
+      async setConsumerEnabled(useCase, enabled) {
+        const [id] =
+          lambdaEntries.find(
+            ([, resource]) =>
+              metadataOf(resource)?.kind === "consumer" && metadataOf(resource)?.useCase === useCase,
+          ) ?? [];
+        const fn = id ? functions.get(id) : undefined;
+        if (!fn) throw new Error(`the template has no consumer for ${useCase}`);
+        await fn.setEventSourceEnabled(enabled);
+      },
       async idle({ timeoutMs = 30_000 } = {}) {
         const deadline = Date.now() + timeoutMs;
         let quiet = 0;

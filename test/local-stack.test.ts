@@ -132,6 +132,24 @@ describe("the local stack", () => {
     });
   });
 
+  it("holds an article's webhooks on its queue while its consumer is disabled, and mirrors them once enabled", async () => {
+    await stack.setConsumerEnabled("article-sync", false);
+    try {
+      expect(await webhook("article-created", "--article", "20004")).toBe(0);
+      const queued = async () =>
+        (await stack.status()).queues.find((queue) => queue.useCase === "article-sync")?.visible;
+      expect(await queued()).toBe(1);
+      // Longer than the event source's long poll and batching window: nothing may take it meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await queued()).toBe(1);
+      expect(await article(20004)).toBeUndefined();
+    } finally {
+      await stack.setConsumerEnabled("article-sync", true);
+    }
+    await stack.idle();
+    expect((await article(20004))?.articleSystemId?.N).toBe("20004");
+  });
+
   it("books transport and writes the waybill, tracking, parcel and label back to Ongoing", async () => {
     expect(await webhook("transport-booking", "--order", "60012")).toBe(0);
     await stack.idle();
