@@ -3,14 +3,18 @@
  * effect (mail accepted by SES, booking written back to Ongoing in full, mirror item written), and count
  * Ongoing's calls.
  */
+import { ongoingFetchesPerBatch } from "../functions/article-sync/sync.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
 import { customerOf, totalCalls } from "./support/ongoing.ts";
 import type { Pipeline } from "./support/pipeline.ts";
 import { type Delivery, deliver, percentile, round, routeNamed, waitFor } from "./support/webhooks.ts";
 
-/** Records of one batch the pipeline works on at once (`definition.maxConcurrency`'s default in the pipeline). */
-export const recordsInFlightPerBatch = 10;
+/**
+ * Ongoing requests one batch has under way at once: the pipeline's records-at-once default for mail and
+ * transport (one request each at a time), article-sync's fetch slots (the same number) for articles.
+ */
+export const ongoingCallsInFlightPerBatch = ongoingFetchesPerBatch;
 const goodsOwnerId = 159;
 
 export interface UseCaseResult {
@@ -45,6 +49,35 @@ export interface UseCaseResult {
   /** Whether the queue drained within the time-out (if not, `lost` counts webhooks still in progress). */
   drained: boolean;
   extra?: Record<string, unknown>;
+  /** The same use-case working off a backlog (see `RunMode`), when the bench ran one. */
+  backlog?: BacklogResult;
+}
+
+/** A backlog run's figures: the consumer's own pace against the same bound (time from 202 means nothing here). */
+export type BacklogResult = Pick<
+  UseCaseResult,
+  | "webhooks"
+  | "throughputPerSec"
+  | "steadyPerSec"
+  | "ongoingCallsPerWebhook"
+  | "localServicesCpuPercent"
+  | "deadLettered"
+  | "lost"
+  | "drained"
+> & { percentOfBound: number };
+
+export function backlogResult(run: UseCaseResult): BacklogResult {
+  return {
+    webhooks: run.webhooks,
+    throughputPerSec: run.throughputPerSec,
+    steadyPerSec: run.steadyPerSec,
+    percentOfBound: Math.round((100 * run.throughputPerSec) / run.boundPerSec),
+    ongoingCallsPerWebhook: run.ongoingCallsPerWebhook,
+    localServicesCpuPercent: run.localServicesCpuPercent,
+    deadLettered: run.deadLettered,
+    lost: run.lost,
+    drained: run.drained,
+  };
 }
 
 export interface RunSettings {
@@ -99,13 +132,13 @@ function summarise(
   const completed = measured.effects.size;
   const seconds = (lastEffect - startedAt) / 1000;
   const consumer = pipeline.consumers[useCase];
-  const inFlight = consumer.maxConcurrency * Math.min(consumer.batchSize, recordsInFlightPerBatch);
+  const inFlight = consumer.maxConcurrency * Math.min(consumer.batchSize, ongoingCallsInFlightPerBatch);
   const latency = settings.latencyMs / 1000;
   const readsPerWebhook = reads(calls) / keys.length;
   const writesPerWebhook = (totalCalls(calls) - reads(calls)) / keys.length;
   const readBound = inFlight / (Math.max(readsPerWebhook, 1) * latency);
   let bound = readBound;
-  let basis = `${inFlight} records in flight (${consumer.maxConcurrency} concurrent batches × ${Math.min(consumer.batchSize, recordsInFlightPerBatch)}) ÷ ${settings.latencyMs} ms Ongoing latency`;
+  let basis = `${inFlight} Ongoing requests in flight (${consumer.maxConcurrency} concurrent batches × ${Math.min(consumer.batchSize, ongoingCallsInFlightPerBatch)}) ÷ ${settings.latencyMs} ms Ongoing latency`;
   if (writesPerWebhook > 0) {
     // Ongoing's writes run one at a time per goods owner and container; locally one process is one container.
     const writeBound = 1 / (writesPerWebhook * latency);
@@ -157,12 +190,37 @@ function steadyRate(effectTimes: number[]): number {
   return to > from ? (1000 * between) / (to - from) : Number.NaN;
 }
 
-/** Posts the measured burst to the ingress, noting when it began and this process's CPU use from then on. */
-async function burst(pipeline: Pipeline, deliveries: readonly Delivery[]) {
-  const startedAt = Date.now();
-  const cpu = { usage: process.cpuUsage(), wallMs: startedAt };
-  const answers = await deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
-  return { startedAt, cpu, answers };
+/**
+ * How a run delivers its webhooks. `burst`: posted to the ingress while the consumer runs, timed from the first
+ * post (end to end, the ingress included). `backlog`: posted while the consumer's event source is disabled,
+ * timed from enabling it: how fast the consumer works off a queue, the rate its bound describes, without the
+ * local ingress stand-in competing for the same cores (on AWS, API Gateway does not).
+ */
+export type RunMode = "burst" | "backlog";
+
+/** Posts the measured webhooks to the ingress, noting when the measured time began and this process's CPU use. */
+async function burst(pipeline: Pipeline, useCase: UseCase, deliveries: readonly Delivery[], mode: RunMode) {
+  const post = () => deliver(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, deliveries);
+  const begin = () => {
+    const startedAt = Date.now();
+    return { startedAt, cpu: { usage: process.cpuUsage(), wallMs: startedAt } };
+  };
+  if (mode === "burst") {
+    const started = begin();
+    return { ...started, answers: await post() };
+  }
+  await pipeline.stack.setConsumerEnabled(useCase, false);
+  let answers: Awaited<ReturnType<typeof post>>;
+  try {
+    // The ingress answers 202 once SQS has the message, so every accepted webhook is queued when this returns.
+    answers = await post();
+  } catch (error) {
+    await pipeline.stack.setConsumerEnabled(useCase, true);
+    throw error;
+  }
+  const started = begin();
+  await pipeline.stack.setConsumerEnabled(useCase, true);
+  return { ...started, answers };
 }
 
 const drain = (pipeline: Pipeline, timeoutMs = 10_000): Promise<boolean> =>
@@ -188,6 +246,7 @@ export async function benchOrderShippedEmail(
   pipeline: Pipeline,
   settings: RunSettings,
   firstOrderId: number,
+  mode: RunMode = "burst",
 ): Promise<UseCaseResult> {
   const orderIds = Array.from({ length: settings.webhooks }, (_, index) => firstOrderId + index);
   await pipeline.ongoing.createShippedOrders(orderIds);
@@ -196,7 +255,9 @@ export async function benchOrderShippedEmail(
   const route = routeNamed("order-shipped-email");
   const { startedAt, cpu, answers } = await burst(
     pipeline,
+    "order-shipped-email",
     orderIds.map((id) => ({ route, payload: orderWebhookPayload(id, goodsOwnerId) })),
+    mode,
   );
   const recipients = new Map(orderIds.map((id) => [customerOf(id).email, id]));
   const effects = () => {
@@ -230,6 +291,7 @@ export async function benchTransportBooking(
   pipeline: Pipeline,
   settings: RunSettings,
   firstOrderId: number,
+  mode: RunMode = "burst",
 ): Promise<UseCaseResult> {
   const orderIds = Array.from({ length: settings.webhooks }, (_, index) => firstOrderId + index);
   await pipeline.ongoing.createShippedOrders(orderIds);
@@ -237,7 +299,9 @@ export async function benchTransportBooking(
   const route = routeNamed("transport-booking");
   const { startedAt, cpu, answers } = await burst(
     pipeline,
+    "transport-booking",
     orderIds.map((id) => ({ route, payload: orderWebhookPayload(id, goodsOwnerId) })),
+    mode,
   );
   const wanted = new Set(orderIds);
   // Done when the booking is written back in full: the time of the order's last write-back (waybill first).
@@ -271,6 +335,7 @@ export async function benchArticleSync(
   pipeline: Pipeline,
   settings: RunSettings,
   firstArticleId: number,
+  mode: RunMode = "burst",
 ): Promise<UseCaseResult> {
   const articleIds = Array.from({ length: settings.webhooks }, (_, index) => firstArticleId + index);
   await pipeline.ongoing.createArticles(articleIds);
@@ -278,7 +343,9 @@ export async function benchArticleSync(
   const updated = routeNamed("article-updated");
   const { startedAt, cpu, answers } = await burst(
     pipeline,
+    "article-sync",
     articleIds.map((id) => ({ route: updated, payload: articleWebhookPayload(id, goodsOwnerId) })),
+    mode,
   );
   const wanted = new Set(articleIds);
   const effects = async () => {
@@ -305,6 +372,7 @@ export async function benchArticleSync(
     measured,
     calls,
   );
+  if (mode === "backlog") return result;
 
   // Deletes: a tombstone needs no fetch.
   const deleted = articleIds.slice(0, Math.max(1, Math.floor(articleIds.length / 10)));
