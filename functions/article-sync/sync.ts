@@ -8,6 +8,7 @@
  * writes never keep Ongoing waiting for the next request.
  * A delete costs no fetch: it tombstones at once, and the reconcile heals the rare delete Ongoing did not do.
  */
+import { setImmediate } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
 import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
@@ -154,6 +155,9 @@ async function observeAndApply(
     dependencies.mirror.get(goodsOwnerId, articleSystemId),
     observeArticle(dependencies, record.payload, source, context, record.receivedAt),
   ]);
+  // Let the other answers that arrived meanwhile free their slots first: their next fetches go out before this
+  // write is prepared, so Ongoing's slots do not wait on the mirror's CPU work.
+  await setImmediate();
   const result = await dependencies.mirror.apply(observation, stored ?? null);
   if (result.change !== "unchanged" && result.change !== "stale") return result;
   const current = await dependencies.mirror.get(goodsOwnerId, articleSystemId);
