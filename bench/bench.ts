@@ -103,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
   const pipeline = await startPipeline({
     // What a deployment logs: the scan for personal data covers those lines (the fault and load runs scan DEBUG).
     logLevel: undefined,
+    // Ongoing answers from elsewhere, not from the emulators' event loop.
+    ongoingProcess: true,
     reuseAssembly: values["reuse-assembly"] ?? false,
     ...(maxConcurrency ? { maxConcurrency } : {}),
     context,

@@ -3,6 +3,9 @@
  * Every order carries personal data with fixed markers, so a log scan can tell whether any of it leaked.
  */
 
+import { type ChildProcess, fork } from "node:child_process";
+import { createInterface } from "node:readline";
+
 /** Marks personal data in test orders; none of them may appear in any log line. */
 export const personalDataMarkers = ["kund.example", "Kundsson", "Kundvagen", "Kundstaden", "Åsa Öberg"];
 export const personalDataPattern = new RegExp(
@@ -47,6 +50,48 @@ export async function inPool<T, R>(items: readonly T[], limit: number, work: (it
     }),
   );
   return results;
+}
+
+/** The Ongoing simulator in a process of its own (`simulators/ongoing/main.ts`), on a free port. */
+export interface OngoingProcess {
+  /** The REST API's base URL, as `ONGOING_BASE_URL` takes it. */
+  readonly baseUrl: string;
+  readonly adminUrl: string;
+  /** Its default login (goods owner 159). */
+  readonly username: string;
+  readonly password: string;
+  stop(): Promise<void>;
+}
+
+const simulatorMain = new URL("../../simulators/ongoing/main.ts", import.meta.url).pathname;
+
+export async function startOngoingProcess(): Promise<OngoingProcess> {
+  const child: ChildProcess = fork(simulatorMain, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ONGOING_SIMULATOR_PORT: "0" },
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  try {
+    const urls = await new Promise<{ baseUrl: string; adminUrl: string }>((resolve, reject) => {
+      child.once("exit", (code) =>
+        reject(new Error(`the Ongoing simulator exited (${code}) before it listened`)),
+      );
+      // Its first line names both URLs: "Ongoing simulator: API <base> admin <admin> (...)".
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+        const match = /API (\S+) admin (\S+)/.exec(line);
+        if (match?.[1] && match[2]) resolve({ baseUrl: match[1], adminUrl: match[2] });
+      });
+    });
+    return { ...urls, username: "demo", password: "demo-password", stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** The personal data of test order `orderId`: unique per order, and every field carries a marker. */

@@ -18,7 +18,7 @@ import {
   sesAnswers,
   startFaultProxy,
 } from "./fault-proxy.ts";
-import { OngoingAdmin, personalDataPattern } from "./ongoing.ts";
+import { OngoingAdmin, personalDataPattern, startOngoingProcess } from "./ongoing.ts";
 
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -61,6 +61,12 @@ export interface PipelineOptions {
   readonly functionEnvironment?: Record<string, string>;
   /** Run the consumers. @default true */
   readonly consumers?: boolean;
+  /**
+   * Run the Ongoing simulator in a process of its own, off the local services' event loop, as Ongoing's servers
+   * are not on the consumer's machine either: its answers then take the set latency, not that plus a wait for
+   * the emulators' turn. @default false (in the local services' process, as `npm start` runs it)
+   */
+  readonly ongoingProcess?: boolean;
   /**
    * The functions' log level. DEBUG puts every line a function can write under the personal-data scan (the fault
    * and load runs); the benchmark measures the deployed level (`undefined`: the template's). @default "DEBUG"
@@ -107,10 +113,21 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const ses = await startFaultProxy({ record: isSendEmail, throttleAnswer: sesAnswers.throttling });
   const logs = new LogScan();
   const logLevel = "logLevel" in options ? options.logLevel : "DEBUG";
+  const ongoingProcess = options.ongoingProcess ? await startOngoingProcess() : undefined;
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       freePorts: true,
+      ...(ongoingProcess
+        ? {
+            env: {
+              ...process.env,
+              ONGOING_BASE_URL: ongoingProcess.baseUrl,
+              ONGOING_USERNAME: ongoingProcess.username,
+              ONGOING_PASSWORD: ongoingProcess.password,
+            },
+          }
+        : {}),
       assemblyDir,
       schedule: false,
       log: logs.sink,
@@ -123,10 +140,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
   } catch (error) {
     await ses.stop();
+    await ongoingProcess?.stop();
     throw error;
   }
   ses.target = stack.urls.ses;
-  const ongoingAdmin = stack.urls.ongoingAdmin;
+  const ongoingAdmin = ongoingProcess?.adminUrl ?? stack.urls.ongoingAdmin;
   if (!ongoingAdmin) throw new Error("the local stack runs no Ongoing simulator (ONGOING_BASE_URL is set)");
 
   const sqs = new SQSClient({ region: "eu-west-1", endpoint: stack.urls.sqs, credentials: localCredentials });
@@ -250,6 +268,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       dynamodb.destroy();
       await stack.stop();
       await ses.stop();
+      await ongoingProcess?.stop();
     },
   };
 }

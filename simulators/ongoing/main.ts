@@ -20,3 +20,5 @@ const stop = async (signal: string) => {
 };
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+// Started by another process (the benchmark): go when it goes, however it ended.
+process.on("disconnect", () => void stop("parent gone"));
