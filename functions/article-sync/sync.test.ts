@@ -204,4 +204,68 @@ describe("observeArticle's fetch slots", () => {
     expect(ongoing.stats.calls.filter((id) => id === 99)).toHaveLength(1);
     expect((await shared).observedAt).toBeGreaterThanOrEqual(1_500);
   });
+  it("never begins a queued fetch once its invocation has answered its batch, and lets no one share it", async () => {
+    const ongoing = heldOngoing();
+    const answered = new AbortController();
+    const ending: HandlerContext = { ...batch(), signal: answered.signal };
+    const first = Array.from({ length: ongoingFetchesPerBatch }, (_, index) =>
+      observeArticle(ongoing.dependencies, ofArticle(index + 1), source, ending, 500),
+    );
+    const queued = observeArticle(ongoing.dependencies, ofArticle(99), source, ending, 500);
+    const queuedOutcome = queued.then(
+      () => "fetched",
+      (error: Error) => error.message,
+    );
+    await ongoing.settle();
+    answered.abort();
+    // Another invocation's event for the same article takes no part in the abandoned fetch: it asks Ongoing.
+    const other = observeArticle(ongoing.dependencies, ofArticle(99), source, batch(), 400);
+    await ongoing.answerAll();
+    await Promise.all(first);
+    expect(await queuedOutcome).toMatch(/ended before the article fetch began/);
+    expect((await other).article?.articleSystemId).toBe(99);
+    expect(ongoing.stats.calls.filter((id) => id === 99)).toHaveLength(1);
+  });
+
+  it("fails a record only after its fetch has settled, so no fetch is left queued behind it", async () => {
+    const ongoing = heldOngoing();
+    let fetchSettled = false;
+    const mirror = {
+      get: async () => {
+        throw new Error("DynamoDB unavailable");
+      },
+    } as unknown as ArticleMirror;
+    const { articleSync } = await import("./sync.ts");
+    const definition = articleSync({
+      ...ongoing.dependencies,
+      mirror,
+      clientFor: (goodsOwnerId, options) => {
+        const client = ongoing.dependencies.clientFor(goodsOwnerId, options);
+        return {
+          getArticle: (id: number) =>
+            client.getArticle(id).finally(() => {
+              fetchSettled = true;
+            }),
+        };
+      },
+    });
+    const outcome = definition
+      .handle(
+        {
+          payload: { goodsOwnerId: 159, articleSystemId: 5, webhookEventId: 1 },
+          eventType: "article-updated",
+          messageId: "m1",
+          receiveCount: 1,
+          apiRequestId: undefined,
+          receivedAt: 500,
+        } as Parameters<typeof definition.handle>[0],
+        batch(),
+      )
+      .then(
+        () => ({ failed: false, fetchSettled }),
+        () => ({ failed: true, fetchSettled }),
+      );
+    await ongoing.answerAll();
+    expect(await outcome).toEqual({ failed: true, fetchSettled: true });
+  });
 });

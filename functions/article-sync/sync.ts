@@ -10,7 +10,7 @@
  */
 import { setImmediate } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
-import { NotFoundError } from "../shared/errors.ts";
+import { NotFoundError, TransientError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
 import { logger } from "../shared/powertools/logger.ts";
@@ -43,6 +43,8 @@ export const recentObservationLimit = 1000;
 interface RecentObservation {
   /** When the fetch was queued (eviction order). */
   readonly queuedAt: number;
+  /** The queuing invocation's: once it has answered its batch, a fetch not yet begun never will. */
+  readonly batchAnswered: AbortSignal | undefined;
   /** `observedAt`: taken just before Ongoing was asked; unset while the fetch waits for a slot. */
   readonly started: { observedAt?: number };
   readonly promise: Promise<ArticleObservation>;
@@ -81,10 +83,20 @@ function evictRecentObservations(now: number): void {
 }
 
 /**
+ * Whether an event received at `receivedAt` may take another batch's fetch: one that began at or after that time,
+ * or one still waiting for its slot in an invocation that is still running (it will begin later than now, and now
+ * is after the event was received).
+ */
+function mayShare(entry: RecentObservation, receivedAt: number): boolean {
+  const { observedAt } = entry.started;
+  if (observedAt !== undefined) return observedAt >= receivedAt;
+  return entry.batchAnswered?.aborted !== true;
+}
+
+/**
  * Ongoing's current view of an article. Several events about one article in a batch share one fetch; an event
  * whose ingress time (`receivedAt`, epoch ms) is known may also reuse a fetch of an earlier batch in this
- * container that started at or after that time, or has not started yet (it will start later than now, and
- * now is after the ingress received the event). Without `receivedAt` only the batch's fetch is shared.
+ * container (see `mayShare`). Without `receivedAt` only the batch's fetch is shared.
  * The fetch waits for one of the batch's `ongoingFetchesPerBatch` slots.
  */
 export function observeArticle(
@@ -105,14 +117,13 @@ export function observeArticle(
   evictRecentObservations(queuedAt);
   const recent = recentObservations.get(key);
   // Not put in the batch cache: a later record of this batch may have been received after this fetch began.
-  if (
-    recent &&
-    receivedAt !== undefined &&
-    (recent.started.observedAt === undefined || recent.started.observedAt >= receivedAt)
-  )
-    return withSource(recent.promise);
+  if (recent && receivedAt !== undefined && mayShare(recent, receivedAt)) return withSource(recent.promise);
   const started: RecentObservation["started"] = {};
   const promise = fetchSlotsOf(context)(async (): Promise<ArticleObservation> => {
+    // Its invocation is over (it timed out waiting, say): nobody waits for this answer, so Ongoing is not asked.
+    if (context.signal?.aborted) {
+      throw new TransientError("fetch-abandoned", "the invocation ended before the article fetch began");
+    }
     // Taken before asking: anything written after this moment saw at least this state.
     const observedAt = now();
     started.observedAt = observedAt;
@@ -126,7 +137,7 @@ export function observeArticle(
       throw error;
     }
   });
-  const entry: RecentObservation = { queuedAt, started, promise };
+  const entry: RecentObservation = { queuedAt, batchAnswered: context.signal, started, promise };
   context.batchCache.set(key, entry.promise);
   // Re-inserted at the end, so the map stays in order of queuedAt.
   recentObservations.delete(key);
@@ -151,10 +162,14 @@ async function observeAndApply(
   context: HandlerContext,
 ): Promise<MirrorResult> {
   const { goodsOwnerId, articleSystemId } = record.payload;
-  const [stored, observation] = await Promise.all([
+  // Both settle before the record fails: a record never leaves its fetch behind, still queued for a slot.
+  const [read, observed] = await Promise.allSettled([
     dependencies.mirror.get(goodsOwnerId, articleSystemId),
     observeArticle(dependencies, record.payload, source, context, record.receivedAt),
   ]);
+  if (read.status === "rejected") throw read.reason;
+  if (observed.status === "rejected") throw observed.reason;
+  const [stored, observation] = [read.value, observed.value];
   // Let the other answers that arrived meanwhile free their slots first: their next fetches go out before this
   // write is prepared, so Ongoing's slots do not wait on the mirror's CPU work.
   await setImmediate();

@@ -54,18 +54,22 @@ export function createConsumer<S extends z.ZodType>(
     }
     pipeline.registerInvocation(context);
     const batchCache = new Map<string, Promise<unknown>>();
+    const batchAnswered = new AbortController();
     // Records start in their order, at most this many at a time.
     const limit = pLimit(definition.maxConcurrency ?? defaultMaxConcurrency);
     try {
       return await processPartialResponse(
         event,
         (record: SQSRecord) =>
-          limit(() => pipeline?.process(record, context, batchCache) ?? Promise.resolve()),
+          limit(
+            () => pipeline?.process(record, context, batchCache, batchAnswered.signal) ?? Promise.resolve(),
+          ),
         new BatchProcessor(EventType.SQS),
         // Every failed record has already been held back or parked, so a fully failed batch is an answer, not an error.
         { context, throwOnFullBatchFailure: false },
       );
     } finally {
+      batchAnswered.abort();
       dimensionedMetrics.publish();
     }
   };
@@ -140,7 +144,12 @@ class RecordPipeline<S extends z.ZodType> {
   }
 
   /** Resolves when the record is done with (processed, skipped or dead-lettered); rejects to retry it later. */
-  async process(sqsRecord: SQSRecord, lambdaContext: Context, batchCache: HandlerContext["batchCache"]) {
+  async process(
+    sqsRecord: SQSRecord,
+    lambdaContext: Context,
+    batchCache: HandlerContext["batchCache"],
+    signal: AbortSignal,
+  ) {
     const receiveCount = Number(sqsRecord.attributes?.ApproximateReceiveCount) || 1;
     const apiRequestId = stringAttribute(sqsRecord, messageAttributes.requestId);
     const log = logger.createChild({
@@ -156,6 +165,7 @@ class RecordPipeline<S extends z.ZodType> {
       const result = await this.#run(record, {
         remainingTimeMs: () => lambdaContext.getRemainingTimeInMillis(),
         batchCache,
+        signal,
         logger: log,
       });
       this.#report(result, log);

@@ -37,6 +37,11 @@ export interface HandlerContext {
    */
   readonly batchCache: Map<string, Promise<unknown>>;
   /**
+   * Aborted once the invocation has answered its batch: work queued for the batch that has not begun by then
+   * (e.g. a fetch waiting for a slot) should not begin. Always set by the pipeline; optional for hand-built contexts.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * The shared logger with this record's correlation keys (message id, API request id, webhook event id,
    * goods owner, `correlationIds`). Records of a batch run concurrently, so per-record keys live here rather
    * than on the shared logger. Always set by the pipeline; optional only so tests may build a context by hand.
