@@ -209,7 +209,8 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   /** Like Lambda: after the first message, keep receiving until the batch is full or the window has passed. */
   const fillBatch = async (messages: Message[]): Promise<void> => {
     const deadline = Date.now() + batchingWindowMs;
-    while (!stopped && messages.length < batchSize) {
+    // A disable ends the window at once: what was gathered goes back to the queue.
+    while (!stopped && enabled && messages.length < batchSize) {
       const left = deadline - Date.now();
       if (left <= 0) return;
       let more: Message[];
@@ -272,17 +273,21 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
 
   return {
     async setEnabled(on: boolean) {
-      if (on === enabled) return;
-      enabled = on;
       if (on) {
+        if (enabled) return;
+        enabled = true;
         wake?.();
         // A disable still waiting for the workers to park has nothing left to wait for.
         notifyParked();
         return;
       }
-      woken = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      if (enabled) {
+        enabled = false;
+        woken = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      // Also when already disabled: a second caller waits, as the first does, for the workers to park.
       await new Promise<void>((resolve) => {
         const check = () => {
           if (parked < workerCount && !stopped && !enabled) return;

@@ -1,6 +1,7 @@
 /** One reconcile run over several goods owners: each one reconciled, logged and counted on its own. */
 import { publishArticleCounts } from "../article-sync/metrics.ts";
 import { describeError } from "../shared/errors.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { type ReconcileDependencies, type ReconcileSummary, reconcileArticles } from "./reconcile.ts";
 
@@ -21,6 +22,8 @@ export async function reconcileGoodsOwners(
         ArticlesDeleted: summary.counts.deleted,
         ArticlesReconciled: summary.reconciled,
       });
+      // A run may take many minutes: each goods owner's counts and Ongoing calls are written as it finishes.
+      dimensionedMetrics.publish();
     } catch (error) {
       // One goods owner's failure must not stop the others; the run still fails below so it is alarmed on.
       failed.push(goodsOwnerId);
