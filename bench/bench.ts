@@ -75,6 +75,21 @@ async function main(argv: string[]): Promise<number> {
   const loadAtStart = loadavg().map((value) => round1(value));
   const quick = values.quick ?? false;
   const webhooks = Number(values.webhooks ?? (quick ? 30 : 400));
+  // Write-backs run one at a time per goods owner, so bookings are slow by design: fewer of them, same figures.
+  const bookings = Number(values["transport-webhooks"] ?? Math.min(webhooks, quick ? 15 : 100));
+  // Articles flow fastest: at hundreds a second a run of --webhooks is over in a second, too short to tell the
+  // pace from the first batch's start and the last one's end. Five times as many, unless told.
+  const articles = Number(values["article-webhooks"] ?? webhooks * 5);
+  for (const [flag, count] of [
+    ["--webhooks", webhooks],
+    ["--transport-webhooks", bookings],
+    ["--article-webhooks", articles],
+  ] as const) {
+    if (!Number.isInteger(count) || count < 1 || count > backlogIdOffset) {
+      console.error(`${flag} takes a whole number from 1 to ${backlogIdOffset}`);
+      return 2;
+    }
+  }
   const maxConcurrency = values.concurrency ? Number(values.concurrency) : undefined;
   const repeats = Number(values.repeats ?? (quick ? 3 : 7));
   const sesRate = values["ses-rate"] ? Number(values["ses-rate"]) : undefined;
@@ -149,8 +164,6 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     if (wanted("transport-booking")) {
-      // Write-backs run one at a time per goods owner, so bookings are slow by design: fewer of them, same figures.
-      const bookings = Number(values["transport-webhooks"] ?? Math.min(webhooks, quick ? 15 : 100));
       await both(
         "transport-booking",
         bookings,
@@ -164,9 +177,6 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     if (wanted("article-sync")) {
-      // Articles flow fastest: at hundreds a second a run of --webhooks is over in a second, too short to tell the
-      // pace from the first batch's start and the last one's end. Five times as many, unless told.
-      const articles = Number(values["article-webhooks"] ?? webhooks * 5);
       await both(
         "article-sync",
         articles,
@@ -228,8 +238,8 @@ async function main(argv: string[]): Promise<number> {
     ),
   );
   for (const [name, r] of Object.entries(useCases)) console.log(`${name}: bound = ${r.boundBasis}`);
-  const articles = useCases["article-sync"]?.extra;
-  if (articles) console.log(`article-sync: ${JSON.stringify(articles)}`);
+  const articleExtra = useCases["article-sync"]?.extra;
+  if (articleExtra) console.log(`article-sync: ${JSON.stringify(articleExtra)}`);
   console.log();
   console.log(
     table(
@@ -254,7 +264,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const useCaseNames = ["order-shipped-email", "transport-booking", "article-sync"] as const;
-/** The backlog run's ids start this far after the burst's, so the two never share an order or article. */
+/** The backlog run's ids start this far after the burst's, so the two never share an order or article (and no
+ * run may hold more webhooks than this). */
 const backlogIdOffset = 50_000;
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

@@ -4,7 +4,6 @@
  */
 
 import { type ChildProcess, fork } from "node:child_process";
-import { createInterface } from "node:readline";
 
 /** Marks personal data in test orders; none of them may appear in any log line. */
 export const personalDataMarkers = ["kund.example", "Kundsson", "Kundvagen", "Kundstaden", "Åsa Öberg"];
@@ -64,12 +63,13 @@ export interface OngoingProcess {
 }
 
 const simulatorMain = new URL("../../simulators/ongoing/main.ts", import.meta.url).pathname;
+const startTimeoutMs = 30_000;
 
 export async function startOngoingProcess(): Promise<OngoingProcess> {
   const child: ChildProcess = fork(simulatorMain, [], {
     execArgv: ["--import", "tsx"],
     env: { ...process.env, ONGOING_SIMULATOR_PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
@@ -78,13 +78,18 @@ export async function startOngoingProcess(): Promise<OngoingProcess> {
   };
   try {
     const urls = await new Promise<{ baseUrl: string; adminUrl: string }>((resolve, reject) => {
-      child.once("exit", (code) =>
-        reject(new Error(`the Ongoing simulator exited (${code}) before it listened`)),
+      const timer = setTimeout(
+        () => reject(new Error(`the Ongoing simulator did not listen within ${startTimeoutMs} ms`)),
+        startTimeoutMs,
       );
-      // Its first line names both URLs: "Ongoing simulator: API <base> admin <admin> (...)".
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-        const match = /API (\S+) admin (\S+)/.exec(line);
-        if (match?.[1] && match[2]) resolve({ baseUrl: match[1], adminUrl: match[2] });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the Ongoing simulator exited (${code}) before it listened`));
+      });
+      // It says where it listens over the IPC channel.
+      child.once("message", (message: { baseUrl: string; adminUrl: string }) => {
+        clearTimeout(timer);
+        resolve(message);
       });
     });
     return { ...urls, username: "demo", password: "demo-password", stop };

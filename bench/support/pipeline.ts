@@ -18,7 +18,7 @@ import {
   sesAnswers,
   startFaultProxy,
 } from "./fault-proxy.ts";
-import { OngoingAdmin, personalDataPattern, startOngoingProcess } from "./ongoing.ts";
+import { OngoingAdmin, type OngoingProcess, personalDataPattern, startOngoingProcess } from "./ongoing.ts";
 
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -113,9 +113,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const ses = await startFaultProxy({ record: isSendEmail, throttleAnswer: sesAnswers.throttling });
   const logs = new LogScan();
   const logLevel = "logLevel" in options ? options.logLevel : "DEBUG";
-  const ongoingProcess = options.ongoingProcess ? await startOngoingProcess() : undefined;
+  let ongoingProcess: OngoingProcess | undefined;
   let stack: LocalStack;
   try {
+    if (options.ongoingProcess) ongoingProcess = await startOngoingProcess();
     stack = await startLocalStack({
       freePorts: true,
       ...(ongoingProcess

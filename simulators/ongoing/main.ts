@@ -9,6 +9,8 @@ const simulator = await startOngoingSimulator({
 console.log(
   `Ongoing simulator: API ${simulator.baseUrl} admin ${simulator.adminUrl} (user demo / demo-password, goods owner 159)`,
 );
+// Started by another process (the benchmark): tell it where, over the IPC channel.
+process.send?.({ baseUrl: simulator.baseUrl, adminUrl: simulator.adminUrl });
 
 let stopping = false;
 const stop = async (signal: string) => {
