@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { captureEmf } from "../../../test/support/emf.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
@@ -266,27 +267,15 @@ describe("Automation client: failures", () => {
 
 describe("Automation client: metrics", () => {
   it("counts every SOAP call by operation and status class, with its latency, like the REST client", async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      // What the file's earlier calls gathered goes first, unread.
-      dimensionedMetrics.publish();
-      lines.length = 0;
+    // What the file's earlier calls gathered goes first, unread.
+    await captureEmf(() => dimensionedMetrics.publish());
+    const emitted = await captureEmf(async () => {
       simulator.state.addFault({ status: 500 });
       await clientFor().getOrder(159, 50163);
       await clientFor().setWaybill(159, 60_001, "WB-M");
       // Written as the invocation ends, one line per operation and status class.
       dimensionedMetrics.publish();
-    } finally {
-      spy.mockRestore();
-    }
-    const emitted = lines
-      .flatMap((line) => line.split("\n"))
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    });
     const counted = emitted.filter((metric) => metric.OngoingApiCall === 1);
     // The SOAP action is the operation, so the dashboard's per-operation lines cover both APIs.
     expect(counted.map((m) => [m.operation, m.statusClass])).toEqual([

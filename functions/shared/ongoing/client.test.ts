@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { officialExample } from "../../../simulators/ongoing/seed.ts";
+import { captureEmf } from "../../../test/support/emf.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
@@ -295,26 +296,14 @@ describe("Ongoing client: the wire", () => {
 
 describe("Ongoing client: metrics", () => {
   it("counts every call by operation and status class, with its latency", async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      // What the file's earlier calls gathered goes first, unread.
-      dimensionedMetrics.publish();
-      lines.length = 0;
+    // What the file's earlier calls gathered goes first, unread.
+    await captureEmf(() => dimensionedMetrics.publish());
+    const emitted = await captureEmf(async () => {
       simulator.state.addFault({ reset: true });
       await clientFor().getOrder(50163);
       // Written as the invocation ends, one line per operation and status class.
       dimensionedMetrics.publish();
-    } finally {
-      spy.mockRestore();
-    }
-    const emitted = lines
-      .flatMap((line) => line.split("\n"))
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    });
     const counted = emitted.filter((metric) => metric.OngoingApiCall === 1);
     expect(counted.map((m) => [m.operation, m.statusClass])).toEqual([
       ["getOrder", "network"],
