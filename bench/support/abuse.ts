@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { routes, routeUrlPath } from "../../functions/shared/webhooks/routes.ts";
+import { inPool } from "./ongoing.ts";
 
 export interface BadRequest {
   readonly kind: string;
@@ -206,30 +207,19 @@ export async function sendBadRequests(
   requests: readonly BadRequest[],
   concurrency = 16,
 ): Promise<AbuseAnswer[]> {
-  const answers: AbuseAnswer[] = new Array(requests.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) {
-        const index = next++;
-        const request = requests[index] as BadRequest;
-        const tokenless = request.kind === "missing-token" || request.kind === "wrong-token";
-        const headers = tokenless ? request.headers : { "x-auth-token": token, ...request.headers };
-        let status = 0;
-        try {
-          const response = await fetch(`${ingressUrl}${request.path}`, {
-            method: request.method,
-            headers,
-            ...(request.body === undefined ? {} : { body: request.body }),
-          });
-          await response.arrayBuffer();
-          status = response.status;
-        } catch {
-          status = 0;
-        }
-        answers[index] = { request, status };
-      }
-    }),
-  );
-  return answers;
+  return inPool(requests, concurrency, async (request) => {
+    const tokenless = request.kind === "missing-token" || request.kind === "wrong-token";
+    const headers = tokenless ? request.headers : { "x-auth-token": token, ...request.headers };
+    try {
+      const response = await fetch(`${ingressUrl}${request.path}`, {
+        method: request.method,
+        headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      await response.arrayBuffer();
+      return { request, status: response.status };
+    } catch {
+      return { request, status: 0 };
+    }
+  });
 }

@@ -4,6 +4,7 @@
  */
 
 import { type ChildProcess, fork } from "node:child_process";
+import pLimit from "p-limit";
 
 /** Marks personal data in test orders; none of them may appear in any log line. */
 export const personalDataMarkers = ["kund.example", "Kundsson", "Kundvagen", "Kundstaden", "Åsa Öberg"];
@@ -36,19 +37,14 @@ const json = async <T>(response: Response): Promise<T> => {
   return (await response.json()) as T;
 };
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-export async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index] as T);
-      }
-    }),
-  );
-  return results;
+/** Runs `work` over `items`, at most `limit` at a time; the results in the items' order. */
+export function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const run = pLimit(limit);
+  return Promise.all(items.map((item) => run(() => work(item))));
 }
 
 /** The Ongoing simulator in a process of its own (`simulators/ongoing/main.ts`), on a free port. */
