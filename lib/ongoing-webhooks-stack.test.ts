@@ -280,7 +280,9 @@ describe("queues and consumers", () => {
     template.hasResource("AWS::Lambda::Function", {
       Metadata: { [metadataKey]: { kind: "reconcile" } },
       Properties: Match.objectLike({
-        Environment: { Variables: Match.objectLike({ RECONCILE_GOODS_OWNER_IDS: "[159]" }) },
+        Environment: {
+          Variables: Match.objectLike({ RECONCILE_GOODS_OWNER_IDS: "reconcile-goods-owner-ids.json" }),
+        },
       }),
     });
   });

@@ -2,7 +2,16 @@
  * The whole system in one stack: the webhook ingress (API Gateway → SQS), one consumer per use-case, the
  * scheduled article reconcile, the state and article tables, SES sending, and the dashboard and alarms.
  */
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -14,12 +23,15 @@ import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
 import {
+  articleReconcileBundledFiles,
   articleReconcileEnvironment,
   articleSyncEnvironment,
   authorizerEnvironment,
   type ConsumerResources,
-  ongoingSecretNames,
+  ongoingBundledFiles,
+  ongoingSecretGrants,
   orderShippedEmailEnvironment,
+  type SecretGrants,
   type StackResources,
   transportBookingEnvironment,
 } from "./function-settings.ts";
@@ -74,6 +86,7 @@ export class OngoingWebhooksStack extends Stack {
           entry: entry(useCase),
           environment: (deadLetterQueue) =>
             environmentOf[useCase](config, { ...resources, deadLetterQueueUrl: deadLetterQueue.queueUrl }),
+          bundledFiles: ongoingBundledFiles(config),
           enabled: settings.enabled,
           batchSize: settings.batchSize,
           batchingWindowSeconds: settings.batchingWindowSeconds,
@@ -88,7 +101,7 @@ export class OngoingWebhooksStack extends Stack {
       }),
     ) as Record<UseCase, UseCaseConsumer>;
 
-    const ongoingSecrets = ongoingSecretNames(config);
+    const ongoingSecrets = ongoingSecretGrants(config);
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
@@ -97,9 +110,9 @@ export class OngoingWebhooksStack extends Stack {
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
-    this.grantSecrets(transportFunction, ongoingSecretNames(config, { automation: true }));
+    this.grantSecrets(transportFunction, ongoingSecretGrants(config, { automation: true }));
     if (config.transport.adapterAuthSecretName) {
-      this.grantSecrets(transportFunction, [config.transport.adapterAuthSecretName]);
+      this.grantSecrets(transportFunction, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }
     emailFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -119,6 +132,7 @@ export class OngoingWebhooksStack extends Stack {
       entry: entry("article-reconcile"),
       serviceName: "article-reconcile",
       environment: articleReconcileEnvironment(config, resources),
+      bundledFiles: articleReconcileBundledFiles(config),
       timeoutSeconds: 900,
       memoryMb: 512,
       tracing: config.ingress.tracing,
@@ -146,7 +160,7 @@ export class OngoingWebhooksStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       description: "Checks the webhook token",
     });
-    this.grantSecrets(authorizer.function, [config.webhookAuth.tokenSecretName]);
+    this.grantSecrets(authorizer.function, { names: [config.webhookAuth.tokenSecretName], prefixes: [] });
     tagResource(authorizer.function, { kind: "authorizer" });
 
     this.ingress = new WebhookIngress(this, "Ingress", {
@@ -273,22 +287,36 @@ export class OngoingWebhooksStack extends Stack {
     return configurationSet;
   }
 
-  /** GetSecretValue on exactly the named secrets (Secrets Manager appends six random characters to an ARN). */
-  private grantSecrets(fn: lambda.IFunction, names: readonly string[]): void {
-    if (names.length === 0) return;
+  /**
+   * GetSecretValue on exactly the named secrets (Secrets Manager appends six random characters to an ARN) and
+   * on every secret under the given name prefixes.
+   */
+  private grantSecrets(fn: lambda.IFunction, { names, prefixes }: SecretGrants): void {
+    if (names.length === 0 && prefixes.length === 0) return;
+    const arn = (resourceName: string) =>
+      this.formatArn({
+        service: "secretsmanager",
+        resource: "secret",
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["secretsmanager:GetSecretValue"],
-        resources: names.map((name) =>
-          this.formatArn({
-            service: "secretsmanager",
-            resource: "secret",
-            resourceName: `${name}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
+        resources: [
+          ...names.map((name) => arn(`${name}-??????`)),
+          ...prefixes.map((prefix) => arn(`${prefix}*`)),
+        ],
       }),
     );
+    for (const prefix of prefixes) {
+      if (!fn.role) continue;
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+        reason:
+          "the goods owners' Ongoing credentials, one secret each under one name prefix (ongoing.goodsOwnerSecretPrefix), so the policy does not grow with them",
+      });
+    }
   }
 }
 

@@ -2,7 +2,10 @@
  * One Lambda function of this app: the same runtime, architecture, bundling, tracing and log retention for
  * every function, bundled from its TypeScript entry by the locally installed esbuild (never Docker).
  */
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Duration, RemovalPolicy, Stage, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -14,6 +17,11 @@ export interface ServiceFunctionProps {
   readonly entry: string;
   /** Plain settings (never secrets); undefined values are left out. */
   readonly environment: Readonly<Record<string, string | undefined>>;
+  /**
+   * JSON files written into the bundle beside the handler (file name → value): settings that grow with the
+   * deployment (Lambda allows 4 KB of environment in all), named by the environment. @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, unknown>>;
   /** Powertools service name: the `service` dimension of the function's metrics and logs. */
   readonly serviceName: string;
   /** @default 30 */
@@ -25,6 +33,35 @@ export interface ServiceFunctionProps {
   /** Retention of the function's log group. @default 30 */
   readonly logRetentionDays?: number;
   readonly description?: string;
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Writes each file once into the cloud assembly (named by its content's hash) and copies it into the bundle
+ * after esbuild ran; the asset's hash is the bundle's output, so a changed file is a new deployment of the code.
+ */
+function copyIntoBundle(scope: Construct, files: Readonly<Record<string, unknown>>) {
+  const sources = Object.entries(files).map(([name, value]) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
+      throw new Error(`${scope.node.path}: bundled file name "${name}" must be a plain file name`);
+    }
+    const content = JSON.stringify(value);
+    const hash = createHash("sha256").update(content).digest("hex").slice(0, 32);
+    const dir = join(Stage.of(scope)?.outdir ?? ".", "bundled-files", hash);
+    const file = join(dir, name);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, content);
+    }
+    return { name, file };
+  });
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      sources.map(({ name, file }) => `cp ${shellQuote(file)} ${shellQuote(join(outputDir, name))}`),
+  };
 }
 
 /** Output is ESM; this banner gives bundled CommonJS dependencies the `require` they expect. */
@@ -90,6 +127,9 @@ export class ServiceFunction extends Construct {
         // Bundle the AWS SDK too, so the versions tested are the versions run.
         externalModules: [],
         forceDockerBundling: false,
+        ...(props.bundledFiles && Object.keys(props.bundledFiles).length > 0
+          ? { commandHooks: copyIntoBundle(this, props.bundledFiles) }
+          : {}),
       },
     });
     if (props.tracing) {

@@ -4,7 +4,9 @@
  * simulators), with each function's bundle in its own process and the ingress stand-in in front.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
@@ -366,10 +368,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const variable of ["ONGOING_CREDENTIALS_SECRET", "ONGOING_AUTOMATION_CREDENTIALS_SECRET"]) {
         if (environment[variable]) secrets.put(environment[variable], ongoingCredentials);
       }
-      for (const settings of Object.values(record(safeJson(environment.GOODS_OWNERS)))) {
-        const secretName = record(settings).credentialsSecretName;
-        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
-      }
       if (environment.WEBHOOK_TOKEN_SECRET)
         secrets.put(environment.WEBHOOK_TOKEN_SECRET, defaults.webhookToken);
       if (environment.TRANSPORT_ADAPTER_AUTH_SECRET)
@@ -386,6 +384,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         assembly.assetDirs.get(String(resolve(code.S3Key, names))) ??
         (typeof assetPath === "string" ? `${assembly.dir}/${assetPath}` : undefined);
       if (!codeDir) throw new Error(`no bundle found for function ${id}`);
+      // Every goods owner's own secret, from the settings file bundled with the function (as Lambda reads it).
+      for (const settings of Object.values(record(bundledJson(codeDir, environment.GOODS_OWNERS)))) {
+        const secretName = record(settings).credentialsSecretName;
+        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
+      }
       const functionName = String(functionNames.get(id));
       const config: FunctionHostConfig = {
         functionName,
@@ -611,9 +614,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-function safeJson(value: string | undefined): unknown {
+/** A setting the stack bundles as a file beside the handler (or inline JSON), as the function reads it. */
+function bundledJson(codeDir: string, value: string | undefined): unknown {
+  if (!value) return undefined;
   try {
-    return value ? JSON.parse(value) : undefined;
+    return JSON.parse(/^\s*[[{]/.test(value) ? value : readFileSync(join(codeDir, value), "utf8"));
   } catch {
     return undefined;
   }
