@@ -131,6 +131,11 @@ export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
   RECONCILE_GOODS_OWNER_IDS: bundledJson(reconcileGoodsOwnerIdsSchema).default([]),
 });
 
+/** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
+export const mailEventsSettingsSchema = z.object({
+  STATE_TABLE_NAME: z.string().min(1),
+});
+
 export const authorizerSettingsSchema = z.object({
   WEBHOOK_TOKEN_SECRET: z.string().min(1),
   WEBHOOK_TOKEN_HEADER: z.string().default("X-Auth-Token"),
