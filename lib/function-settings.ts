@@ -8,6 +8,7 @@ import {
   type articleSyncSettingsSchema,
   type authorizerSettingsSchema,
   goodsOwnerSettingsSchema,
+  type mailEventsSettingsSchema,
   type orderShippedEmailSettingsSchema,
   reconcileGoodsOwnerIdsSchema,
   type SettingsEnvironment,
@@ -132,6 +133,12 @@ export function articleReconcileEnvironment(
     STATE_TABLE_NAME: resources.stateTableName,
     RECONCILE_GOODS_OWNER_IDS: bundledFileNames.reconcileGoodsOwnerIds,
   };
+}
+
+export function mailEventsEnvironment(
+  resources: StackResources,
+): SettingsEnvironment<typeof mailEventsSettingsSchema> {
+  return { STATE_TABLE_NAME: resources.stateTableName };
 }
 
 export function authorizerEnvironment(config: Config): SettingsEnvironment<typeof authorizerSettingsSchema> {

@@ -49,7 +49,7 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 6);
+    template.resourceCountIs("AWS::SQS::Queue", 7);
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
   });
 

@@ -17,9 +17,12 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as ses from "aws-cdk-lib/aws-ses";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
+import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
 import {
@@ -28,6 +31,7 @@ import {
   articleSyncEnvironment,
   authorizerEnvironment,
   type ConsumerResources,
+  mailEventsEnvironment,
   ongoingBundledFiles,
   ongoingSecretGrants,
   orderShippedEmailEnvironment,
@@ -128,6 +132,8 @@ export class OngoingWebhooksStack extends Stack {
       }),
     );
 
+    const mailEvents = this.mailEvents(config, resources);
+
     const reconcile = new ServiceFunction(this, "ArticleReconcile", {
       entry: entry("article-reconcile"),
       serviceName: "article-reconcile",
@@ -189,6 +195,7 @@ export class OngoingWebhooksStack extends Stack {
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
       mailReputation: config.useCases["order-shipped-email"].enabled,
+      mailEvents,
     });
 
     for (const route of routes) {
@@ -203,6 +210,7 @@ export class OngoingWebhooksStack extends Stack {
         value: this.consumers[useCase].deadLetterQueue.queueUrl,
       });
     }
+    new CfnOutput(this, "MailEventsDeadLetterQueueUrl", { value: mailEvents.deadLetterQueue.queueUrl });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
     new CfnOutput(this, "AlarmTopicArn", { value: monitoring.alarmTopic.topicArn });
@@ -263,7 +271,56 @@ export class OngoingWebhooksStack extends Stack {
     return table;
   }
 
-  /** A configuration set with reputation metrics, recording bounces and complaints as CloudWatch metrics. */
+  /**
+   * SES's sending events of shipped-mails (configuration set → the default event bus → a rule) → a function that
+   * keeps them on each mail's record. An event EventBridge cannot hand over, or that still fails after Lambda's
+   * two retries, goes to one dead-letter queue.
+   */
+  private mailEvents(config: Config, resources: StackResources) {
+    const deadLetterQueue = new sqs.Queue(this, "MailEventsDeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: "AwsSolutions::AwsSolutions-SQS3",
+      reason: "it is the dead-letter queue of the mail-events rule target and function",
+    });
+    const mailEvents = new ServiceFunction(this, "MailEvents", {
+      entry: entry("mail-events"),
+      serviceName: "mail-events",
+      environment: mailEventsEnvironment(resources),
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      tracing: config.ingress.tracing,
+      logRetentionDays: config.logRetentionDays,
+      description: "Records SES's sending events on the shipped-mail records",
+    });
+    const fn = mailEvents.function;
+    this.stateTable.grantReadWriteData(fn);
+    fn.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    new events.Rule(this, "MailEventsRule", {
+      description: "SES's sending events of shipped-mails",
+      eventPattern: {
+        source: ["aws.ses"],
+        detailType: Object.values(sesDetailTypes),
+        detail: { mail: { tags: { useCase: ["order-shipped-email"] } } },
+      },
+      targets: [new targets.LambdaFunction(fn, { deadLetterQueue, maxEventAge: Duration.hours(24) })],
+    });
+    tagResource(fn, { kind: "mail-events" });
+    tagResource(deadLetterQueue, { kind: "mail-events-dlq" });
+    return { function: fn, deadLetterQueue };
+  }
+
+  /**
+   * A configuration set with reputation metrics, recording bounces and complaints as CloudWatch metrics, and
+   * publishing every mail's sending events to the default event bus (see mailEvents).
+   */
   private mailConfigurationSet(): ses.ConfigurationSet {
     const configurationSet = new ses.ConfigurationSet(this, "MailConfigurationSet", {
       reputationMetrics: true,
@@ -282,6 +339,18 @@ export class OngoingWebhooksStack extends Stack {
         ses.EmailSendingEvent.COMPLAINT,
         ses.EmailSendingEvent.REJECT,
         ses.EmailSendingEvent.DELIVERY_DELAY,
+      ],
+    });
+    configurationSet.addEventDestination("MailEvents", {
+      destination: ses.EventDestination.eventBus(
+        events.EventBus.fromEventBusName(this, "DefaultEventBus", "default"),
+      ),
+      events: [
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.REJECT,
       ],
     });
     return configurationSet;

@@ -7,17 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { type SesEventType, sesDetailTypes } from "../functions/mail-events/ses-event.ts";
 import { closeServer, listen, readBody } from "../simulators/http.ts";
-
-export type SesEventType = "Send" | "Delivery" | "Bounce" | "Complaint" | "Reject";
-
-const detailTypes: Record<SesEventType, string> = {
-  Send: "Email Sent",
-  Delivery: "Email Delivered",
-  Bounce: "Email Bounced",
-  Complaint: "Email Complaint Received",
-  Reject: "Email Rejected",
-};
 
 export interface SesEventInput {
   readonly type: SesEventType;
@@ -77,7 +68,7 @@ export function sesEvent(input: SesEventInput) {
   return {
     version: "0",
     id: randomUUID(),
-    "detail-type": detailTypes[input.type],
+    "detail-type": sesDetailTypes[input.type],
     source: "aws.ses",
     account,
     time: at.replace(/\.\d{3}Z$/, "Z"),
@@ -99,6 +90,15 @@ export function sesEvent(input: SesEventInput) {
 }
 
 export type SesEventEnvelope = ReturnType<typeof sesEvent>;
+
+const hopByHop = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "expect",
+]);
 
 export interface SesEventsProxy {
   /** Point the functions' SES client here (AWS_ENDPOINT_URL_SES). */
@@ -132,9 +132,12 @@ export async function startSesEventsProxy(options: {
       const body = await readBody(request);
       const upstream = await fetch(new URL(request.url ?? "/", options.target), {
         method: request.method ?? "GET",
-        headers: {
-          "content-type": String(request.headers["content-type"] ?? "application/x-www-form-urlencoded"),
-        },
+        // Every header as sent (the local SES wants the signature's), less those of this connection.
+        headers: Object.fromEntries(
+          Object.entries(request.headers).filter(
+            (entry): entry is [string, string] => typeof entry[1] === "string" && !hopByHop.has(entry[0]),
+          ),
+        ),
         ...(request.method === "GET" || request.method === "HEAD" ? {} : { body }),
       });
       const answer = await upstream.text();

@@ -15,9 +15,11 @@ import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
+import { eventRuleDelivery } from "./event-rules.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
+import { type SesEventEnvelope, startSesEventsProxy } from "./ses-events.ts";
 import { localDefaults, type PortName, portVariables } from "./settings.ts";
 import { statusPage } from "./status-page.ts";
 import { defaultAssemblyDir, synthesize } from "./synth.ts";
@@ -192,6 +194,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => sqsEmulator.stop());
     const ses = await onPort("ses", port("ses"), () => startSes(port("ses")));
     stoppers.push(() => ses.stop());
+    // SES's sending events, which the local SES does not publish: a stand-in emits them per accepted mail and
+    // delivers them as the template's EventBridge rules would (set once the functions run).
+    let deliverSesEvent: (event: SesEventEnvelope) => Promise<void> = async () => undefined;
+    const sesEvents = await startSesEventsProxy({
+      target: ses.endpoint,
+      emit: (event) => deliverSesEvent(event),
+      region,
+      account: accountId,
+    });
+    stoppers.push(() => sesEvents.stop());
     const secrets = await onPort("secretsManager", port("secretsManager"), () =>
       startSecretsManager({}, { port: port("secretsManager"), host }),
     );
@@ -347,7 +359,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SES: sesEvents.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       TZ: "UTC",
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
@@ -426,7 +438,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return fn;
     };
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
-      ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
+      ["consumer", "authorizer", "reconcile", "mail-events"].includes(metadataOf(resource)?.kind ?? ""),
     );
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
@@ -436,6 +448,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const byKind = (kind: string) =>
       lambdaEntries.find(([, resource]) => metadataOf(resource)?.kind === kind)?.[0];
     const reconcileId = byKind("reconcile");
+    deliverSesEvent = eventRuleDelivery({
+      template,
+      functions,
+      sqs,
+      queueUrl: (id) => queueUrls.get(id),
+      log: (line) => options.log?.("eventbridge", line),
+    });
 
     // The schedule: an EventBridge rule (or Scheduler schedule) targeting the reconcile function.
     const scheduleEntries = [

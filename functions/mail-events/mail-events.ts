@@ -5,55 +5,11 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
-import {
-  type SesEventType,
-  type SesEvidence,
-  type ShippedMailLedger,
-  sesEventTypes,
-  shippedMailKey,
-} from "../order-shipped-email/shipped-mail-ledger.ts";
+import type { SesEvidence, ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
+import { shippedMailKey } from "../order-shipped-email/shipped-mail-ledger.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
-
-/** The EventBridge rule's detail types, one per SES event type recorded. */
-export const sesDetailTypes: Record<SesEventType, string> = {
-  Send: "Email Sent",
-  Delivery: "Email Delivered",
-  Bounce: "Email Bounced",
-  Complaint: "Email Complaint Received",
-  Reject: "Email Rejected",
-};
-
-const tagId = z
-  .array(z.string().regex(/^\d+$/, "an id (digits)"))
-  .min(1)
-  .transform((values) => Number(values[0]));
-
-/** The part of an SES event (EventBridge envelope, SES event-publishing record as `detail`) that is used. */
-export const sesEventSchema = z.looseObject({
-  source: z.literal("aws.ses"),
-  detail: z.looseObject({
-    eventType: z.enum(sesEventTypes),
-    mail: z.looseObject({
-      messageId: z.string().min(1),
-      timestamp: z.string().min(1),
-      tags: z.looseObject({ goodsOwnerId: tagId, orderId: tagId }),
-    }),
-    delivery: z.looseObject({ timestamp: z.string().optional() }).optional(),
-    bounce: z
-      .looseObject({
-        bounceType: z.string().optional(),
-        bounceSubType: z.string().optional(),
-        timestamp: z.string().optional(),
-      })
-      .optional(),
-    complaint: z
-      .looseObject({ complaintFeedbackType: z.string().optional(), timestamp: z.string().optional() })
-      .optional(),
-    reject: z.looseObject({ reason: z.string().optional() }).optional(),
-  }),
-});
-export type SesEvent = z.infer<typeof sesEventSchema>;
+import { type SesEvent, type SesEventType, sesEventSchema } from "./ses-event.ts";
 
 /** Every event type but Reject means SES accepted the mail and tried to deliver it. */
 const showsSent = (type: SesEventType) => type !== "Reject";

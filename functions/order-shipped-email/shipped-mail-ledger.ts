@@ -5,6 +5,7 @@
  * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
+import type { SesEventType } from "../mail-events/ses-event.ts";
 import { type Workflow, WorkflowConflictError, WorkflowStore } from "../shared/state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
@@ -24,10 +25,6 @@ export interface ShippedMailData extends Record<string, unknown> {
   settledBy?: "ses-event";
 }
 
-/** SES's sending events recorded on a shipped-mail record, one attribute each (the latest of its type). */
-export const sesEventTypes = ["Send", "Delivery", "Bounce", "Complaint", "Reject"] as const;
-export type SesEventType = (typeof sesEventTypes)[number];
-
 /** What is kept of an SES event: ids, times and SES's classification, never addresses. */
 export interface SesEvidence extends Record<string, unknown> {
   readonly messageId: string;
@@ -39,7 +36,7 @@ export interface SesEvidence extends Record<string, unknown> {
   readonly rejectReason?: string;
 }
 
-/** The record's attribute an SES event type is kept in, e.g. `sesDelivery`. */
+/** The record's attribute an SES event type is kept in (the latest of its type), e.g. `sesDelivery`. */
 export const sesEvidenceAttribute = (type: SesEventType) => `ses${type}`;
 
 export type ShippedMail = Workflow<ShippedMailData>;
