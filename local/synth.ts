@@ -46,7 +46,7 @@ export async function synthesize(options: SynthOptions = {}): Promise<Assembly> 
     const child = spawn(process.execPath, ["--import", "tsx", ...args], {
       cwd: projectRoot,
       env: {
-        ...process.env,
+        ...withoutInlineContext(process.env),
         CDK_OUTDIR: outdir,
         CONTEXT_OVERFLOW_LOCATION_ENV: contextFile,
         // NodejsFunction bundles with the project's own esbuild, found on PATH.
@@ -61,4 +61,10 @@ export async function synthesize(options: SynthOptions = {}): Promise<Assembly> 
   }).finally(() => rmSync(contextDir, { recursive: true, force: true }));
   if (code !== 0) throw new Error(`synthesis failed (exit ${code}):\n${output.join("").trim()}`);
   return readAssembly(outdir);
+}
+
+/** The environment without a CDK_CONTEXT_JSON of whatever started this process: the context file is all of it. */
+function withoutInlineContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CDK_CONTEXT_JSON: _ignored, ...rest } = env;
+  return rest;
 }
