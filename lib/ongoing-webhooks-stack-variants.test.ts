@@ -7,6 +7,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
+import { ServiceFunction } from "./service-function.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
 
 const cdkContext = (
@@ -98,6 +99,22 @@ describe("secret grants with many goods owners", () => {
       "ongoing-webhooks/goods-owners/*",
       "ongoing-webhooks/ongoing-api",
     ]);
+  });
+});
+
+describe("ServiceFunction", () => {
+  it("refuses an environment that cannot fit Lambda's 4 KB, naming the largest variable", () => {
+    const stack = new Stack();
+    expect(
+      () =>
+        new ServiceFunction(stack, "Big", {
+          entry: "unused.ts",
+          serviceName: "big",
+          environment: { SMALL: "1", GOODS_OWNERS: "x".repeat(4000) },
+        }),
+    ).toThrow(
+      /Big: the function's environment needs up to \d+ bytes, over Lambda's 4096; largest: GOODS_OWNERS/,
+    );
   });
 });
 

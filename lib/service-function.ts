@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Duration, RemovalPolicy, Stage, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stage, Token, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -64,6 +64,30 @@ function copyIntoBundle(scope: Construct, files: Readonly<Record<string, unknown
   };
 }
 
+/** Lambda's limit on a function's environment: all keys and values together. */
+export const lambdaEnvironmentLimitBytes = 4096;
+/** What a CloudFormation reference (a queue URL, a table name, an ARN) may resolve to, at most, here. */
+const resolvedTokenBytes = 256;
+
+/** Fails synth, naming the largest variables, when the environment cannot fit Lambda's 4 KB once deployed. */
+function requireEnvironmentWithinLimit(path: string, environment: Record<string, string>): void {
+  const sizes = Object.entries(environment).map(([key, value]) => ({
+    key,
+    bytes:
+      Buffer.byteLength(key) + (Token.isUnresolved(value) ? resolvedTokenBytes : Buffer.byteLength(value)),
+  }));
+  const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
+  if (total <= lambdaEnvironmentLimitBytes) return;
+  const largest = sizes
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map(({ key, bytes }) => `${key} (${bytes} bytes)`);
+  throw new Error(
+    `${path}: the function's environment needs up to ${total} bytes, over Lambda's ${lambdaEnvironmentLimitBytes}; ` +
+      `largest: ${largest.join(", ")}. Move what grows with the configuration into bundledFiles`,
+  );
+}
+
 /** Output is ESM; this banner gives bundled CommonJS dependencies the `require` they expect. */
 const esmRequireBanner =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
@@ -93,6 +117,7 @@ export class ServiceFunction extends Construct {
         NODE_OPTIONS: "--enable-source-maps",
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
+    requireEnvironmentWithinLimit(this.node.path, environment);
     // Its own role with write access to its own log group only, instead of the AWS-managed basic execution role.
     const role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
