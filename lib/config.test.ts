@@ -108,10 +108,29 @@ describe("parseConfig", () => {
   it("lets every goods owner name its own Ongoing secret instead of a default", () => {
     const config = parseWith({
       "ongoingWebhooks.ongoing": { baseUrl: "https://api.ongoingsystems.se/W/api/v1/" },
-      "ongoingWebhooks.goodsOwners": { "159": { credentialsSecretName: "ongoing/159" } },
+      "ongoingWebhooks.goodsOwners": {
+        "159": { credentialsSecretName: "ongoing-webhooks/goods-owners/159" },
+      },
     });
     expect(config.ongoing.credentialsSecretName).toBeUndefined();
-    expect(config.goodsOwners["159"]?.credentialsSecretName).toBe("ongoing/159");
+    expect(config.goodsOwners["159"]?.credentialsSecretName).toBe("ongoing-webhooks/goods-owners/159");
+  });
+
+  it("refuses a goods owner's secret outside the secret prefix the functions are granted", () => {
+    expect(() =>
+      parseWith({ "ongoingWebhooks.goodsOwners": { "159": { credentialsSecretName: "ongoing/159" } } }),
+    ).toThrow(
+      'ongoingWebhooks.goodsOwners.159.credentialsSecretName: must start with ongoing.goodsOwnerSecretPrefix ("ongoing-webhooks/goods-owners/")',
+    );
+    expect(
+      parseWith({
+        "ongoingWebhooks.ongoing.goodsOwnerSecretPrefix": "ongoing/",
+        "ongoingWebhooks.goodsOwners": { "159": { credentialsSecretName: "ongoing/159" } },
+      }).goodsOwners["159"]?.credentialsSecretName,
+    ).toBe("ongoing/159");
+    expect(() => parseWith({ "ongoingWebhooks.ongoing.goodsOwnerSecretPrefix": "ongoing" })).toThrow(
+      /ongoingWebhooks\.ongoing\.goodsOwnerSecretPrefix: a Secrets Manager name prefix ending in "\/"/,
+    );
   });
 
   it("tells no transporter list from an empty one, and needs no default mail branding", () => {

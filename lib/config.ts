@@ -124,6 +124,18 @@ const configObject = z.strictObject({
      * are dead-lettered with `no-credentials`)
      */
     credentialsSecretName: secretName.optional(),
+    /**
+     * Name prefix every goods owner's own secret (goodsOwners.N.credentialsSecretName) must start with: functions
+     * are granted the prefix, so their role policies stay the same size however many goods owners there are.
+     * @default "ongoing-webhooks/goods-owners/"
+     */
+    goodsOwnerSecretPrefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9/_+=.@-]{1,256}\/$/,
+        'a Secrets Manager name prefix ending in "/", e.g. "ongoing-webhooks/goods-owners/"',
+      )
+      .default("ongoing-webhooks/goods-owners/"),
     /** Secret holding the Automation API credentials `{"username","password"}`. @default none (Automation API unused) */
     automationCredentialsSecretName: secretName.optional(),
     /** Which API the transport use-case fetches and writes back with. @default "rest" */
@@ -291,6 +303,17 @@ export const configSchema = configObject.superRefine((config, ctx) => {
         `${mailPacingReserveSeconds} s to send and record the last mail; raise maxSendRate or timeoutSeconds, or ` +
         "lower batchSize or maxConcurrency",
     });
+  }
+  // Goods owners' secrets are granted by prefix only.
+  const prefix = config.ongoing.goodsOwnerSecretPrefix;
+  for (const [id, owner] of Object.entries(config.goodsOwners)) {
+    if (owner.credentialsSecretName !== undefined && !owner.credentialsSecretName.startsWith(prefix)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["goodsOwners", id, "credentialsSecretName"],
+        message: `must start with ongoing.goodsOwnerSecretPrefix ("${prefix}"): functions may read only the secrets under it`,
+      });
+    }
   }
   // The Automation API logs in as the integrator: choosing it anywhere needs that login.
   const automationUsers = [

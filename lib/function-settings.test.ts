@@ -1,5 +1,7 @@
-import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   orderShippedEmailSettingsSchema,
   readSettings,
@@ -8,7 +10,8 @@ import {
 import { parseConfig } from "./config.ts";
 import {
   type ConsumerResources,
-  ongoingSecretNames,
+  ongoingBundledFiles,
+  ongoingSecretGrants,
   orderShippedEmailEnvironment,
   transportBookingEnvironment,
 } from "./function-settings.ts";
@@ -31,17 +34,35 @@ const perGoodsOwner = parseConfig({
   ...cdkContext,
   "ongoingWebhooks.ongoing": {
     baseUrl: "https://api.ongoingsystems.se/W/api/v1/",
+    goodsOwnerSecretPrefix: "ongoing/goods-owners/",
     automationCredentialsSecretName: "ongoing/automation",
   },
   "ongoingWebhooks.goodsOwners": {
-    "159": { credentialsSecretName: "ongoing/159", transporters: [{ code: "PLAB" }] },
-    "160": { credentialsSecretName: "ongoing/160", transportApi: "automation", transporters: [] },
+    "159": { credentialsSecretName: "ongoing/goods-owners/159", transporters: [{ code: "PLAB" }] },
+    "160": {
+      credentialsSecretName: "ongoing/goods-owners/160",
+      transportApi: "automation",
+      transporters: [],
+    },
   },
   "ongoingWebhooks.email": { senderIdentity: "example.com" },
   "ongoingWebhooks.transport": {},
 });
 
 describe("function settings", () => {
+  // The functions find the bundled files in their code directory, as on Lambda.
+  let codeDir: string;
+  beforeAll(() => {
+    codeDir = mkdtempSync(join(tmpdir(), "bundle-"));
+    for (const [name, value] of Object.entries(ongoingBundledFiles(perGoodsOwner)))
+      writeFileSync(join(codeDir, name), JSON.stringify(value));
+    vi.stubEnv("LAMBDA_TASK_ROOT", codeDir);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    rmSync(codeDir, { recursive: true });
+  });
+
   it("leaves unset defaults out, and the functions read them as absent (not empty)", () => {
     const transport = readSettings(
       transportBookingSettingsSchema,
@@ -57,18 +78,40 @@ describe("function settings", () => {
     expect(email.EMAIL_DEFAULT).toBeUndefined();
   });
 
-  it("names every goods owner's secret, and the Automation login only where asked", () => {
-    expect(ongoingSecretNames(perGoodsOwner)).toEqual(["ongoing/159", "ongoing/160"]);
-    expect(ongoingSecretNames(perGoodsOwner, { automation: true })).toEqual([
-      "ongoing/automation",
-      "ongoing/159",
-      "ongoing/160",
-    ]);
+  it("grants the goods owners' secrets by their prefix, and the Automation login only where asked", () => {
+    expect(ongoingSecretGrants(perGoodsOwner)).toEqual({ names: [], prefixes: ["ongoing/goods-owners/"] });
+    expect(ongoingSecretGrants(perGoodsOwner, { automation: true })).toEqual({
+      names: ["ongoing/automation"],
+      prefixes: ["ongoing/goods-owners/"],
+    });
     const withDefault = parseConfig({
       ...cdkContext,
-      "ongoingWebhooks.goodsOwners": { "160": { credentialsSecretName: "ongoing/160" } },
+      "ongoingWebhooks.goodsOwners": { "160": { transporters: [] } },
     });
-    expect(ongoingSecretNames(withDefault)).toEqual(["ongoing-webhooks/ongoing-api", "ongoing/160"]);
+    expect(ongoingSecretGrants(withDefault)).toEqual({
+      names: ["ongoing-webhooks/ongoing-api"],
+      prefixes: [],
+    });
+  });
+
+  it("fails naming the setting when its bundled file is missing or does not fit the schema", () => {
+    const env = orderShippedEmailEnvironment(perGoodsOwner, resources) as NodeJS.ProcessEnv;
+    expect(() =>
+      readSettings(orderShippedEmailSettingsSchema, { ...env, GOODS_OWNERS: "missing.json" }),
+    ).toThrow(/GOODS_OWNERS: cannot read the bundled file .*missing\.json/);
+    writeFileSync(join(codeDir, "bad.json"), JSON.stringify({ "159": { transportApi: "fax" } }));
+    expect(() => readSettings(orderShippedEmailSettingsSchema, { ...env, GOODS_OWNERS: "bad.json" })).toThrow(
+      /GOODS_OWNERS\.159\.transportApi/,
+    );
+  });
+
+  it("names the bundled goods-owner files in the environment, never their content", () => {
+    const transport = transportBookingEnvironment(perGoodsOwner, resources);
+    expect(transport.GOODS_OWNERS).toBe("goods-owners.json");
+    expect(JSON.stringify(transport)).not.toContain("ongoing/goods-owners/160");
+    expect(ongoingBundledFiles(perGoodsOwner)["goods-owners.json"]).toMatchObject({
+      "160": { credentialsSecretName: "ongoing/goods-owners/160", transportApi: "automation" },
+    });
   });
 
   it("gives each concurrent mail invocation its share of the SES sending rate", () => {

@@ -3,13 +3,16 @@
  * schema (`functions/shared/settings.ts`), so the stack and the functions cannot drift apart. Secrets appear
  * here by name only.
  */
-import type {
-  articleReconcileSettingsSchema,
-  articleSyncSettingsSchema,
-  authorizerSettingsSchema,
-  orderShippedEmailSettingsSchema,
-  SettingsEnvironment,
-  transportBookingSettingsSchema,
+import {
+  type articleReconcileSettingsSchema,
+  type articleSyncSettingsSchema,
+  type authorizerSettingsSchema,
+  goodsOwnerSettingsSchema,
+  type mailEventsSettingsSchema,
+  type orderShippedEmailSettingsSchema,
+  reconcileGoodsOwnerIdsSchema,
+  type SettingsEnvironment,
+  type transportBookingSettingsSchema,
 } from "../functions/shared/settings.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
@@ -34,7 +37,30 @@ function ongoingSettings(config: Config) {
     ONGOING_TRANSPORT_API: config.ongoing.transportApi,
     ONGOING_REQUEST_TIMEOUT_MS: String(config.ongoing.requestTimeoutMs),
     ONGOING_MAX_ATTEMPTS: String(config.ongoing.maxAttempts),
-    GOODS_OWNERS: JSON.stringify(config.goodsOwners),
+    GOODS_OWNERS: bundledFileNames.goodsOwners,
+  };
+}
+
+/** Files bundled beside the handler for settings that grow with the goods owners (see ServiceFunction). */
+export const bundledFileNames = {
+  goodsOwners: "goods-owners.json",
+  reconcileGoodsOwnerIds: "reconcile-goods-owner-ids.json",
+} as const;
+
+/**
+ * The per-goods-owner settings every function that calls Ongoing gets as a bundled file, checked against the
+ * schema the functions read it with, so a deployment never ships a file its functions would refuse.
+ */
+export function ongoingBundledFiles(config: Config): Record<string, unknown> {
+  return { [bundledFileNames.goodsOwners]: goodsOwnerSettingsSchema.parse(config.goodsOwners) };
+}
+
+export function articleReconcileBundledFiles(config: Config): Record<string, unknown> {
+  return {
+    ...ongoingBundledFiles(config),
+    [bundledFileNames.reconcileGoodsOwnerIds]: reconcileGoodsOwnerIdsSchema.parse(
+      config.articleReconcile.goodsOwnerIds,
+    ),
   };
 }
 
@@ -105,8 +131,14 @@ export function articleReconcileEnvironment(
     ...ongoingSettings(config),
     ARTICLES_TABLE_NAME: resources.articlesTableName,
     STATE_TABLE_NAME: resources.stateTableName,
-    RECONCILE_GOODS_OWNER_IDS: JSON.stringify(config.articleReconcile.goodsOwnerIds),
+    RECONCILE_GOODS_OWNER_IDS: bundledFileNames.reconcileGoodsOwnerIds,
   };
+}
+
+export function mailEventsEnvironment(
+  resources: StackResources,
+): SettingsEnvironment<typeof mailEventsSettingsSchema> {
+  return { STATE_TABLE_NAME: resources.stateTableName };
 }
 
 export function authorizerEnvironment(config: Config): SettingsEnvironment<typeof authorizerSettingsSchema> {
@@ -117,15 +149,25 @@ export function authorizerEnvironment(config: Config): SettingsEnvironment<typeo
   };
 }
 
+/** The Secrets Manager secrets a function may read: by exact name, and every secret under a name prefix. */
+export interface SecretGrants {
+  readonly names: string[];
+  readonly prefixes: string[];
+}
+
 /**
- * Every Ongoing API secret a function that calls Ongoing may read: the default and every goods owner's REST
- * secret, and the Automation API login only for the function that may use it (transport booking).
+ * The Ongoing API secrets a function that calls Ongoing may read: the default REST secret by name, every goods
+ * owner's own secret through their one name prefix (so the role policy does not grow with the goods owners), and
+ * the Automation API login only for the function that may use it (transport booking).
  */
-export function ongoingSecretNames(config: Config, options: { automation?: boolean } = {}): string[] {
+export function ongoingSecretGrants(config: Config, options: { automation?: boolean } = {}): SecretGrants {
   const names = [
     config.ongoing.credentialsSecretName,
     options.automation ? config.ongoing.automationCredentialsSecretName : undefined,
-    ...Object.values(config.goodsOwners).map((owner) => owner.credentialsSecretName),
-  ];
-  return [...new Set(names.filter((name): name is string => name !== undefined))];
+  ].filter((name): name is string => name !== undefined);
+  const anyOwnSecret = Object.values(config.goodsOwners).some((owner) => owner.credentialsSecretName);
+  return {
+    names: [...new Set(names)],
+    prefixes: anyOwnSecret ? [config.ongoing.goodsOwnerSecretPrefix] : [],
+  };
 }

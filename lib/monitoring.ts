@@ -13,6 +13,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import {
   DefaultDashboardFactory,
   MetricStatistic,
@@ -38,6 +39,8 @@ export interface WebhookMonitoringProps {
   readonly authDenialsAlarmThreshold?: number;
   /** Watch the SES account's bounce and complaint rates (when the stack sends mail). @default true */
   readonly mailReputation?: boolean;
+  /** The function recording SES's mail events, and its dead-letter queue. @default not monitored */
+  readonly mailEvents?: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue };
 }
 
 /**
@@ -261,6 +264,22 @@ export class WebhookMonitoring extends Construct {
             })),
           },
         ],
+      });
+    }
+    if (props.mailEvents) {
+      monitoring.addLargeHeader("SES mail events");
+      monitoring.monitorLambdaFunction({
+        lambdaFunction: props.mailEvents.function,
+        alarmFriendlyName: "mail-events",
+        humanReadableName: "SES mail events",
+        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+        addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+      });
+      monitoring.monitorSqsQueue({
+        queue: props.mailEvents.deadLetterQueue,
+        alarmFriendlyName: "mail-events-DLQ",
+        humanReadableName: "SES mail events not recorded (DLQ)",
+        addQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
       });
     }
     monitoring.addLargeHeader("Article reconcile").monitorLambdaFunction({

@@ -7,6 +7,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
+import { ServiceFunction } from "./service-function.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
 
 const cdkContext = (
@@ -30,7 +31,7 @@ beforeAll(() => {
       "ongoingWebhooks.articleReconcile.enabled": false,
       "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
       "ongoingWebhooks.goodsOwners": {
-        "160": { credentialsSecretName: "ongoing-webhooks/ongoing-api-160", transportApi: "automation" },
+        "160": { credentialsSecretName: "ongoing-webhooks/goods-owners/160", transportApi: "automation" },
       },
     },
     outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-variant-")),
@@ -49,7 +50,7 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 6);
+    template.resourceCountIs("AWS::SQS::Queue", 7);
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
   });
 
@@ -82,22 +83,38 @@ function secretsReadBy(useCase: string): string[] {
   const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
     JSON.stringify(policy.Properties.Roles).includes(`"${role}"`),
   );
-  const names = JSON.stringify(policies).match(/:secret:[^"]*?-\?\?\?\?\?\?/g) ?? [];
-  return [...new Set(names.map((name) => name.slice(":secret:".length, -"-??????".length)))].sort();
+  const names = JSON.stringify(policies).match(/:secret:[^"]*?(-\?\?\?\?\?\?|\*)"/g) ?? [];
+  return [...new Set(names.map((name) => name.slice(":secret:".length, -1).replace(/-\?{6}$/, "")))].sort();
 }
 
 describe("secret grants with many goods owners", () => {
-  it("lets each function read every goods owner's secret, and only transport booking the Automation login", () => {
+  it("lets each function read the goods owners' secrets by prefix, and only transport booking the Automation login", () => {
     expect(secretsReadBy("transport-booking")).toEqual([
       "ongoing-webhooks/automation",
+      "ongoing-webhooks/goods-owners/*",
       "ongoing-webhooks/ongoing-api",
-      "ongoing-webhooks/ongoing-api-160",
       "ongoing-webhooks/transport-adapter",
     ]);
     expect(secretsReadBy("order-shipped-email")).toEqual([
+      "ongoing-webhooks/goods-owners/*",
       "ongoing-webhooks/ongoing-api",
-      "ongoing-webhooks/ongoing-api-160",
     ]);
+  });
+});
+
+describe("ServiceFunction", () => {
+  it("refuses an environment that cannot fit Lambda's 4 KB, naming the largest variable", () => {
+    const stack = new Stack();
+    expect(
+      () =>
+        new ServiceFunction(stack, "Big", {
+          entry: "unused.ts",
+          serviceName: "big",
+          environment: { SMALL: "1", GOODS_OWNERS: "x".repeat(4000) },
+        }),
+    ).toThrow(
+      /Big: the function's environment needs up to \d+ bytes, over Lambda's 4096; largest: GOODS_OWNERS/,
+    );
   });
 });
 

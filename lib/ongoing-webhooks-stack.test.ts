@@ -198,7 +198,8 @@ describe("ingress", () => {
 
 describe("queues and consumers", () => {
   it("gives each use-case an encrypted, SSL-only queue with its own 14-day dead-letter queue", () => {
-    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2);
+    // One queue and one dead-letter queue per use-case, and the SES mail events' dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2 + 1);
     for (const useCase of useCases) {
       template.hasResource("AWS::SQS::Queue", {
         Metadata: { [metadataKey]: { kind: "queue", useCase } },
@@ -213,7 +214,7 @@ describe("queues and consumers", () => {
         Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
       });
     }
-    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2);
+    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2 + 1);
     for (const policy of resourcesOf("AWS::SQS::QueuePolicy")) {
       expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
     }
@@ -221,7 +222,7 @@ describe("queues and consumers", () => {
 
   it("runs every function on Node 24, arm64, with JSON logs in a log group with retention", () => {
     const functions = resourcesOf("AWS::Lambda::Function");
-    expect(functions).toHaveLength(useCases.length + 2);
+    expect(functions).toHaveLength(useCases.length + 3);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -280,7 +281,9 @@ describe("queues and consumers", () => {
     template.hasResource("AWS::Lambda::Function", {
       Metadata: { [metadataKey]: { kind: "reconcile" } },
       Properties: Match.objectLike({
-        Environment: { Variables: Match.objectLike({ RECONCILE_GOODS_OWNER_IDS: "[159]" }) },
+        Environment: {
+          Variables: Match.objectLike({ RECONCILE_GOODS_OWNER_IDS: "reconcile-goods-owner-ids.json" }),
+        },
       }),
     });
   });
@@ -514,5 +517,52 @@ describe("tables, schedule, monitoring, outputs", () => {
     ]) {
       expect(outputs[name]).toBeDefined();
     }
+  });
+});
+
+describe("SES mail events", () => {
+  it("publishes the configuration set's sending events to the default bus", () => {
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      EventDestination: Match.objectLike({
+        MatchingEventTypes: ["send", "delivery", "bounce", "complaint", "reject"],
+        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+      }),
+    });
+    expect(JSON.stringify(template.toJSON())).toContain(":event-bus/default");
+  });
+
+  it("routes the shipped-mails' events to the mail-events function, dead-lettering what fails", () => {
+    const functionId = logicalIdOf({ kind: "mail-events" });
+    const deadLetterId = Object.keys(
+      template.findResources("AWS::SQS::Queue", { Metadata: { [metadataKey]: { kind: "mail-events-dlq" } } }),
+    )[0];
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.ses"],
+        "detail-type": [
+          "Email Sent",
+          "Email Delivered",
+          "Email Bounced",
+          "Email Complaint Received",
+          "Email Rejected",
+        ],
+        detail: { mail: { tags: { useCase: ["order-shipped-email"] } } },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [functionId, "Arn"] },
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [deadLetterId, "Arn"] } },
+        }),
+      ],
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: functionId },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [deadLetterId, "Arn"] } } },
+    });
+    template.hasResource("AWS::SQS::Queue", {
+      Metadata: { [metadataKey]: { kind: "mail-events-dlq" } },
+      Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
+    });
   });
 });

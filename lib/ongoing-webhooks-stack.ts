@@ -2,24 +2,40 @@
  * The whole system in one stack: the webhook ingress (API Gateway → SQS), one consumer per use-case, the
  * scheduled article reconcile, the state and article tables, SES sending, and the dashboard and alarms.
  */
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as ses from "aws-cdk-lib/aws-ses";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
+import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
 import {
+  articleReconcileBundledFiles,
   articleReconcileEnvironment,
   articleSyncEnvironment,
   authorizerEnvironment,
   type ConsumerResources,
-  ongoingSecretNames,
+  mailEventsEnvironment,
+  ongoingBundledFiles,
+  ongoingSecretGrants,
   orderShippedEmailEnvironment,
+  type SecretGrants,
   type StackResources,
   transportBookingEnvironment,
 } from "./function-settings.ts";
@@ -74,6 +90,7 @@ export class OngoingWebhooksStack extends Stack {
           entry: entry(useCase),
           environment: (deadLetterQueue) =>
             environmentOf[useCase](config, { ...resources, deadLetterQueueUrl: deadLetterQueue.queueUrl }),
+          bundledFiles: ongoingBundledFiles(config),
           enabled: settings.enabled,
           batchSize: settings.batchSize,
           batchingWindowSeconds: settings.batchingWindowSeconds,
@@ -88,7 +105,7 @@ export class OngoingWebhooksStack extends Stack {
       }),
     ) as Record<UseCase, UseCaseConsumer>;
 
-    const ongoingSecrets = ongoingSecretNames(config);
+    const ongoingSecrets = ongoingSecretGrants(config);
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
@@ -97,9 +114,9 @@ export class OngoingWebhooksStack extends Stack {
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
-    this.grantSecrets(transportFunction, ongoingSecretNames(config, { automation: true }));
+    this.grantSecrets(transportFunction, ongoingSecretGrants(config, { automation: true }));
     if (config.transport.adapterAuthSecretName) {
-      this.grantSecrets(transportFunction, [config.transport.adapterAuthSecretName]);
+      this.grantSecrets(transportFunction, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }
     emailFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -115,10 +132,13 @@ export class OngoingWebhooksStack extends Stack {
       }),
     );
 
+    const mailEvents = this.mailEvents(config, resources);
+
     const reconcile = new ServiceFunction(this, "ArticleReconcile", {
       entry: entry("article-reconcile"),
       serviceName: "article-reconcile",
       environment: articleReconcileEnvironment(config, resources),
+      bundledFiles: articleReconcileBundledFiles(config),
       timeoutSeconds: 900,
       memoryMb: 512,
       tracing: config.ingress.tracing,
@@ -146,7 +166,7 @@ export class OngoingWebhooksStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       description: "Checks the webhook token",
     });
-    this.grantSecrets(authorizer.function, [config.webhookAuth.tokenSecretName]);
+    this.grantSecrets(authorizer.function, { names: [config.webhookAuth.tokenSecretName], prefixes: [] });
     tagResource(authorizer.function, { kind: "authorizer" });
 
     this.ingress = new WebhookIngress(this, "Ingress", {
@@ -175,6 +195,7 @@ export class OngoingWebhooksStack extends Stack {
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
       mailReputation: config.useCases["order-shipped-email"].enabled,
+      mailEvents,
     });
 
     for (const route of routes) {
@@ -189,6 +210,7 @@ export class OngoingWebhooksStack extends Stack {
         value: this.consumers[useCase].deadLetterQueue.queueUrl,
       });
     }
+    new CfnOutput(this, "MailEventsDeadLetterQueueUrl", { value: mailEvents.deadLetterQueue.queueUrl });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
     new CfnOutput(this, "AlarmTopicArn", { value: monitoring.alarmTopic.topicArn });
@@ -249,7 +271,56 @@ export class OngoingWebhooksStack extends Stack {
     return table;
   }
 
-  /** A configuration set with reputation metrics, recording bounces and complaints as CloudWatch metrics. */
+  /**
+   * SES's sending events of shipped-mails (configuration set → the default event bus → a rule) → a function that
+   * keeps them on each mail's record. An event EventBridge cannot hand over, or that still fails after Lambda's
+   * two retries, goes to one dead-letter queue.
+   */
+  private mailEvents(config: Config, resources: StackResources) {
+    const deadLetterQueue = new sqs.Queue(this, "MailEventsDeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: "AwsSolutions::AwsSolutions-SQS3",
+      reason: "it is the dead-letter queue of the mail-events rule target and function",
+    });
+    const mailEvents = new ServiceFunction(this, "MailEvents", {
+      entry: entry("mail-events"),
+      serviceName: "mail-events",
+      environment: mailEventsEnvironment(resources),
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      tracing: config.ingress.tracing,
+      logRetentionDays: config.logRetentionDays,
+      description: "Records SES's sending events on the shipped-mail records",
+    });
+    const fn = mailEvents.function;
+    this.stateTable.grantReadWriteData(fn);
+    fn.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    new events.Rule(this, "MailEventsRule", {
+      description: "SES's sending events of shipped-mails",
+      eventPattern: {
+        source: ["aws.ses"],
+        detailType: Object.values(sesDetailTypes),
+        detail: { mail: { tags: { useCase: ["order-shipped-email"] } } },
+      },
+      targets: [new targets.LambdaFunction(fn, { deadLetterQueue, maxEventAge: Duration.hours(24) })],
+    });
+    tagResource(fn, { kind: "mail-events" });
+    tagResource(deadLetterQueue, { kind: "mail-events-dlq" });
+    return { function: fn, deadLetterQueue };
+  }
+
+  /**
+   * A configuration set with reputation metrics, recording bounces and complaints as CloudWatch metrics, and
+   * publishing every mail's sending events to the default event bus (see mailEvents).
+   */
   private mailConfigurationSet(): ses.ConfigurationSet {
     const configurationSet = new ses.ConfigurationSet(this, "MailConfigurationSet", {
       reputationMetrics: true,
@@ -270,25 +341,51 @@ export class OngoingWebhooksStack extends Stack {
         ses.EmailSendingEvent.DELIVERY_DELAY,
       ],
     });
+    configurationSet.addEventDestination("MailEvents", {
+      destination: ses.EventDestination.eventBus(
+        events.EventBus.fromEventBusName(this, "DefaultEventBus", "default"),
+      ),
+      events: [
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.REJECT,
+      ],
+    });
     return configurationSet;
   }
 
-  /** GetSecretValue on exactly the named secrets (Secrets Manager appends six random characters to an ARN). */
-  private grantSecrets(fn: lambda.IFunction, names: readonly string[]): void {
-    if (names.length === 0) return;
+  /**
+   * GetSecretValue on exactly the named secrets (Secrets Manager appends six random characters to an ARN) and
+   * on every secret under the given name prefixes.
+   */
+  private grantSecrets(fn: lambda.IFunction, { names, prefixes }: SecretGrants): void {
+    if (names.length === 0 && prefixes.length === 0) return;
+    const arn = (resourceName: string) =>
+      this.formatArn({
+        service: "secretsmanager",
+        resource: "secret",
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["secretsmanager:GetSecretValue"],
-        resources: names.map((name) =>
-          this.formatArn({
-            service: "secretsmanager",
-            resource: "secret",
-            resourceName: `${name}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
+        resources: [
+          ...names.map((name) => arn(`${name}-??????`)),
+          ...prefixes.map((prefix) => arn(`${prefix}*`)),
+        ],
       }),
     );
+    for (const prefix of prefixes) {
+      if (!fn.role) continue;
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+        reason:
+          "the goods owners' Ongoing credentials, one secret each under one name prefix (ongoing.goodsOwnerSecretPrefix), so the policy does not grow with them",
+      });
+    }
   }
 }
 

@@ -2,7 +2,10 @@
  * One Lambda function of this app: the same runtime, architecture, bundling, tracing and log retention for
  * every function, bundled from its TypeScript entry by the locally installed esbuild (never Docker).
  */
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Duration, RemovalPolicy, Stage, Token, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -14,6 +17,11 @@ export interface ServiceFunctionProps {
   readonly entry: string;
   /** Plain settings (never secrets); undefined values are left out. */
   readonly environment: Readonly<Record<string, string | undefined>>;
+  /**
+   * JSON files written into the bundle beside the handler (file name → value): settings that grow with the
+   * deployment (Lambda allows 4 KB of environment in all), named by the environment. @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, unknown>>;
   /** Powertools service name: the `service` dimension of the function's metrics and logs. */
   readonly serviceName: string;
   /** @default 30 */
@@ -25,6 +33,59 @@ export interface ServiceFunctionProps {
   /** Retention of the function's log group. @default 30 */
   readonly logRetentionDays?: number;
   readonly description?: string;
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Writes each file once into the cloud assembly (named by its content's hash) and copies it into the bundle
+ * after esbuild ran; the asset's hash is the bundle's output, so a changed file is a new deployment of the code.
+ */
+function copyIntoBundle(scope: Construct, files: Readonly<Record<string, unknown>>) {
+  const sources = Object.entries(files).map(([name, value]) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
+      throw new Error(`${scope.node.path}: bundled file name "${name}" must be a plain file name`);
+    }
+    const content = JSON.stringify(value);
+    const hash = createHash("sha256").update(content).digest("hex").slice(0, 32);
+    const dir = join(Stage.of(scope)?.outdir ?? ".", "bundled-files", hash);
+    const file = join(dir, name);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, content);
+    }
+    return { name, file };
+  });
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      sources.map(({ name, file }) => `cp ${shellQuote(file)} ${shellQuote(join(outputDir, name))}`),
+  };
+}
+
+/** Lambda's limit on a function's environment: all keys and values together. */
+export const lambdaEnvironmentLimitBytes = 4096;
+/** What a CloudFormation reference (a queue URL, a table name, an ARN) may resolve to, at most, here. */
+const resolvedTokenBytes = 256;
+
+/** Fails synth, naming the largest variables, when the environment cannot fit Lambda's 4 KB once deployed. */
+function requireEnvironmentWithinLimit(path: string, environment: Record<string, string>): void {
+  const sizes = Object.entries(environment).map(([key, value]) => ({
+    key,
+    bytes:
+      Buffer.byteLength(key) + (Token.isUnresolved(value) ? resolvedTokenBytes : Buffer.byteLength(value)),
+  }));
+  const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
+  if (total <= lambdaEnvironmentLimitBytes) return;
+  const largest = sizes
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map(({ key, bytes }) => `${key} (${bytes} bytes)`);
+  throw new Error(
+    `${path}: the function's environment needs up to ${total} bytes, over Lambda's ${lambdaEnvironmentLimitBytes}; ` +
+      `largest: ${largest.join(", ")}. Move what grows with the configuration into bundledFiles`,
+  );
 }
 
 /** Output is ESM; this banner gives bundled CommonJS dependencies the `require` they expect. */
@@ -56,6 +117,7 @@ export class ServiceFunction extends Construct {
         NODE_OPTIONS: "--enable-source-maps",
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
+    requireEnvironmentWithinLimit(this.node.path, environment);
     // Its own role with write access to its own log group only, instead of the AWS-managed basic execution role.
     const role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -90,6 +152,9 @@ export class ServiceFunction extends Construct {
         // Bundle the AWS SDK too, so the versions tested are the versions run.
         externalModules: [],
         forceDockerBundling: false,
+        ...(props.bundledFiles && Object.keys(props.bundledFiles).length > 0
+          ? { commandHooks: copyIntoBundle(this, props.bundledFiles) }
+          : {}),
       },
     });
     if (props.tracing) {

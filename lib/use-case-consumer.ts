@@ -19,6 +19,8 @@ export interface UseCaseConsumerProps {
   readonly entry: string;
   /** The function's environment, given the dead-letter queue (the pipeline dead-letters permanent failures itself). */
   readonly environment: (deadLetterQueue: sqs.IQueue) => Readonly<Record<string, string | undefined>>;
+  /** JSON files bundled beside the handler (see ServiceFunction). @default none */
+  readonly bundledFiles?: Readonly<Record<string, unknown>>;
   /** Off: the queue still receives webhooks, but no event source mapping consumes it. @default true */
   readonly enabled?: boolean;
   /** Messages per invocation (1–10000; above 10 the batching window is at least one second). @default 10 */
@@ -94,6 +96,7 @@ export class UseCaseConsumer extends Construct {
       entry: props.entry,
       serviceName: props.useCase,
       environment: props.environment(this.deadLetterQueue),
+      ...(props.bundledFiles ? { bundledFiles: props.bundledFiles } : {}),
       timeoutSeconds,
       memoryMb: props.memoryMb ?? 512,
       tracing: props.tracing ?? false,

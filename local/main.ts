@@ -20,7 +20,7 @@ const rows: [string, string][] = [
   ["reconcile now", `curl -X POST ${urls.ingress}/_local/reconcile`],
   ["SQS (fauxqs)", urls.sqs],
   ["DynamoDB (dynalite)", `${urls.dynamodb}  tables ${stack.tables.articles}, ${stack.tables.state}`],
-  ["SES (mails sent)", `${urls.ses}/`],
+  ["SES (mails sent)", `${urls.ses}/  (each mail's Send and Delivery events go to the mail-events function)`],
   [
     "Ongoing",
     urls.ongoingAdmin ? `${urls.ongoing}  (admin ${urls.ongoingAdmin})` : `${urls.ongoing} (external)`,

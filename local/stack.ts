@@ -4,7 +4,9 @@
  * simulators), with each function's bundle in its own process and the ingress stand-in in front.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
@@ -13,9 +15,11 @@ import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
+import { eventRuleDelivery } from "./event-rules.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
+import { type SesEventEnvelope, startSesEventsProxy } from "./ses-events.ts";
 import { localDefaults, type PortName, portVariables } from "./settings.ts";
 import { statusPage } from "./status-page.ts";
 import { defaultAssemblyDir, synthesize } from "./synth.ts";
@@ -190,6 +194,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => sqsEmulator.stop());
     const ses = await onPort("ses", port("ses"), () => startSes(port("ses")));
     stoppers.push(() => ses.stop());
+    // SES's sending events, which the local SES does not publish: a stand-in emits them per accepted mail and
+    // delivers them as the template's EventBridge rules would (set once the functions run).
+    let deliverSesEvent: (event: SesEventEnvelope) => Promise<void> = async () => undefined;
+    const sesEvents = await startSesEventsProxy({
+      target: ses.endpoint,
+      emit: (event) => deliverSesEvent(event),
+      region,
+      account: accountId,
+    });
+    stoppers.push(() => sesEvents.stop());
     const secrets = await onPort("secretsManager", port("secretsManager"), () =>
       startSecretsManager({}, { port: port("secretsManager"), host }),
     );
@@ -345,7 +359,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SES: sesEvents.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       TZ: "UTC",
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
@@ -366,10 +380,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const variable of ["ONGOING_CREDENTIALS_SECRET", "ONGOING_AUTOMATION_CREDENTIALS_SECRET"]) {
         if (environment[variable]) secrets.put(environment[variable], ongoingCredentials);
       }
-      for (const settings of Object.values(record(safeJson(environment.GOODS_OWNERS)))) {
-        const secretName = record(settings).credentialsSecretName;
-        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
-      }
       if (environment.WEBHOOK_TOKEN_SECRET)
         secrets.put(environment.WEBHOOK_TOKEN_SECRET, defaults.webhookToken);
       if (environment.TRANSPORT_ADAPTER_AUTH_SECRET)
@@ -386,6 +396,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         assembly.assetDirs.get(String(resolve(code.S3Key, names))) ??
         (typeof assetPath === "string" ? `${assembly.dir}/${assetPath}` : undefined);
       if (!codeDir) throw new Error(`no bundle found for function ${id}`);
+      // Every goods owner's own secret, from the settings file bundled with the function (as Lambda reads it).
+      for (const settings of Object.values(record(bundledJson(codeDir, environment.GOODS_OWNERS)))) {
+        const secretName = record(settings).credentialsSecretName;
+        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
+      }
       const functionName = String(functionNames.get(id));
       const config: FunctionHostConfig = {
         functionName,
@@ -423,7 +438,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return fn;
     };
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
-      ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
+      ["consumer", "authorizer", "reconcile", "mail-events"].includes(metadataOf(resource)?.kind ?? ""),
     );
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
@@ -433,6 +448,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const byKind = (kind: string) =>
       lambdaEntries.find(([, resource]) => metadataOf(resource)?.kind === kind)?.[0];
     const reconcileId = byKind("reconcile");
+    deliverSesEvent = eventRuleDelivery({
+      template,
+      functions,
+      sqs,
+      queueUrl: (id) => queueUrls.get(id),
+      log: (line) => options.log?.("eventbridge", line),
+    });
 
     // The schedule: an EventBridge rule (or Scheduler schedule) targeting the reconcile function.
     const scheduleEntries = [
@@ -611,9 +633,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-function safeJson(value: string | undefined): unknown {
+/** A setting the stack bundles as a file beside the handler (or inline JSON), as the function reads it. */
+function bundledJson(codeDir: string, value: string | undefined): unknown {
+  if (!value) return undefined;
   try {
-    return value ? JSON.parse(value) : undefined;
+    return JSON.parse(/^\s*[[{]/.test(value) ? value : readFileSync(join(codeDir, value), "utf8"));
   } catch {
     return undefined;
   }

@@ -3,7 +3,8 @@
  * context from cdk.json, so the local stack runs the very template (and bundles) a deployment would.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Assembly, readAssembly } from "./template.ts";
@@ -19,7 +20,7 @@ export interface SynthOptions {
 
 export const defaultAssemblyDir = join(projectRoot, ".local", "cdk.out");
 
-/** Runs the CDK app's entry (cdk.json `app`) with CDK_OUTDIR/CDK_CONTEXT_JSON; returns the assembly. */
+/** Runs the CDK app's entry (cdk.json `app`) with CDK_OUTDIR and the context file; returns the assembly. */
 export async function synthesize(options: SynthOptions = {}): Promise<Assembly> {
   const outdir = options.outdir ?? defaultAssemblyDir;
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, "cdk.json"), "utf8")) as {
@@ -35,14 +36,19 @@ export async function synthesize(options: SynthOptions = {}): Promise<Assembly> 
     "aws:cdk:enable-asset-metadata": true,
     ...options.context,
   };
+  // Passed in a file, as the CDK CLI does: a large configuration (many goods owners) exceeds what an
+  // environment variable may hold.
+  const contextDir = mkdtempSync(join(tmpdir(), "ongoing-webhooks-context-"));
+  const contextFile = join(contextDir, "context.json");
+  writeFileSync(contextFile, JSON.stringify(context));
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", ...args], {
       cwd: projectRoot,
       env: {
-        ...process.env,
+        ...withoutInlineContext(process.env),
         CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CONTEXT_OVERFLOW_LOCATION_ENV: contextFile,
         // NodejsFunction bundles with the project's own esbuild, found on PATH.
         PATH: [join(projectRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
       },
@@ -52,7 +58,13 @@ export async function synthesize(options: SynthOptions = {}): Promise<Assembly> 
     child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
     child.once("error", reject);
     child.once("exit", resolve);
-  });
+  }).finally(() => rmSync(contextDir, { recursive: true, force: true }));
   if (code !== 0) throw new Error(`synthesis failed (exit ${code}):\n${output.join("").trim()}`);
   return readAssembly(outdir);
+}
+
+/** The environment without a CDK_CONTEXT_JSON of whatever started this process: the context file is all of it. */
+function withoutInlineContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CDK_CONTEXT_JSON: _ignored, ...rest } = env;
+  return rest;
 }

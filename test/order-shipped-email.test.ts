@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sesEvent } from "../local/ses-events.ts";
 import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import {
@@ -333,6 +334,41 @@ describe("exactly one mail per order", () => {
       ["permanent", "delivery-uncertain"],
     ]);
     expect(letters[0]?.attributes.failureReason).toContain(`shipped-mail#159#${orderId}`);
+  });
+
+  it("settles a delivery-uncertain mail by SES's Send event: the redriven webhook sends nothing and succeeds", async () => {
+    const { orderId, email } = putOrder(() => undefined);
+    const { store } = await shippedMailRecord(159, orderId);
+    const crashedAt = Date.now() - 10 * 60_000;
+    await store.start(`159#${orderId}`, "sending", {
+      eventId: 1,
+      claimedAt: crashedAt,
+      deadline: crashedAt + 60_000,
+    });
+    const event = sentEvent(orderId);
+    await deliver(event);
+    expect((await harness.deadLetters()).map((letter) => letter.attributes.failureCode)).toEqual([
+      "delivery-uncertain",
+    ]);
+
+    // SES had taken the mail before the crash: its Send event arrives through EventBridge.
+    const { ShippedMailLedger } = await import("../functions/order-shipped-email/shipped-mail-ledger.ts");
+    const { recordMailEvent } = await import("../functions/mail-events/mail-events.ts");
+    const settled = await recordMailEvent(
+      new ShippedMailLedger(harness.tables.state),
+      sesEvent({
+        type: "Send",
+        messageId: "ses-before-the-crash",
+        tags: { useCase: "order-shipped-email", goodsOwnerId: "159", orderId: String(orderId) },
+      }),
+    );
+    expect(settled).toEqual({ status: "recorded", settled: true });
+
+    const skippedBefore = harness.metricCount("MailsSkipped", { reason: "already-mailed" });
+    await deliver(event);
+    expect(await harness.deadLetters()).toEqual([]);
+    expect(await mailsTo(email)).toEqual([]);
+    expect(harness.metricCount("MailsSkipped", { reason: "already-mailed" })).toBe(skippedBefore + 1);
   });
 
   it("keeps the claim after SES answers 500, sends no second mail, and dead-letters delivery-uncertain", async () => {

@@ -91,8 +91,9 @@ function unlessClaimable(
       throw new PermanentError(
         "delivery-uncertain",
         `an attempt claimed the shipped-mail of ${key} at ${claimedAt} and stopped before recording whether SES ` +
-          "accepted it; it is not resent automatically. Check SES for the mail, then set the state item " +
-          `shipped-mail#${key} to step "retryable" (or delete it) to send it again`,
+          "accepted it; it is not resent automatically. SES's Send event settles it as sent by itself; if the state " +
+          `item shipped-mail#${key} has no sesSend after some minutes, SES did not send it: set its step to ` +
+          '"retryable" (or delete it) and redrive to send it',
       );
     }
   }

@@ -5,7 +5,8 @@
  * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
-import { type Workflow, WorkflowStore } from "../shared/state/workflow.ts";
+import type { SesEventType } from "../mail-events/ses-event.ts";
+import { type Workflow, WorkflowConflictError, WorkflowStore } from "../shared/state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
 
@@ -20,7 +21,23 @@ export interface ShippedMailData extends Record<string, unknown> {
   sentAt?: number;
   /** Why the last attempt did not send (an error code, never personal data). */
   lastFailure?: string;
+  /** Set when SES's own event, not the sending attempt, recorded the mail as sent. */
+  settledBy?: "ses-event";
 }
+
+/** What is kept of an SES event: ids, times and SES's classification, never addresses. */
+export interface SesEvidence extends Record<string, unknown> {
+  readonly messageId: string;
+  /** When SES says the event happened (ISO 8601). */
+  readonly at: string;
+  readonly bounceType?: string;
+  readonly bounceSubType?: string;
+  readonly complaintFeedbackType?: string;
+  readonly rejectReason?: string;
+}
+
+/** The record's attribute an SES event type is kept in (the latest of its type), e.g. `sesDelivery`. */
+export const sesEvidenceAttribute = (type: SesEventType) => `ses${type}`;
 
 export type ShippedMail = Workflow<ShippedMailData>;
 
@@ -91,8 +108,37 @@ export class ShippedMailLedger {
     return created ? { claimed: workflow } : { decision: decideClaim(workflow, now), existing: workflow };
   }
 
-  markSent(claim: ShippedMail, sesMessageId: string): Promise<ShippedMail> {
-    return this.#store.advance(claim, "sent", { sesMessageId, sentAt: this.#now() });
+  async markSent(claim: ShippedMail, sesMessageId: string): Promise<ShippedMail> {
+    try {
+      return await this.#store.advance(claim, "sent", { sesMessageId, sentAt: this.#now() });
+    } catch (error) {
+      // SES's Send event may have settled the record first: then it already says what this attempt would.
+      if (!(error instanceof WorkflowConflictError)) throw error;
+      const now = await this.get(claim.key);
+      if (now?.step === "sent" && now.data.sesMessageId === sesMessageId) return now;
+      throw error;
+    }
+  }
+
+  /** Keeps SES's event on the mail's record; false when there is no record (expired, or not this stack's mail). */
+  recordSesEvent(key: string, type: SesEventType, evidence: SesEvidence): Promise<boolean> {
+    return this.#store.annotate(key, { [sesEvidenceAttribute(type)]: evidence });
+  }
+
+  /**
+   * SES's event shows it accepted the mail: a record not yet `sent` (a claim whose outcome was never recorded,
+   * or one released as not taken) becomes `sent`, so no attempt sends it again and `delivery-uncertain` is settled.
+   */
+  async settleSent(
+    key: string,
+    sesMessageId: string,
+    sentAt: number,
+  ): Promise<"settled" | "already-sent" | "no-record"> {
+    const record = await this.get(key);
+    if (!record) return "no-record";
+    if (record.step === "sent") return "already-sent";
+    await this.#store.advance(record, "sent", { sesMessageId, sentAt, settledBy: "ses-event" });
+    return "settled";
   }
 
   /** SES did not take the mail: a later attempt may send it. */

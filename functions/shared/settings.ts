@@ -3,6 +3,8 @@
  * writes them from the validated configuration in `lib/config.ts`) and the functions. Never secrets: those are
  * named here and read at run time from Secrets Manager. Parsed once per container; a bad value fails loudly.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import * as z from "zod";
 import { useCases } from "./webhooks/routes.ts";
 
@@ -18,6 +20,26 @@ const json = <T extends z.ZodType>(schema: T) =>
       }
     })
     .pipe(schema);
+
+/**
+ * A value too large for the environment (Lambda allows 4 KB in all), which the stack writes as a JSON file into
+ * the function's bundle (lib/bundled-files.ts): the variable names the file, relative to the code directory
+ * (LAMBDA_TASK_ROOT), and is read with the settings, once per container. Inline JSON is taken too (tests).
+ */
+const bundledJson = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      if (/^\s*[[{]/.test(value)) return value;
+      const file = resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), value);
+      try {
+        return readFileSync(file, "utf8");
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `cannot read the bundled file ${file}: ${String(error)}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(json(schema));
 
 const transporterMatch = z.object({ code: z.string(), serviceCodes: z.array(z.string()).optional() });
 export type TransporterMatch = z.infer<typeof transporterMatch>;
@@ -42,6 +64,9 @@ export const goodsOwnerSettingsSchema = z.record(
 );
 export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
 
+/** The goods owners the scheduled article reconcile covers. */
+export const reconcileGoodsOwnerIdsSchema = z.array(z.number().int().positive());
+
 /** What every function that calls Ongoing needs. */
 export const ongoingSettingsSchema = z.object({
   ONGOING_BASE_URL: z.url(),
@@ -51,7 +76,8 @@ export const ongoingSettingsSchema = z.object({
   ONGOING_TRANSPORT_API: z.enum(["rest", "automation"]).default("rest"),
   ONGOING_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   ONGOING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),
-  GOODS_OWNERS: json(goodsOwnerSettingsSchema).default({}),
+  /** Every goods owner's settings: the bundled file's name (see bundledJson). @default {} */
+  GOODS_OWNERS: bundledJson(goodsOwnerSettingsSchema).default({}),
 });
 
 /** What every SQS consumer needs (the pipeline). */
@@ -101,8 +127,13 @@ export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSe
 export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
   ARTICLES_TABLE_NAME: z.string().min(1),
   STATE_TABLE_NAME: z.string().min(1),
-  /** Goods owners reconciled on schedule, as a JSON array of ids. */
-  RECONCILE_GOODS_OWNER_IDS: json(z.array(z.number().int().positive())).default([]),
+  /** Goods owners reconciled on schedule: the bundled file (a JSON array of ids) it is in. @default [] */
+  RECONCILE_GOODS_OWNER_IDS: bundledJson(reconcileGoodsOwnerIdsSchema).default([]),
+});
+
+/** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
+export const mailEventsSettingsSchema = z.object({
+  STATE_TABLE_NAME: z.string().min(1),
 });
 
 export const authorizerSettingsSchema = z.object({

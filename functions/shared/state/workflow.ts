@@ -133,4 +133,30 @@ export class WorkflowStore<D extends Record<string, unknown>> {
     }
     return { key: workflow.key, step, data: merged, version: workflow.version + 1, updatedAt: now };
   }
+
+  /**
+   * Sets attributes on the record beside its workflow (evidence from elsewhere, e.g. SES's events about a mail)
+   * without moving it or changing its version. False when there is no record.
+   */
+  async annotate(key: string, attributes: Record<string, unknown>): Promise<boolean> {
+    const names = Object.keys(attributes);
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: { id: this.#id(key) },
+          UpdateExpression: `SET ${names.map((_, index) => `#a${index} = :a${index}`).join(", ")}`,
+          ConditionExpression: "attribute_exists(id)",
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(
+            names.map((name, index) => [`:a${index}`, attributes[name]]),
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
 }

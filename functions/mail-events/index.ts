@@ -1,0 +1,23 @@
+/**
+ * SES's sending events for shipped-mails (configuration set → EventBridge → this function): each is recorded on
+ * the mail's record, settling a claim SES's event shows was sent. A failure throws: Lambda retries the event,
+ * then sends it to the dead-letter queue.
+ */
+import type { Context } from "aws-lambda";
+import { ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
+import { logger } from "../shared/powertools/logger.ts";
+import { mailEventsSettingsSchema, readSettings } from "../shared/settings.ts";
+import { recordMailEvent } from "./mail-events.ts";
+
+const settings = readSettings(mailEventsSettingsSchema);
+const ledger = new ShippedMailLedger(settings.STATE_TABLE_NAME);
+
+export async function handler(event: unknown, context: Context) {
+  logger.addContext(context);
+  try {
+    return await recordMailEvent(ledger, event);
+  } finally {
+    dimensionedMetrics.publish();
+  }
+}
