@@ -5,6 +5,7 @@
  *   { kind: "queue" | "deadLetterQueue" | "consumer", useCase }           SQS queues and their consumer function
  *   { kind: "route", useCase, eventType, routePath }                     the POST method of a webhook route
  *   { kind: "table", table: "state" | "articles" }                        DynamoDB tables
+ *   { kind: "bucket", bucket: "documents" }                              S3 buckets
  *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer and reconcile functions, the REST API
  */
 import { CfnResource } from "aws-cdk-lib";
@@ -23,6 +24,7 @@ export type ResourceMetadata =
       readonly routePath: string;
     }
   | { readonly kind: "table"; readonly table: "state" | "articles" }
+  | { readonly kind: "bucket"; readonly bucket: "documents" }
   | { readonly kind: "authorizer" | "reconcile" | "api" };
 
 /** Tags a construct's CloudFormation resource (the construct itself or its default child). */

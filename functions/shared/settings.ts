@@ -92,6 +92,8 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
     TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
     TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+    /** The bucket labels and other booking documents are kept in until written back (keys only in the record). */
+    DOCUMENTS_BUCKET_NAME: z.string().min(1),
   });
 
 export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({

@@ -27,6 +27,11 @@ export interface OngoingSimulatorOptions {
   automationUsers?: AutomationUser[];
   /** true (default): official examples plus demo data; "official": only the examples; false: empty. */
   seed?: boolean | "official";
+  /**
+   * Larger request bodies are answered 413 (Ongoing does not document its limit; IIS's default is 30,000,000
+   * bytes). Default 30,000,000.
+   */
+  maxRequestBytes?: number;
 }
 
 /** A fault to inject. Matches the next `times` calls (default 1), or every call for `forMs` when given. */
@@ -48,6 +53,11 @@ export interface FaultSpec {
   path?: string;
   /** A SOAP call answers with a SOAP fault of this code (HTTP 500); `status: 500` alone gives a Server fault. */
   soapFaultCode?: "Client" | "Server";
+  /**
+   * The call is carried out first, then the fault spoils its answer (`delayMs` past the client's time-out,
+   * `reset`, or `status`): the write took effect but the client cannot know it.
+   */
+  afterWrite?: boolean;
 }
 
 export interface Fault extends FaultSpec {
@@ -130,13 +140,16 @@ export class OngoingSimulatorState {
   private nextFaultId = 1;
   private lastArticleUpdate = 0;
   readonly inFlightWrites = new Map<number, number>();
+  readonly maxRequestBytes: number;
 
   constructor(
     private readonly seedMode: boolean | "official",
     private readonly initialLatencyMs: number,
     users: SimulatorUser[],
+    maxRequestBytes = 30_000_000,
   ) {
     this.users = users;
+    this.maxRequestBytes = maxRequestBytes;
     this.latencyMs = initialLatencyMs;
     this.reset();
   }
@@ -514,9 +527,12 @@ async function handleApi(
   });
   if (state.requests.length > recordedRequestLimit) state.requests.shift();
   const rawBody = await readBody(request);
+  if (Buffer.byteLength(rawBody) > state.maxRequestBytes) {
+    return sendJson(response, 413, { Message: "The request is too large." });
+  }
 
   const fault = state.takeFault(method, apiPath);
-  if (fault) {
+  if (fault && !fault.afterWrite) {
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.reset) {
       request.socket.destroy();
@@ -601,6 +617,17 @@ async function handleApi(
       at: new Date().toISOString(),
       concurrent: inFlight,
     });
+  }
+  if (fault?.afterWrite) {
+    // Carried out already: now the answer is late (the client has given up), cut, or a failure.
+    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.reset) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault.status !== undefined) {
+      return sendJson(response, fault.status, { Message: fault.message ?? "An error has occurred." });
+    }
   }
   sendJson(response, status, body);
 }
@@ -763,6 +790,7 @@ export async function startOngoingSimulator(
     options.seed ?? true,
     options.latencyMs ?? 0,
     options.users ?? defaultUsers,
+    options.maxRequestBytes,
   );
   const apiPrefix = `/${warehouse}/api/v1`;
   const automationUsers = options.automationUsers ?? defaultAutomationUsers;
