@@ -51,6 +51,8 @@ export interface FaultSpec {
   method?: string;
   /** Only calls whose API path (e.g. `/orders/50163/waybill`, `/Automation.asmx/UpdateOrder`) matches this. */
   path?: string;
+  /** Only calls whose request body matches this (e.g. `UpdateOrderTracking` among the `UpdateOrder` calls). */
+  bodyPattern?: string;
   /** A SOAP call answers with a SOAP fault of this code (HTTP 500); `status: 500` alone gives a Server fault. */
   soapFaultCode?: "Client" | "Server";
   /**
@@ -239,6 +241,7 @@ export class OngoingSimulatorState {
 
   addFault(spec: FaultSpec): Fault {
     if (spec.path !== undefined) new RegExp(spec.path);
+    if (spec.bodyPattern !== undefined) new RegExp(spec.bodyPattern);
     const fault: Fault = { ...spec, id: this.nextFaultId++ };
     if (spec.forMs !== undefined) fault.until = new Date(Date.now() + spec.forMs).toISOString();
     else fault.remaining = spec.times ?? 1;
@@ -251,7 +254,7 @@ export class OngoingSimulatorState {
   }
 
   /** The first live fault matching a call, consumed by one. */
-  takeFault(method: string, path: string): Fault | undefined {
+  takeFault(method: string, path: string, body = ""): Fault | undefined {
     const now = Date.now();
     this.faults = this.faults.filter(
       (fault) => (fault.remaining ?? 1) > 0 && (fault.until === undefined || Date.parse(fault.until) > now),
@@ -259,7 +262,8 @@ export class OngoingSimulatorState {
     const fault = this.faults.find(
       (candidate) =>
         (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || new RegExp(candidate.path).test(path)),
+        (candidate.path === undefined || new RegExp(candidate.path).test(path)) &&
+        (candidate.bodyPattern === undefined || new RegExp(candidate.bodyPattern).test(body)),
     );
     if (fault?.remaining !== undefined) fault.remaining--;
     return fault;
@@ -531,7 +535,7 @@ async function handleApi(
     return sendJson(response, 413, { Message: "The request is too large." });
   }
 
-  const fault = state.takeFault(method, apiPath);
+  const fault = state.takeFault(method, apiPath, rawBody);
   if (fault && !fault.afterWrite) {
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.reset) {

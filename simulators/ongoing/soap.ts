@@ -346,7 +346,7 @@ export async function handleSoap(
   });
   if (state.requests.length > 200) state.requests.shift();
 
-  const fault = state.takeFault(request.method ?? "POST", soapFaultPath(operation));
+  const fault = state.takeFault(request.method ?? "POST", soapFaultPath(operation), rawBody);
   if (fault && !fault.afterWrite) {
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.reset) {
