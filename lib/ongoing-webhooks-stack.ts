@@ -115,6 +115,14 @@ export class OngoingWebhooksStack extends Stack {
         resources: [this.documentsBucket.arnForObjects(`${bookingDocumentsPrefix}*`)],
       }),
     );
+    const bucketLogicalId = this.resolve(
+      this.getLogicalId(this.documentsBucket.node.defaultChild as s3.CfnBucket),
+    );
+    Validations.of(transportFunction.role as iam.IRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${bookingDocumentsPrefix}*]`,
+      reason:
+        "One object per booking document, keys not known in advance: the wildcard is the documents prefix only",
+    });
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
