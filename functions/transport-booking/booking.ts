@@ -12,6 +12,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PermanentError, TransientError } from "../shared/errors.ts";
+import { OngoingWriteUnknownError } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
@@ -36,6 +37,9 @@ export const workflowKind = "transport-booking";
 
 /** How long a delivery waits when another one is working on the same order. */
 export const inProgressRetryAfterMs = 2_000;
+
+/** Time kept back from the invocation when deciding whether a settle-and-re-read still fits. */
+const settleReserveMs = 5_000;
 
 export type BookingStep = "booking" | "booked" | "written-back";
 
@@ -79,6 +83,11 @@ export interface TransportBookingDependencies {
   readonly transportSystem: () => TransportSystem;
   readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
   readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
+  /**
+   * How long a write whose answer was lost is given to land before the order is read to see whether it did
+   * (Ongoing may still be carrying it out when our time-out fired). @default 2000
+   */
+  readonly writeSettleMs?: number;
   readonly now?: () => number;
   /**
    * Called once the booking is recorded (`booked`) and before anything is written back: the one moment where a
@@ -118,6 +127,7 @@ export function createTransportBooking(
 ): (record: WebhookRecord<OrderWebhook>, context: HandlerContext) => Promise<Outcome> {
   const { workflows } = dependencies;
   const now = dependencies.now ?? Date.now;
+  const writeSettleMs = dependencies.writeSettleMs ?? 2_000;
 
   /** Takes over a record whose previous worker has finished or died; another live worker means try later. */
   async function claim(
@@ -215,6 +225,23 @@ export function createTransportBooking(
       written = { ...written, ...patch };
       workflow = await workflows.advance(workflow, "booked", { ...data, written });
     };
+    /**
+     * Makes a write that adds a row; when its answer was lost, waits for it to land and reads Ongoing again: there
+     * now, it counts as done; not there, the error stands and the redelivery writes it after reading once more.
+     * Never written twice in one invocation.
+     */
+    const writeOnce = async (write: () => Promise<void>, landed: () => Promise<boolean>) => {
+      try {
+        await write();
+      } catch (error) {
+        if (!(error instanceof OngoingWriteUnknownError)) throw error;
+        if (context.remainingTimeMs() < writeSettleMs + settleReserveMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, writeSettleMs));
+        if (!(await landed().catch(() => false))) throw error;
+        metrics.addMetric("WriteBackConfirmedByReRead", MetricUnit.Count, 1);
+      }
+    };
+    const reRead = () => orders.getOrder(orderId);
     try {
       // Each step looks at the order first, so one repeated after a crash does not write twice.
       if (!written.waybill) {
@@ -224,7 +251,10 @@ export function createTransportBooking(
       if (!written.tracking) {
         const { trackingUrl } = booking;
         if (trackingUrl && !hasTracking(order, booking.waybill, trackingUrl)) {
-          await orders.writeTracking(orderId, { waybill: booking.waybill, trackingUrl });
+          await writeOnce(
+            () => orders.writeTracking(orderId, { waybill: booking.waybill, trackingUrl }),
+            async () => hasTracking(await reRead(), booking.waybill, trackingUrl),
+          );
         }
         await progress({ tracking: true });
       }
@@ -232,7 +262,12 @@ export function createTransportBooking(
       if (writeParcel) {
         for (const { parcelNumber } of booking.parcels) {
           if (written.parcels?.includes(parcelNumber)) continue;
-          if (!hasParcel(order, parcelNumber)) await writeParcel(orderId, parcelNumber);
+          if (!hasParcel(order, parcelNumber)) {
+            await writeOnce(
+              () => writeParcel(orderId, parcelNumber),
+              async () => hasParcel(await reRead(), parcelNumber),
+            );
+          }
           await progress({ parcels: [...(written.parcels ?? []), parcelNumber] });
         }
       } else if (!written.parcelsNotWritable) {
@@ -255,11 +290,11 @@ export function createTransportBooking(
           if (!attached.has(document.fileName)) {
             const base64 =
               "inline" in document ? document.base64 : await dependencies.documents.read(document);
-            await orders.writeFile(orderId, {
-              fileName: document.fileName,
-              mimeType: document.mimeType,
-              base64,
-            });
+            const { fileName, mimeType } = document;
+            await writeOnce(
+              () => orders.writeFile(orderId, { fileName, mimeType, base64 }),
+              async () => (await orders.getFiles(orderId)).some((file) => file.fileName === fileName),
+            );
           }
           await progress({ files: [...(written.files ?? []), document.fileName] });
         }

@@ -76,6 +76,7 @@ function build(settings: Settings, hooks: TransportBookingHooks) {
       return restOngoingOrders(ongoingClientFor(goodsOwnerId, { remainingTimeMs }));
     },
     transportersFor: (goodsOwnerId) => transportersFor(goodsOwnerId, settings),
+    writeSettleMs: settings.ONGOING_WRITE_SETTLE_MS,
   });
 }
 
