@@ -142,7 +142,8 @@ export class OngoingSimulatorState {
   private nextFaultId = 1;
   private lastArticleUpdate = 0;
   readonly inFlightWrites = new Map<number, number>();
-  readonly maxRequestBytes: number;
+  /** Larger request bodies are answered 413. */
+  maxRequestBytes: number;
 
   constructor(
     private readonly seedMode: boolean | "official",

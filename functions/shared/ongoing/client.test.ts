@@ -221,6 +221,25 @@ describe("Ongoing client: failures", () => {
     });
   });
 
+  it("fails permanently, with Ongoing's words, when a file is larger than Ongoing takes (413)", async () => {
+    simulator.state.maxRequestBytes = 1_000;
+    try {
+      const upload = clientFor().postOrderFile(60_001, {
+        fileName: "big.pdf",
+        mimeType: "application/pdf",
+        fileDataBase64: "A".repeat(2_000),
+      });
+      await expect(upload).rejects.toBeInstanceOf(PermanentError);
+      await expect(upload).rejects.toMatchObject({
+        code: "ongoing-rejected",
+        message: "Ongoing postOrderFile answered 413: The request is too large.",
+      });
+      expect(calls("postOrderFile")).toBe(1);
+    } finally {
+      simulator.state.maxRequestBytes = 30_000_000;
+    }
+  });
+
   it("never retries past the Lambda's remaining time", async () => {
     simulator.state.addFault({ status: 500, forMs: 60_000 });
     const deadline = Date.now() + 2_500;

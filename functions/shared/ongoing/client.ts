@@ -520,20 +520,30 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     async getOrderFiles(orderId) {
-      const files = await getJson(
+      // Ongoing documents the call but not its answer: any entry naming a file counts, however it is wrapped.
+      const listing = await getJson(
         { operation: "getOrderFiles", method: "GET", path: `orders/${orderId}/files` },
-        z.array(orderFileSchema),
+        z.unknown(),
       );
-      return files.flatMap((file) =>
-        file.fileName ? [{ fileName: file.fileName, mimeType: file.mimeType ?? undefined }] : [],
-      );
+      return filesIn(listing);
     },
   };
   return client;
 }
 
-/** An entry of `GET orders/{id}/files`: only the name and type are relied on (the rest is not documented). */
-const orderFileSchema = z.looseObject({ fileName: z.string().nullish(), mimeType: z.string().nullish() });
+/** Every object in a file listing with a file name (`fileName`, any case), with its MIME type when given. */
+function filesIn(value: unknown): OngoingFile[] {
+  if (Array.isArray(value)) return value.flatMap(filesIn);
+  if (typeof value !== "object" || value === null) return [];
+  const entries = Object.entries(value);
+  const field = (name: string) => entries.find(([key]) => key.toLowerCase() === name)?.[1];
+  const fileName = field("filename");
+  if (typeof fileName === "string" && fileName !== "") {
+    const mimeType = field("mimetype");
+    return [{ fileName, mimeType: typeof mimeType === "string" ? mimeType : undefined }];
+  }
+  return entries.flatMap(([, nested]) => filesIn(nested));
+}
 
 const credentialsSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
