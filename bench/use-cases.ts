@@ -122,6 +122,9 @@ const readOperations = new Set([
   "findOrderByNumber",
   "listArticles",
   "getOrderStatuses",
+  "getOrderFiles",
+  "GetOrdersByQuery",
+  "GetFileList",
 ]);
 const reads = (calls: Record<string, number>) =>
   Object.entries(calls)

@@ -248,8 +248,14 @@ const configObject = z.strictObject({
         .default("Authorization"),
       /** Time-out of one booking request. @default 15000 */
       adapterTimeoutMs: z.number().int().min(500).max(60_000).default(15_000),
+      /**
+       * Days labels and other booking documents are kept in the documents bucket before they expire (Ongoing
+       * advises letting label files go after about 30 days); a booking not written back by then needs a hand.
+       * @default 30
+       */
+      documentRetentionDays: z.number().int().min(1).max(3650).default(30),
     })
-    .default({ adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000 }),
+    .default({ adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000, documentRetentionDays: 30 }),
   /** Per-use-case consumer settings. @default see each field */
   useCases: z
     .strictObject(

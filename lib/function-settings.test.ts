@@ -26,6 +26,7 @@ const resources: ConsumerResources = {
   stateTableName: "state",
   articlesTableName: "articles",
   sesConfigurationSetName: "mail",
+  documentsBucketName: "documents",
   deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
 };
 

@@ -22,6 +22,8 @@ export interface StackResources {
   readonly stateTableName: string;
   readonly articlesTableName: string;
   readonly sesConfigurationSetName: string;
+  /** The bucket of labels and other booking documents. */
+  readonly documentsBucketName: string;
 }
 
 /** The consumer-specific part: its dead-letter queue (created by the consumer construct). */
@@ -109,6 +111,7 @@ export function transportBookingEnvironment(
     TRANSPORT_ADAPTER_AUTH_SECRET: config.transport.adapterAuthSecretName,
     TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
     TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
+    DOCUMENTS_BUCKET_NAME: resources.documentsBucketName,
   };
 }
 

@@ -5,6 +5,7 @@
  *   { kind: "queue" | "deadLetterQueue" | "consumer", useCase }           SQS queues and their consumer function
  *   { kind: "route", useCase, eventType, routePath }                     the POST method of a webhook route
  *   { kind: "table", table: "state" | "articles" }                        DynamoDB tables
+ *   { kind: "bucket", bucket: "documents" }                              S3 buckets
  *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer and reconcile functions, the REST API
  *   { kind: "mail-events" } | { kind: "mail-events-dlq" }                 SES events' function and its dead-letter queue
  */
@@ -24,6 +25,7 @@ export type ResourceMetadata =
       readonly routePath: string;
     }
   | { readonly kind: "table"; readonly table: "state" | "articles" }
+  | { readonly kind: "bucket"; readonly bucket: "documents" }
   | { readonly kind: "authorizer" | "reconcile" | "api" | "mail-events" | "mail-events-dlq" };
 
 /** Tags a construct's CloudFormation resource (the construct itself or its default child). */

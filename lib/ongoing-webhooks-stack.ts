@@ -18,12 +18,14 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import * as ses from "aws-cdk-lib/aws-ses";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
 import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
+import { bookingDocumentsPrefix } from "../functions/transport-booking/document-keys.ts";
 import type { Config } from "./config.ts";
 import {
   articleReconcileBundledFiles,
@@ -66,6 +68,7 @@ export class OngoingWebhooksStack extends Stack {
   readonly consumers: Record<UseCase, UseCaseConsumer>;
   readonly stateTable: dynamodb.Table;
   readonly articlesTable: dynamodb.Table;
+  readonly documentsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: OngoingWebhooksStackProps) {
     super(scope, id, props);
@@ -73,6 +76,7 @@ export class OngoingWebhooksStack extends Stack {
 
     this.stateTable = this.table("StateTable", stateTable, "state");
     this.articlesTable = this.table("ArticlesTable", articlesTable, "articles");
+    this.documentsBucket = this.documentsBucketOf(config.transport.documentRetentionDays);
 
     const configurationSetName =
       config.email.configurationSetName ?? this.mailConfigurationSet().configurationSetName;
@@ -80,6 +84,7 @@ export class OngoingWebhooksStack extends Stack {
       stateTableName: this.stateTable.tableName,
       articlesTableName: this.articlesTable.tableName,
       sesConfigurationSetName: configurationSetName,
+      documentsBucketName: this.documentsBucket.bucketName,
     };
 
     this.consumers = Object.fromEntries(
@@ -111,6 +116,21 @@ export class OngoingWebhooksStack extends Stack {
     const articleSyncFunction = this.consumers["article-sync"].function.function;
     this.stateTable.grantReadWriteData(emailFunction);
     this.stateTable.grantReadWriteData(transportFunction);
+    // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
+    transportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:PutObject", "s3:GetObject"],
+        resources: [this.documentsBucket.arnForObjects(`${bookingDocumentsPrefix}*`)],
+      }),
+    );
+    const bucketLogicalId = this.resolve(
+      this.getLogicalId(this.documentsBucket.node.defaultChild as s3.CfnBucket),
+    );
+    Validations.of(transportFunction.role as iam.IRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${bookingDocumentsPrefix}*]`,
+      reason:
+        "One object per booking document, keys not known in advance: the wildcard is the documents prefix only",
+    });
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
@@ -213,6 +233,7 @@ export class OngoingWebhooksStack extends Stack {
     new CfnOutput(this, "MailEventsDeadLetterQueueUrl", { value: mailEvents.deadLetterQueue.queueUrl });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
+    new CfnOutput(this, "DocumentsBucketName", { value: this.documentsBucket.bucketName });
     new CfnOutput(this, "AlarmTopicArn", { value: monitoring.alarmTopic.topicArn });
     new CfnOutput(this, "DashboardUrl", {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${monitoring.dashboard.dashboardName}`,
@@ -315,6 +336,36 @@ export class OngoingWebhooksStack extends Stack {
     tagResource(fn, { kind: "mail-events" });
     tagResource(deadLetterQueue, { kind: "mail-events-dlq" });
     return { function: fn, deadLetterQueue };
+  }
+
+  /**
+   * Labels and other booking documents until they are written back to Ongoing: private, encrypted, HTTPS only,
+   * every object expiring after `retentionDays` (Ongoing advises letting label files go after about 30 days).
+   */
+  private documentsBucketOf(retentionDays: number): s3.Bucket {
+    const bucket = new s3.Bucket(this, "DocumentsBucket", {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [
+        {
+          id: "expire-booking-documents",
+          expiration: Duration.days(retentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      // Documents are working copies that expire anyway; the bucket stays with its objects if the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: "AwsSolutions::AwsSolutions-S1",
+      reason:
+        "Working copies of labels that expire in days, written and read by one role only; " +
+        "CloudTrail data events are the audit trail if one is wanted",
+    });
+    tagResource(bucket, { kind: "bucket", bucket: "documents" });
+    return bucket;
   }
 
   /**

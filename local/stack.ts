@@ -1,13 +1,14 @@
 /**
  * The whole pipeline on one machine, as deployed: synthesizes the CDK app and runs THAT template against local
- * implementations (fauxqs, dynalite, aws-ses-v2-local, the Secrets Manager stand-in, the Ongoing and transport
- * simulators), with each function's bundle in its own process and the ingress stand-in in front.
+ * implementations (fauxqs for SQS and S3, dynalite, aws-ses-v2-local, the Secrets Manager stand-in, the Ongoing
+ * and transport simulators), with each function's bundle in its own process and the ingress stand-in in front.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
@@ -92,6 +93,8 @@ export interface LocalStatus {
     deadLetterUrl: string;
   }[];
   readonly tables: { articles: string; state: string };
+  /** S3 buckets by their metadata name (e.g. `documents`), on the same endpoint as SQS. */
+  readonly buckets: Record<string, string>;
   readonly endpoints: {
     ingress: string;
     dynamodb: string;
@@ -110,6 +113,7 @@ export interface LocalStack {
   };
   readonly queues: readonly LocalQueue[];
   readonly tables: LocalStatus["tables"];
+  readonly buckets: LocalStatus["buckets"];
   readonly webhookToken: string;
   readonly goodsOwnerId: number;
   readonly assembly: Assembly;
@@ -237,6 +241,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queueUrls = new Map<string, string>();
     const tableNames = new Map<string, string>();
     const functionNames = new Map<string, string>();
+    const bucketNames = new Map<string, string>();
+    for (const [id, resource] of resourcesOfType(template, "AWS::S3::Bucket")) {
+      const meta = metadataOf(resource);
+      bucketNames.set(
+        id,
+        String(resource.Properties?.BucketName ?? `ongoing-webhooks-${meta?.bucket ?? id}`).toLowerCase(),
+      );
+    }
     for (const [id, resource] of resourcesOfType(template, "AWS::SQS::Queue")) {
       const meta = metadataOf(resource);
       const base = meta?.useCase ? `ongoing-webhooks-${meta.useCase}` : `ongoing-webhooks-${id}`;
@@ -268,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (queueUrls.has(id)) return String(queueUrls.get(id));
         if (tableNames.has(id)) return String(tableNames.get(id));
         if (functionNames.has(id)) return String(functionNames.get(id));
+        if (bucketNames.has(id)) return String(bucketNames.get(id));
         if (!template.Resources[id]) throw new Error(`Ref to unknown resource ${id}`);
         return `local-${id}`;
       },
@@ -281,6 +294,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return `arn:aws:dynamodb:${region}:${accountId}:table/${tableNames.get(id)}`;
         if (functionNames.has(id) && attribute === "Arn")
           return `arn:aws:lambda:${region}:${accountId}:function:${functionNames.get(id)}`;
+        if (bucketNames.has(id) && attribute === "Arn") return `arn:aws:s3:::${bucketNames.get(id)}`;
         return `local-${id}-${attribute}`;
       },
     };
@@ -308,6 +322,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
       );
     }
+
+    // Buckets: fauxqs serves S3 on the SQS endpoint (it keeps no lifecycle rule; objects stay until stop).
+    const s3 = new S3Client({
+      region,
+      endpoint: sqsEmulator.endpoint,
+      credentials: localCredentials,
+      forcePathStyle: true,
+    });
+    stoppers.push(async () => s3.destroy());
+    for (const name of bucketNames.values()) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    const buckets = Object.fromEntries(
+      [...bucketNames].map(([id, name]) => [
+        String(metadataOf(template.Resources[id] as CfnResource)?.bucket ?? id),
+        name,
+      ]),
+    );
 
     // Queues: dead-letter queues first, so a redrive policy can name them.
     const queueEntries = resourcesOfType(template, "AWS::SQS::Queue").sort(
@@ -359,6 +389,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+      AWS_ENDPOINT_URL_S3: sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SES: sesEvents.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       TZ: "UTC",
@@ -538,6 +569,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
       ),
       tables: tableNamesOut,
+      buckets,
       endpoints: { ...endpoints },
     });
 
@@ -600,6 +632,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       queues,
       tables: tableNamesOut,
+      buckets,
       webhookToken: defaults.webhookToken,
       goodsOwnerId: defaults.goodsOwnerId,
       assembly,

@@ -25,6 +25,7 @@ export interface ResourceMetadata {
   readonly kind: "queue" | "deadLetterQueue" | "consumer" | "table" | "route" | string;
   readonly useCase?: UseCase;
   readonly table?: string;
+  readonly bucket?: string;
   readonly routePath?: string;
 }
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, type LocalStatus, rateMs, startLocalStack } from "../local/stack.ts";
@@ -186,6 +187,20 @@ describe("the local stack", () => {
     const bookings = (await (await fetch(`${stack.urls.transportAdmin}/bookings`)).json()) as unknown[];
     expect(JSON.stringify(bookings)).toContain("60012");
     expect((await stack.status()).queues.every((queue) => queue.deadLetters === 0)).toBe(true);
+    // The label went through the template's documents bucket, in the local S3 (fauxqs, beside SQS).
+    const s3 = new S3Client({
+      region: "eu-west-1",
+      endpoint: stack.urls.sqs,
+      credentials: localCredentials,
+      forcePathStyle: true,
+    });
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: stack.buckets.documents, Prefix: "booking-documents/159/60012/" }),
+    );
+    s3.destroy();
+    expect(Contents.map((object) => object.Key)).toEqual([
+      expect.stringMatching(/^booking-documents\/159\/60012\/1-label-/),
+    ]);
   });
 
   it("rejects a bad token, a missing token and bad payloads at the ingress, queueing nothing", async () => {

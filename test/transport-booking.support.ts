@@ -475,8 +475,14 @@ export function transportBookingScenarios(api: OngoingApi): void {
       const { workflow } = await store.start(`159#${orderId}`, "booking", {
         leaseUntil: Date.now() + 60_000,
       });
+      // Recorded as an earlier version did: the label inline in the record.
       await store.advance(workflow, "booked", {
-        booking,
+        booking: {
+          waybill: booking.waybill,
+          trackingUrl: booking.trackingUrl,
+          parcels: booking.parcels,
+          label: booking.label,
+        },
         leaseUntil: Date.now() - 1,
         written: { waybill: true },
       });

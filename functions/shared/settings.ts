@@ -118,6 +118,10 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
     TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
     TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+    /** The bucket labels and other booking documents are kept in until written back (keys only in the record). */
+    DOCUMENTS_BUCKET_NAME: z.string().min(1),
+    /** How long a write whose answer was lost may take to land before the order is read again to look for it. */
+    ONGOING_WRITE_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   });
 
 export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({

@@ -2,12 +2,17 @@
  * Book transport for a shipped order, exactly once, and write the booking back to Ongoing.
  *
  * The workflow record (`transport-booking`, key `goodsOwnerId#orderId`) moves booking → booked → written-back,
- * each move a conditional write. The adapter's answer is recorded the moment it arrives; should a worker die
- * before that, the retry books again with the same idempotency key and gets the same booking back. Whoever
- * works on a record holds a lease until its invocation's deadline, so two deliveries never work at once.
+ * each move a conditional write. The adapter's answer is recorded the moment it arrives, its labels and other
+ * documents stored in S3 first and only their keys in the record (any size fits); should a worker die before
+ * that, the retry books again with the same idempotency key and gets the same booking back. Whoever works on a
+ * record holds a lease until its invocation's deadline, so two deliveries never work at once.
+ *
+ * Every delivery reads the order (its tracking and parcels) and, before attaching documents, its files: a write
+ * whose answer was lost (it may have taken effect) is never repeated blindly, only what is missing is written.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PermanentError, TransientError } from "../shared/errors.ts";
+import { OngoingWriteUnknownError } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
@@ -17,13 +22,24 @@ import type { TransporterMatch } from "../shared/settings.ts";
 import type { Workflow, WorkflowStore } from "../shared/state/workflow.ts";
 import type { OrderWebhook } from "../shared/webhooks/schemas.ts";
 import { decideBooking, type SkipReason } from "./decide.ts";
+import { bookingDocumentKey } from "./document-keys.ts";
+import type { DocumentStore, StoredDocument } from "./documents.ts";
 import type { OngoingOrders } from "./ongoing-orders.ts";
-import { type Booking, shipmentFromOrder, type TransportSystem } from "./transport-system.ts";
+import {
+  type Booking,
+  bookingDocuments,
+  type Label,
+  shipmentFromOrder,
+  type TransportSystem,
+} from "./transport-system.ts";
 
 export const workflowKind = "transport-booking";
 
 /** How long a delivery waits when another one is working on the same order. */
 export const inProgressRetryAfterMs = 2_000;
+
+/** Time kept back from the invocation when deciding whether a settle-and-re-read still fits. */
+const settleReserveMs = 5_000;
 
 export type BookingStep = "booking" | "booked" | "written-back";
 
@@ -35,24 +51,43 @@ export type WriteBackProgress = {
   parcels?: string[];
   /** The API has no call to add parcel numbers; they were counted as not written. */
   parcelsNotWritable?: boolean;
+  /** File names of the documents attached so far. */
+  files?: string[];
+  /** Every document (labels included) is attached. */
   label?: boolean;
+};
+
+/** The adapter's answer as recorded: its documents' content is in the document store, only their keys here. */
+export type RecordedBooking = {
+  waybill: string;
+  trackingUrl?: string | null | undefined;
+  parcels: { parcelNumber: string }[];
+  documents?: StoredDocument[];
+  /** A label recorded inline by an earlier version (dropped once written). */
+  label?: Label | null | undefined;
 };
 
 export type BookingWorkflowData = {
   /** Epoch ms until which the worker that claimed the record may still be at work on it; 0 when released. */
   leaseUntil: number;
-  /** The adapter's answer; its label is dropped once written, to keep the record small. */
-  booking?: Booking;
+  booking?: RecordedBooking;
   bookedAt?: number;
   written?: WriteBackProgress;
 };
 
 export interface TransportBookingDependencies {
   readonly workflows: WorkflowStore<BookingWorkflowData>;
+  /** Where labels and other booking documents are kept until written back. */
+  readonly documents: DocumentStore;
   /** The transport system to book with; throws PermanentError when none is configured. */
   readonly transportSystem: () => TransportSystem;
   readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
   readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
+  /**
+   * How long a write whose answer was lost is given to land before the order is read to see whether it did
+   * (Ongoing may still be carrying it out when our time-out fired). @default 2000
+   */
+  readonly writeSettleMs?: number;
   readonly now?: () => number;
   /**
    * Called once the booking is recorded (`booked`) and before anything is written back: the one moment where a
@@ -92,6 +127,7 @@ export function createTransportBooking(
 ): (record: WebhookRecord<OrderWebhook>, context: HandlerContext) => Promise<Outcome> {
   const { workflows } = dependencies;
   const now = dependencies.now ?? Date.now;
+  const writeSettleMs = dependencies.writeSettleMs ?? 2_000;
 
   /** Takes over a record whose previous worker has finished or died; another live worker means try later. */
   async function claim(
@@ -134,14 +170,43 @@ export function createTransportBooking(
       await release(workflow, context);
       throw error;
     }
-    const booked = await workflows.advance(workflow, "booked", { booking, bookedAt: now(), written: {} });
+    let recorded: RecordedBooking;
+    try {
+      recorded = await recordable(booking, order);
+    } catch (error) {
+      await release(workflow, context);
+      throw error;
+    }
+    const booked = await workflows.advance(workflow, "booked", {
+      booking: recorded,
+      bookedAt: now(),
+      written: {},
+    });
     metrics.addMetric("TransportBooked", MetricUnit.Count, 1);
     (context.logger ?? sharedLogger).info("transport booked", {
       waybill: booking.waybill,
       parcels: booking.parcels.length,
-      label: Boolean(booking.label),
+      documents: recorded.documents?.length ?? 0,
+      documentBytes: (recorded.documents ?? []).reduce((sum, document) => sum + document.bytes, 0),
     });
     return booked;
+  }
+
+  /** The booking as the record keeps it: its documents stored first (a retry overwrites the same keys). */
+  async function recordable(booking: Booking, order: OngoingOrder): Promise<RecordedBooking> {
+    const goodsOwnerId = order.goodsOwner.id;
+    const orderId = order.orderInfo.orderId;
+    const documents: StoredDocument[] = [];
+    for (const [index, document] of bookingDocuments(booking).entries()) {
+      const key = bookingDocumentKey(goodsOwnerId, orderId, index, document.fileName);
+      documents.push(await dependencies.documents.put(key, document));
+    }
+    return {
+      waybill: booking.waybill,
+      trackingUrl: booking.trackingUrl,
+      parcels: booking.parcels.map(({ parcelNumber }) => ({ parcelNumber })),
+      documents,
+    };
   }
 
   async function writeBack(
@@ -160,6 +225,23 @@ export function createTransportBooking(
       written = { ...written, ...patch };
       workflow = await workflows.advance(workflow, "booked", { ...data, written });
     };
+    /**
+     * Makes a write that adds a row; when its answer was lost, waits for it to land and reads Ongoing again: there
+     * now, it counts as done; not there, the error stands and the redelivery writes it after reading once more.
+     * Never written twice in one invocation.
+     */
+    const writeOnce = async (write: () => Promise<void>, landed: () => Promise<boolean>) => {
+      try {
+        await write();
+      } catch (error) {
+        if (!(error instanceof OngoingWriteUnknownError)) throw error;
+        if (context.remainingTimeMs() < writeSettleMs + settleReserveMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, writeSettleMs));
+        if (!(await landed().catch(() => false))) throw error;
+        metrics.addMetric("WriteBackConfirmedByReRead", MetricUnit.Count, 1);
+      }
+    };
+    const reRead = () => orders.getOrder(orderId);
     try {
       // Each step looks at the order first, so one repeated after a crash does not write twice.
       if (!written.waybill) {
@@ -169,7 +251,10 @@ export function createTransportBooking(
       if (!written.tracking) {
         const { trackingUrl } = booking;
         if (trackingUrl && !hasTracking(order, booking.waybill, trackingUrl)) {
-          await orders.writeTracking(orderId, { waybill: booking.waybill, trackingUrl });
+          await writeOnce(
+            () => orders.writeTracking(orderId, { waybill: booking.waybill, trackingUrl }),
+            async () => hasTracking(await reRead(), booking.waybill, trackingUrl),
+          );
         }
         await progress({ tracking: true });
       }
@@ -177,7 +262,12 @@ export function createTransportBooking(
       if (writeParcel) {
         for (const { parcelNumber } of booking.parcels) {
           if (written.parcels?.includes(parcelNumber)) continue;
-          if (!hasParcel(order, parcelNumber)) await writeParcel(orderId, parcelNumber);
+          if (!hasParcel(order, parcelNumber)) {
+            await writeOnce(
+              () => writeParcel(orderId, parcelNumber),
+              async () => hasParcel(await reRead(), parcelNumber),
+            );
+          }
           await progress({ parcels: [...(written.parcels ?? []), parcelNumber] });
         }
       } else if (!written.parcelsNotWritable) {
@@ -186,8 +276,29 @@ export function createTransportBooking(
         await progress({ parcelsNotWritable: true });
       }
       if (!written.label) {
-        if (booking.label) await orders.writeFile(orderId, booking.label);
-        await progress({ label: true }, { booking: { ...booking, label: undefined } });
+        const documents = [
+          ...(booking.label ? [{ ...booking.label, inline: true as const }] : []),
+          ...(booking.documents ?? []),
+        ];
+        const missing = documents.filter((document) => !written.files?.includes(document.fileName));
+        // What is attached already, read before attaching anything: an upload whose answer was lost may be there.
+        const attached =
+          missing.length === 0
+            ? new Set<string>()
+            : new Set((await orders.getFiles(orderId)).map((file) => file.fileName));
+        for (const document of missing) {
+          if (!attached.has(document.fileName)) {
+            const base64 =
+              "inline" in document ? document.base64 : await dependencies.documents.read(document);
+            const { fileName, mimeType } = document;
+            await writeOnce(
+              () => orders.writeFile(orderId, { fileName, mimeType, base64 }),
+              async () => (await orders.getFiles(orderId)).some((file) => file.fileName === fileName),
+            );
+          }
+          await progress({ files: [...(written.files ?? []), document.fileName] });
+        }
+        await progress({ label: true }, booking.label ? { booking: { ...booking, label: undefined } } : {});
       }
     } catch (error) {
       metrics.addMetric("WriteBackFailed", MetricUnit.Count, 1);

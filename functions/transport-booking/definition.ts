@@ -1,8 +1,8 @@
 /**
  * Use-case 2, transport booking: an order's status changed to Sent → fetch the order → decide whether its
- * transporter is ours to book → book it with the transport system → write waybill, tracking, parcels and
- * label back to Ongoing, through the REST or the Automation API as set for the goods owner. The wiring of the
- * settings to the story in `booking.ts`.
+ * transporter is ours to book → book it with the transport system (its labels kept in S3) → write waybill,
+ * tracking, parcels and labels back to Ongoing, through the REST or the Automation API as set for the goods
+ * owner. The wiring of the settings to the story in `booking.ts`.
  */
 import type { z } from "zod";
 import { PermanentError } from "../shared/errors.ts";
@@ -20,6 +20,7 @@ import {
   type TransportBookingDependencies,
   workflowKind,
 } from "./booking.ts";
+import { s3DocumentStore } from "./documents.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
 import { restOngoingOrders } from "./ongoing-orders.ts";
 import { automationOngoingOrders } from "./ongoing-orders-automation.ts";
@@ -64,6 +65,7 @@ function build(settings: Settings, hooks: TransportBookingHooks) {
       kind: workflowKind,
       ttlSeconds: workflowTtlSeconds,
     }),
+    documents: s3DocumentStore(settings.DOCUMENTS_BUCKET_NAME),
     transportSystem: transportSystemFrom(settings),
     ongoingOrdersFor(goodsOwnerId, remainingTimeMs) {
       if (transportApiFor(goodsOwnerId, settings) === "automation") {
@@ -74,6 +76,7 @@ function build(settings: Settings, hooks: TransportBookingHooks) {
       return restOngoingOrders(ongoingClientFor(goodsOwnerId, { remainingTimeMs }));
     },
     transportersFor: (goodsOwnerId) => transportersFor(goodsOwnerId, settings),
+    writeSettleMs: settings.ONGOING_WRITE_SETTLE_MS,
   });
 }
 

@@ -24,5 +24,6 @@ export function automationOngoingOrders(client: AutomationClient, goodsOwnerId: 
         { orderId, orderNumber: orderNumbers.get(orderId) },
         { fileName, mimeType, fileDataBase64: base64 },
       ),
+    getFiles: (orderId) => client.getOrderFiles(goodsOwnerId, orderId),
   };
 }

@@ -3,7 +3,7 @@
  * API behind it is chosen per goods owner: the goods-owner REST API here, Ongoing's SOAP Automation API in
  * `ongoing-orders-automation.ts`. Both give the same `OngoingOrder`.
  */
-import type { OngoingClient } from "../shared/ongoing/client.ts";
+import type { OngoingClient, OngoingFile } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 
 export interface OngoingOrders {
@@ -14,6 +14,8 @@ export interface OngoingOrders {
   /** Absent when the API has no call to add a parcel number (the booking counts the parcels it could not write). */
   writeParcel?(orderId: number, parcelNumber: string): Promise<void>;
   writeFile(orderId: number, file: { fileName: string; mimeType: string; base64: string }): Promise<void>;
+  /** The files attached to the order: what a retry reads before it attaches any. */
+  getFiles(orderId: number): Promise<OngoingFile[]>;
 }
 
 /** Through the goods-owner REST API. */
@@ -27,5 +29,6 @@ export function restOngoingOrders(client: OngoingClient): OngoingOrders {
       client.putParcel(orderId, { parcelNumber, transportAdministrationType: "delivery" }),
     writeFile: (orderId, { fileName, mimeType, base64 }) =>
       client.postOrderFile(orderId, { fileName, mimeType, fileDataBase64: base64 }),
+    getFiles: (orderId) => client.getOrderFiles(orderId),
   };
 }

@@ -56,10 +56,32 @@ export type Label = z.infer<typeof labelSchema>;
 export const bookingSchema = z.object({
   waybill: z.string().min(1),
   trackingUrl: z.string().min(1).nullish(),
-  parcels: z.array(z.object({ parcelNumber: z.string().min(1) })).default([]),
+  /** A parcel may come with its own label. */
+  parcels: z.array(z.object({ parcelNumber: z.string().min(1), label: labelSchema.nullish() })).default([]),
+  /** The shipment's label. */
   label: labelSchema.nullish(),
+  /** Other documents of the booking (e.g. a customs declaration), attached to the order like the labels. */
+  documents: z.array(labelSchema).default([]),
 });
 export type Booking = z.infer<typeof bookingSchema>;
+
+/**
+ * Every document of a booking, in order (the shipment's label, the parcels' labels, the other documents), each
+ * under a file name of its own: Ongoing's list of an order's files is how a retry tells what is attached.
+ */
+export function bookingDocuments(booking: Booking): Label[] {
+  const all = [
+    ...(booking.label ? [booking.label] : []),
+    ...booking.parcels.flatMap((parcel) => (parcel.label ? [parcel.label] : [])),
+    ...booking.documents,
+  ];
+  const taken = new Set<string>();
+  return all.map((document, index) => {
+    const fileName = taken.has(document.fileName) ? `${index + 1}-${document.fileName}` : document.fileName;
+    taken.add(fileName);
+    return { ...document, fileName };
+  });
+}
 
 export interface TransportSystem {
   /**

@@ -163,6 +163,56 @@ describe("Ongoing simulator: admin API", () => {
     await expect(api("GET", "articles/18068", { auth: demoAuth })).rejects.toThrow();
   });
 
+  it("carries out a write before spoiling its answer (afterWrite), and picks calls by body", async () => {
+    const tracking = (waybill: string) => ({
+      waybill,
+      trackingUrl: `https://t.example/${waybill}`,
+      isReturnTracking: false,
+    });
+    await admin("POST", "faults", {
+      afterWrite: true,
+      status: 500,
+      method: "PUT",
+      bodyPattern: '"waybill":"B"',
+    });
+    expect(
+      (await api("PUT", "orders/60001/orderTracking", { auth: demoAuth, body: tracking("A") })).status,
+    ).toBe(200);
+    expect(
+      (await api("PUT", "orders/60001/orderTracking", { auth: demoAuth, body: tracking("B") })).status,
+    ).toBe(500);
+    await admin("POST", "faults", { afterWrite: true, reset: true, method: "POST" });
+    const file = { fileName: "l.pdf", mimeType: "application/pdf", fileDataBase64: "JVBERi0=" };
+    await expect(api("POST", "orders/60001/files", { auth: demoAuth, body: file })).rejects.toThrow();
+    // Both writes took effect though their answers were spoilt.
+    const order = (await api("GET", "orders/60001", { auth: demoAuth })).body as {
+      tracking: { waybill: string }[];
+    };
+    expect(order.tracking.map((row) => row.waybill).slice(-2)).toEqual(["A", "B"]);
+    expect((await api("GET", "orders/60001/files", { auth: demoAuth })).body).toEqual([
+      { id: 1, fileName: "l.pdf", mimeType: "application/pdf" },
+    ]);
+  });
+
+  it("answers 413 to a body over its limit", async () => {
+    const small = await startOngoingSimulator({ maxRequestBytes: 1_000 });
+    try {
+      const response = await fetch(new URL("orders/60001/files", small.baseUrl), {
+        method: "POST",
+        headers: { authorization: demoAuth, "content-type": "application/json" },
+        body: JSON.stringify({
+          fileName: "l.pdf",
+          mimeType: "application/pdf",
+          fileDataBase64: "A".repeat(2_000),
+        }),
+      });
+      expect(response.status).toBe(413);
+      expect(small.state.files.size).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it("counts calls per operation, lists writes, sets latency and resets", async () => {
     await api("GET", "orders/50163", { auth: demoAuth });
     await api("GET", "orders?goodsOwnerId=159&orderNumber=O1231234", { auth: demoAuth });

@@ -27,6 +27,11 @@ export interface OngoingSimulatorOptions {
   automationUsers?: AutomationUser[];
   /** true (default): official examples plus demo data; "official": only the examples; false: empty. */
   seed?: boolean | "official";
+  /**
+   * Larger request bodies are answered 413 (Ongoing does not document its limit; IIS's default is 30,000,000
+   * bytes). Default 30,000,000.
+   */
+  maxRequestBytes?: number;
 }
 
 /** A fault to inject. Matches the next `times` calls (default 1), or every call for `forMs` when given. */
@@ -46,8 +51,15 @@ export interface FaultSpec {
   method?: string;
   /** Only calls whose API path (e.g. `/orders/50163/waybill`, `/Automation.asmx/UpdateOrder`) matches this. */
   path?: string;
+  /** Only calls whose request body matches this (e.g. `UpdateOrderTracking` among the `UpdateOrder` calls). */
+  bodyPattern?: string;
   /** A SOAP call answers with a SOAP fault of this code (HTTP 500); `status: 500` alone gives a Server fault. */
   soapFaultCode?: "Client" | "Server";
+  /**
+   * The call is carried out first, then the fault spoils its answer (`delayMs` past the client's time-out,
+   * `reset`, or `status`): the write took effect but the client cannot know it.
+   */
+  afterWrite?: boolean;
 }
 
 export interface Fault extends FaultSpec {
@@ -130,13 +142,17 @@ export class OngoingSimulatorState {
   private nextFaultId = 1;
   private lastArticleUpdate = 0;
   readonly inFlightWrites = new Map<number, number>();
+  /** Larger request bodies are answered 413. */
+  maxRequestBytes: number;
 
   constructor(
     private readonly seedMode: boolean | "official",
     private readonly initialLatencyMs: number,
     users: SimulatorUser[],
+    maxRequestBytes = 30_000_000,
   ) {
     this.users = users;
+    this.maxRequestBytes = maxRequestBytes;
     this.latencyMs = initialLatencyMs;
     this.reset();
   }
@@ -226,6 +242,7 @@ export class OngoingSimulatorState {
 
   addFault(spec: FaultSpec): Fault {
     if (spec.path !== undefined) new RegExp(spec.path);
+    if (spec.bodyPattern !== undefined) new RegExp(spec.bodyPattern);
     const fault: Fault = { ...spec, id: this.nextFaultId++ };
     if (spec.forMs !== undefined) fault.until = new Date(Date.now() + spec.forMs).toISOString();
     else fault.remaining = spec.times ?? 1;
@@ -238,7 +255,7 @@ export class OngoingSimulatorState {
   }
 
   /** The first live fault matching a call, consumed by one. */
-  takeFault(method: string, path: string): Fault | undefined {
+  takeFault(method: string, path: string, body = ""): Fault | undefined {
     const now = Date.now();
     this.faults = this.faults.filter(
       (fault) => (fault.remaining ?? 1) > 0 && (fault.until === undefined || Date.parse(fault.until) > now),
@@ -246,7 +263,8 @@ export class OngoingSimulatorState {
     const fault = this.faults.find(
       (candidate) =>
         (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || new RegExp(candidate.path).test(path)),
+        (candidate.path === undefined || new RegExp(candidate.path).test(path)) &&
+        (candidate.bodyPattern === undefined || new RegExp(candidate.bodyPattern).test(body)),
     );
     if (fault?.remaining !== undefined) fault.remaining--;
     return fault;
@@ -514,9 +532,12 @@ async function handleApi(
   });
   if (state.requests.length > recordedRequestLimit) state.requests.shift();
   const rawBody = await readBody(request);
+  if (Buffer.byteLength(rawBody) > state.maxRequestBytes) {
+    return sendJson(response, 413, { Message: "The request is too large." });
+  }
 
-  const fault = state.takeFault(method, apiPath);
-  if (fault) {
+  const fault = state.takeFault(method, apiPath, rawBody);
+  if (fault && !fault.afterWrite) {
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.reset) {
       request.socket.destroy();
@@ -601,6 +622,17 @@ async function handleApi(
       at: new Date().toISOString(),
       concurrent: inFlight,
     });
+  }
+  if (fault?.afterWrite) {
+    // Carried out already: now the answer is late (the client has given up), cut, or a failure.
+    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.reset) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault.status !== undefined) {
+      return sendJson(response, fault.status, { Message: fault.message ?? "An error has occurred." });
+    }
   }
   sendJson(response, status, body);
 }
@@ -763,6 +795,7 @@ export async function startOngoingSimulator(
     options.seed ?? true,
     options.latencyMs ?? 0,
     options.users ?? defaultUsers,
+    options.maxRequestBytes,
   );
   const apiPrefix = `/${warehouse}/api/v1`;
   const automationUsers = options.automationUsers ?? defaultAutomationUsers;

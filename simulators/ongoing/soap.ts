@@ -1,6 +1,6 @@
 /**
  * The Ongoing simulator's SOAP Automation API (`POST /{warehouse}/Automation.asmx`): `GetOrdersByQuery`,
- * `UpdateOrder` (`UpdateOrderWaybill`, `UpdateOrderTracking`) and `UploadOrderFile`, over the same store,
+ * `UpdateOrder` (`UpdateOrderWaybill`, `UpdateOrderTracking`), `UploadOrderFile` and `GetFileList`, over the same store,
  * faults, call counts and write record as the REST API, so a SOAP write changes the same order a REST read
  * then sees. Logins are integrator users that see several goods owners (credentials in the body, as Ongoing's).
  */
@@ -278,6 +278,38 @@ function uploadOrderFile(context: SoapContext, record: (goodsOwnerId: number) =>
   return { UploadOrderFileResult: { Success: "true", Message: nil, FileId: String(id) } };
 }
 
+/**
+ * `GetFileList` by goods owner and order id. Ongoing documents the request only; the answer's shape here
+ * (`GetFileListResult/Files/FileInfo{FileId, FileName, MimeType}`) is our guess, and the client reads any shape.
+ */
+function getFileList(context: SoapContext): XmlObject {
+  const search = child(context.content, "FileSearchValues");
+  const goodsOwnerId = integer(search, "GoodsOwnerId");
+  const orderId = Number(text(search?.OrderId));
+  const order = Number.isInteger(orderId) ? context.state.orders.get(orderId) : undefined;
+  const visible =
+    order !== undefined &&
+    goodsOwnerOf(order) === goodsOwnerId &&
+    context.user.goodsOwnerIds.includes(goodsOwnerId);
+  const files = visible ? (context.state.files.get(orderId) ?? []) : [];
+  return {
+    GetFileListResult: {
+      Files:
+        files.length === 0
+          ? ""
+          : {
+              FileInfo: files.map((file) =>
+                element({
+                  FileId: value(file.id),
+                  FileName: value(file.fileName),
+                  MimeType: value(file.mimeType),
+                }),
+              ),
+            },
+    },
+  };
+}
+
 const writes: Record<string, { listName: string; handle: typeof updateOrder }> = {
   UpdateOrder: { listName: "Order", handle: updateOrder },
   UploadOrderFile: { listName: "OrderFile", handle: uploadOrderFile },
@@ -291,6 +323,12 @@ export async function handleSoap(
   response: ServerResponse,
 ): Promise<void> {
   const rawBody = await readBody(request);
+  if (Buffer.byteLength(rawBody) > state.maxRequestBytes) {
+    if (response.destroyed || response.writableEnded) return;
+    response.writeHead(413, { "content-type": "text/html; charset=utf-8" });
+    response.end("<html><body>413 Request Entity Too Large</body></html>");
+    return;
+  }
   let body: ReturnType<typeof parseEnvelope> | undefined;
   try {
     body = parseEnvelope(rawBody);
@@ -308,8 +346,8 @@ export async function handleSoap(
   });
   if (state.requests.length > 200) state.requests.shift();
 
-  const fault = state.takeFault(request.method ?? "POST", soapFaultPath(operation));
-  if (fault) {
+  const fault = state.takeFault(request.method ?? "POST", soapFaultPath(operation), rawBody);
+  if (fault && !fault.afterWrite) {
     if (fault.delayMs) await sleep(fault.delayMs);
     if (fault.reset) {
       request.socket.destroy();
@@ -347,6 +385,9 @@ export async function handleSoap(
   if (operation === "GetOrdersByQuery") {
     return send(response, 200, buildEnvelope("GetOrdersByQueryResponse", getOrdersByQuery(context)));
   }
+  if (operation === "GetFileList") {
+    return send(response, 200, buildEnvelope("GetFileListResponse", getFileList(context)));
+  }
   const write = writes[operation];
   if (!write) {
     return sendFault(response, "Client", `Server did not recognize the value of SOAPAction: ${operation}.`);
@@ -381,5 +422,16 @@ export async function handleSoap(
     at: new Date().toISOString(),
     concurrent: Math.max(inFlight, 1),
   });
+  if (fault?.afterWrite) {
+    // Carried out already: now the answer is late (the client has given up), cut, or a Server fault.
+    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.reset) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault.status !== undefined || fault.soapFaultCode !== undefined) {
+      return sendFault(response, fault.soapFaultCode ?? "Server", fault.message ?? "An error has occurred.");
+    }
+  }
   send(response, 200, buildEnvelope(`${operation}Response`, result));
 }

@@ -74,6 +74,28 @@ describe("transport simulator", () => {
     expect(simulator.bookingsForOrder(159, 3)).toHaveLength(1);
   });
 
+  it("books big labels and a label per parcel when configured", async () => {
+    const config = await admin("/config", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ labelBytes: 1_000_000, parcelLabels: true, parcelCount: 3 }),
+    });
+    expect(config.status).toBe(204);
+    const booking = (await (await book(shipment(5))).json()) as {
+      label: { base64: string };
+      parcels: { parcelNumber: string; label: { fileName: string; base64: string } }[];
+    };
+    const pdf = Buffer.from(booking.label.base64, "base64");
+    expect(pdf.length).toBe(1_000_000);
+    expect(pdf.toString("latin1")).toMatch(/^%PDF-1\.4[\s\S]*%%EOF\n$/);
+    expect(booking.parcels).toHaveLength(3);
+    expect(booking.parcels.map((parcel) => parcel.label.fileName)).toEqual(
+      booking.parcels.map((parcel) => `label-${parcel.parcelNumber}.pdf`),
+    );
+    simulator.reset();
+    expect(simulator.state).toMatchObject({ labelBytes: 0, parcelLabels: false, parcelCount: undefined });
+  });
+
   it("changes latency and labels, and clears faults and bookings", async () => {
     const config = await admin("/config", {
       method: "PUT",

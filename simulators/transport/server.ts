@@ -49,6 +49,12 @@ export interface TransportSimulatorState {
   latencyMs: number;
   /** Attach a PDF label to new bookings. */
   labels: boolean;
+  /** Labels of new bookings are padded to at least this many bytes (0: as small as they come). */
+  labelBytes: number;
+  /** Give each parcel of a new booking a label of its own as well. */
+  parcelLabels: boolean;
+  /** Parcels of a new booking when set (else one per parcel of the shipment, at least one). */
+  parcelCount: number | undefined;
 }
 
 export interface TransportSimulatorOptions {
@@ -62,6 +68,12 @@ export interface TransportSimulatorOptions {
   readonly auth?: { readonly headerName: string; readonly value: string };
   /** @default true */
   readonly labels?: boolean;
+  /** Pad labels to this many bytes (a big label). @default 0 */
+  readonly labelBytes?: number;
+  /** A label per parcel as well. @default false */
+  readonly parcelLabels?: boolean;
+  /** Parcels per booking. @default one per parcel of the shipment, at least one */
+  readonly parcelCount?: number;
 }
 
 export interface TransportSimulator {
@@ -77,8 +89,11 @@ export interface TransportSimulator {
   stop(): Promise<void>;
 }
 
-/** A one-page PDF whose only text is the waybill: small, and opens in any viewer. */
-export function labelPdf(waybill: string): string {
+/**
+ * A one-page PDF whose only text is the waybill: small, and opens in any viewer. `minBytes` pads it with a
+ * comment before the end (still a valid PDF) to stand in for a big label.
+ */
+export function labelPdf(waybill: string, minBytes = 0): string {
   const content = `BT /F1 24 Tf 72 720 Td (${waybill.replace(/[()\\]/g, "")}) Tj ET`;
   const objects = [
     "<< /Type /Catalog /Pages 2 0 R >>",
@@ -96,7 +111,10 @@ export function labelPdf(waybill: string): string {
   const xref = pdf.length;
   pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) pdf += `${String(offset).padStart(10, "0")} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n`;
+  const padding = Math.max(0, minBytes - pdf.length - "%%EOF\n".length);
+  if (padding > 0) pdf += `%${"x".repeat(Math.max(0, padding - 2))}\n`;
+  pdf += "%%EOF\n";
   return Buffer.from(pdf, "latin1").toString("base64");
 }
 
@@ -122,6 +140,9 @@ export async function startTransportSimulator(
     requests: 0,
     latencyMs: options.latencyMs ?? 0,
     labels: options.labels ?? true,
+    labelBytes: options.labelBytes ?? 0,
+    parcelLabels: options.parcelLabels ?? false,
+    parcelCount: options.parcelCount,
   };
   let sequence = 0;
   let baseUrl = "";
@@ -137,16 +158,23 @@ export async function startTransportSimulator(
   const createBooking = (shipment: Shipment): Booking => {
     sequence += 1;
     const waybill = `SIM${String(sequence).padStart(9, "0")}`;
-    const parcelCount = Math.max(1, shipment.parcels.length);
+    const parcelCount = state.parcelCount ?? Math.max(1, shipment.parcels.length);
+    const label = (name: string) => ({
+      fileName: `label-${name}.pdf`,
+      mimeType: "application/pdf",
+      base64: labelPdf(name, state.labelBytes),
+    });
     return {
       waybill,
       trackingUrl: `${baseUrl}/track/${waybill}`,
-      parcels: Array.from({ length: parcelCount }, (_, index) => ({
-        parcelNumber: `00373${String(sequence).padStart(9, "0")}${String(index + 1).padStart(3, "0")}`,
-      })),
-      label: state.labels
-        ? { fileName: `label-${waybill}.pdf`, mimeType: "application/pdf", base64: labelPdf(waybill) }
-        : undefined,
+      parcels: Array.from({ length: parcelCount }, (_, index) => {
+        const parcelNumber = `00373${String(sequence).padStart(9, "0")}${String(index + 1).padStart(3, "0")}`;
+        return state.labels && state.parcelLabels
+          ? { parcelNumber, label: label(parcelNumber) }
+          : { parcelNumber };
+      }),
+      label: state.labels ? label(waybill) : undefined,
+      documents: [],
     };
   };
 
@@ -229,11 +257,20 @@ export async function startTransportSimulator(
     }
     if (method === "PUT" && path === "/_admin/config") {
       const config = z
-        .object({ latencyMs: z.number().int().min(0).optional(), labels: z.boolean().optional() })
+        .object({
+          latencyMs: z.number().int().min(0).optional(),
+          labels: z.boolean().optional(),
+          labelBytes: z.number().int().min(0).optional(),
+          parcelLabels: z.boolean().optional(),
+          parcelCount: z.number().int().min(1).max(999).nullish(),
+        })
         .safeParse(json());
       if (!config.success) return reply(response, 400, { error: config.error.message });
       state.latencyMs = config.data.latencyMs ?? state.latencyMs;
       state.labels = config.data.labels ?? state.labels;
+      state.labelBytes = config.data.labelBytes ?? state.labelBytes;
+      state.parcelLabels = config.data.parcelLabels ?? state.parcelLabels;
+      if (config.data.parcelCount !== undefined) state.parcelCount = config.data.parcelCount ?? undefined;
       return reply(response, 204);
     }
     if (method === "POST" && path === "/_admin/reset") {
@@ -278,6 +315,9 @@ export async function startTransportSimulator(
       state.requests = 0;
       state.latencyMs = options.latencyMs ?? 0;
       state.labels = options.labels ?? true;
+      state.labelBytes = options.labelBytes ?? 0;
+      state.parcelLabels = options.parcelLabels ?? false;
+      state.parcelCount = options.parcelCount;
     },
     stop: () => closeServer(server),
   };

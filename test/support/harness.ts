@@ -1,8 +1,8 @@
 /**
  * The harness every use-case integration test builds on. It starts real local implementations over loopback —
- * DynamoDB (dynalite), SQS (fauxqs), the Secrets Manager stand-in and, when asked, SES — creates the stack's
- * tables and the use-case's queue with its dead-letter queue (RedrivePolicy), and points the functions at them
- * through the environment (vi.stubEnv).
+ * DynamoDB (dynalite), SQS and S3 (fauxqs), the Secrets Manager stand-in and, when asked, SES — creates the
+ * stack's tables, its documents bucket and the use-case's queue with its dead-letter queue (RedrivePolicy), and
+ * points the functions at them through the environment (vi.stubEnv).
  *
  * The AWS clients read their endpoints when `functions/shared/aws/*.ts` is first imported, so import the
  * handler module AFTER `startHarness` resolved, with a dynamic import, and use one harness per test file:
@@ -21,6 +21,7 @@
  *   expect(harness.metricCount("Processed")).toBe(1);
  */
 import { randomUUID } from "node:crypto";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -82,6 +83,8 @@ export interface Harness {
   readonly deadLetterQueueUrl: string;
   /** Names of the state and articles tables. */
   readonly tables: { readonly state: string; readonly articles: string };
+  /** The documents bucket (labels) and a client for the local S3 it is in. */
+  readonly documents: { readonly bucket: string; readonly s3: S3Client };
   readonly endpoints: {
     readonly dynamoDb: string;
     readonly sqs: string;
@@ -130,6 +133,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     credentials: localCredentials,
     useQueueUrlAsEndpoint: false,
   });
+  const s3 = new S3Client({
+    endpoint: sqsEmulator.endpoint,
+    region: "eu-west-1",
+    credentials: localCredentials,
+    forcePathStyle: true,
+  });
+  const documentsBucket = `test-${useCase}-documents`;
+  await s3.send(new CreateBucketCommand({ Bucket: documentsBucket }));
   const deadLetterQueueUrl = await createQueue(sqs, `${useCase}-dlq`, {});
   const deadLetterQueueArn = await attribute(sqs, deadLetterQueueUrl, "QueueArn");
   const queueUrl = await createQueue(sqs, useCase, {
@@ -142,11 +153,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+    AWS_ENDPOINT_URL_S3: sqsEmulator.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     ...(ses ? { AWS_ENDPOINT_URL_SES: ses.endpoint } : {}),
     USE_CASE: useCase,
     STATE_TABLE_NAME: tables.state,
     ARTICLES_TABLE_NAME: tables.articles,
+    DOCUMENTS_BUCKET_NAME: documentsBucket,
     DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
     MAX_RECEIVE_COUNT: String(maxReceiveCount),
     // Retries come back at once, so tests do not wait on backoff (the backoff curve has its own tests).
@@ -161,6 +174,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     queueUrl,
     deadLetterQueueUrl,
     tables,
+    documents: { bucket: documentsBucket, s3 },
     endpoints: {
       dynamoDb: dynamoDb.endpoint,
       sqs: sqsEmulator.endpoint,
@@ -260,6 +274,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       emitted.restore();
       vi.unstubAllEnvs();
       sqs.destroy();
+      s3.destroy();
       await Promise.all(emulators.map((emulator) => emulator.stop()));
     },
   };

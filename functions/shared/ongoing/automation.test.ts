@@ -4,7 +4,7 @@ import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
-import { createOngoingClient } from "./client.ts";
+import { createOngoingClient, OngoingWriteUnknownError } from "./client.ts";
 import type { OngoingOrder } from "./model.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
@@ -31,6 +31,8 @@ const restClient = (goodsOwnerId = 159) =>
   });
 
 const calls = (operation: string) => simulator.state.calls.get(operation) ?? 0;
+
+const file = { fileName: "l.pdf", mimeType: "application/pdf", fileDataBase64: "JVBERi0=" };
 
 /** The fields the order model types, as the use-cases read them. */
 function typedFields(order: OngoingOrder) {
@@ -221,17 +223,51 @@ describe("Automation client: failures", () => {
     simulator.state.addFault({ reset: true, path: "UpdateOrder$" });
     await client.setWaybill(159, 60_001, "WB-R");
     expect(calls("UpdateOrder")).toBe(2);
-    simulator.state.addFault({ delayMs: 1_000, path: "UploadOrderFile$" });
-    await client.uploadOrderFile(
-      159,
-      { orderId: 60_001, orderNumber: "DEMO-159-0001" },
-      {
-        fileName: "l.pdf",
-        mimeType: "application/pdf",
-        fileDataBase64: "JVBERi0=",
-      },
-    );
+    simulator.state.addFault({ status: 429, path: "UploadOrderFile$" });
+    await client.uploadOrderFile(159, { orderId: 60_001, orderNumber: "DEMO-159-0001" }, file);
     expect(calls("UploadOrderFile")).toBe(2);
+    expect(simulator.state.files.get(60_001)).toHaveLength(1);
+  });
+
+  it.each([
+    ["a time-out", { afterWrite: true, delayMs: 1_000 }],
+    ["a cut connection", { afterWrite: true, reset: true }],
+    ["a server fault", { afterWrite: true, soapFaultCode: "Server" as const }],
+  ])("does not repeat an upload or a tracking row after %s that may hide its success", async (_, fault) => {
+    const client = clientFor({ timeoutMs: 300, maxAttempts: 4 });
+    simulator.state.addFault({ ...fault, path: "UploadOrderFile$" });
+    const upload = client.uploadOrderFile(159, { orderId: 60_001, orderNumber: "DEMO-159-0001" }, file);
+    await expect(upload).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    await expect(upload).rejects.toMatchObject({
+      name: "OngoingWriteUnknownError",
+      code: "ongoing-write-unknown",
+    });
+    expect(calls("UploadOrderFile")).toBe(1);
+    expect(await client.getOrderFiles(159, 60_001)).toEqual([
+      { fileName: "l.pdf", mimeType: "application/pdf" },
+    ]);
+
+    simulator.state.addFault({ ...fault, path: "UpdateOrder$" });
+    const tracking = client.addTracking(159, 60_001, { waybill: "W", trackingUrl: "https://t.example/W" });
+    await expect(tracking).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    expect(calls("UpdateOrder")).toBe(1);
+    // The waybill is set, not added: repeating it is harmless, so it is retried as before.
+    simulator.state.addFault({ ...fault, path: "UpdateOrder$" });
+    await client.setWaybill(159, 60_001, "W");
+    expect(calls("UpdateOrder")).toBe(3);
+  });
+
+  it("lists an order's files with GetFileList, none for an order without", async () => {
+    const client = clientFor();
+    expect(await client.getOrderFiles(159, 60_001)).toEqual([]);
+    await client.uploadOrderFile(159, { orderId: 60_001 }, file);
+    await client.uploadOrderFile(159, { orderId: 60_001 }, { ...file, fileName: "m.pdf" });
+    expect((await client.getOrderFiles(159, 60_001)).map((listed) => listed.fileName)).toEqual([
+      "l.pdf",
+      "m.pdf",
+    ]);
+    // Another goods owner's login sees none of them.
+    expect(await client.getOrderFiles(160, 60_001)).toEqual([]);
   });
 
   it("throws TransientError when attempts run out, with Retry-After when known", async () => {

@@ -21,6 +21,8 @@ import {
   parseEnvelope,
   resultStatus,
   type SoapFault,
+  text,
+  type XmlNode,
   type XmlObject,
 } from "./automation-xml.ts";
 import {
@@ -28,6 +30,7 @@ import {
   credentialsFromSecret,
   type OngoingAnswer,
   type OngoingClientOptions,
+  type OngoingFile,
   serialized,
   statusAnswer,
   userAgent,
@@ -67,9 +70,11 @@ export interface AutomationClient {
     order: { orderId: number; orderNumber?: string | null },
     file: { fileName: string; mimeType: string; fileDataBase64: string },
   ): Promise<void>;
+  /** `GetFileList` by goods owner and order id: the files attached to the order (names and types). */
+  getOrderFiles(goodsOwnerId: number, orderId: number): Promise<OngoingFile[]>;
 }
 
-export type AutomationOperation = "GetOrdersByQuery" | "UpdateOrder" | "UploadOrderFile";
+export type AutomationOperation = "GetOrdersByQuery" | "UpdateOrder" | "UploadOrderFile" | "GetFileList";
 
 /** `…/{warehouse}/api/v1/` → `…/{warehouse}/Automation.asmx`: both APIs live under the warehouse's path. */
 export function automationUrlFrom(restBaseUrl: string): string {
@@ -125,6 +130,14 @@ function interpret(operation: AutomationOperation, response: HttpResponse): Ongo
   return statusAnswer(operation, response, "no SOAP fault");
 }
 
+/** Every element in a `GetFileList` result that names a file, however the list is wrapped (not documented). */
+function filesIn(node: XmlNode | undefined): XmlObject[] {
+  if (node === undefined || typeof node === "string") return [];
+  if (Array.isArray(node)) return node.flatMap(filesIn);
+  if ("FileName" in node) return [node];
+  return Object.values(node).flatMap((value) => filesIn(value));
+}
+
 function checkSuccess(operation: AutomationOperation, result: XmlObject | undefined): void {
   const { success, message } = resultStatus(result);
   if (success) return;
@@ -141,12 +154,13 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
     remainingTimeMs: options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY),
   };
 
-  function call(operation: AutomationOperation, content: XmlObject): Promise<XmlObject> {
+  function call(operation: AutomationOperation, content: XmlObject, repeatable = true): Promise<XmlObject> {
     return callOngoing(
       {
         operation,
         method: "POST",
         url: options.url,
+        repeatable,
         async prepare(forceFetch) {
           const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
           return {
@@ -169,10 +183,16 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
     );
   }
 
-  // Ongoing runs a goods owner's writes one at a time, whichever API they came through.
-  const write = (goodsOwnerId: number, operation: AutomationOperation, content: XmlObject) =>
+  // Ongoing runs a goods owner's writes one at a time, whichever API they came through. A write that adds
+  // something each time (`repeatable: false`) is not repeated after an attempt that may have taken effect.
+  const write = (
+    goodsOwnerId: number,
+    operation: AutomationOperation,
+    content: XmlObject,
+    { repeatable }: { repeatable: boolean },
+  ) =>
     serialized(`${options.url}#${goodsOwnerId}`, async () => {
-      const response = await call(operation, content);
+      const response = await call(operation, content, repeatable);
       checkSuccess(operation, child(response, `${operation}Result`));
     });
 
@@ -204,22 +224,30 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
     },
 
     setWaybill(goodsOwnerId, orderId, waybill) {
-      return write(goodsOwnerId, "UpdateOrder", {
-        Order: { OrderId: String(orderId), UpdateOrderWaybill: { Waybill: waybill } },
-      });
+      return write(
+        goodsOwnerId,
+        "UpdateOrder",
+        { Order: { OrderId: String(orderId), UpdateOrderWaybill: { Waybill: waybill } } },
+        { repeatable: true },
+      );
     },
 
     addTracking(goodsOwnerId, orderId, tracking) {
-      return write(goodsOwnerId, "UpdateOrder", {
-        Order: {
-          OrderId: String(orderId),
-          UpdateOrderTracking: {
-            Waybill: tracking.waybill,
-            TrackingUrl: tracking.trackingUrl,
-            IsReturn: String(tracking.isReturn ?? false),
+      return write(
+        goodsOwnerId,
+        "UpdateOrder",
+        {
+          Order: {
+            OrderId: String(orderId),
+            UpdateOrderTracking: {
+              Waybill: tracking.waybill,
+              TrackingUrl: tracking.trackingUrl,
+              IsReturn: String(tracking.isReturn ?? false),
+            },
           },
         },
-      });
+        { repeatable: false },
+      );
     },
 
     async uploadOrderFile(goodsOwnerId, order, file) {
@@ -231,13 +259,30 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
           `Ongoing UploadOrderFile: order ${order.orderId} has no order number to name it by`,
         );
       }
-      return write(goodsOwnerId, "UploadOrderFile", {
-        OrderFile: {
-          File: { FileName: file.fileName, FileBytes: file.fileDataBase64, MimeType: file.mimeType },
-          GoodsOwnerId: String(goodsOwnerId),
-          OrderFileIdentificationType: "GoodsOwnerOrderNumber",
-          GoodsOwnerOrderNumber: orderNumber,
+      return write(
+        goodsOwnerId,
+        "UploadOrderFile",
+        {
+          OrderFile: {
+            File: { FileName: file.fileName, FileBytes: file.fileDataBase64, MimeType: file.mimeType },
+            GoodsOwnerId: String(goodsOwnerId),
+            OrderFileIdentificationType: "GoodsOwnerOrderNumber",
+            GoodsOwnerOrderNumber: orderNumber,
+          },
         },
+        { repeatable: false },
+      );
+    },
+
+    async getOrderFiles(goodsOwnerId, orderId) {
+      const response = await call("GetFileList", {
+        FileSearchValues: { GoodsOwnerId: String(goodsOwnerId), OrderId: String(orderId) },
+      });
+      const result = child(response, "GetFileListResult");
+      checkSuccess("GetFileList", result);
+      return filesIn(result).flatMap((file) => {
+        const fileName = text(file.FileName);
+        return fileName ? [{ fileName, mimeType: text(file.MimeType) ?? undefined }] : [];
       });
     },
   };

@@ -4,7 +4,7 @@ import { captureEmf } from "../../../test/support/emf.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
-import { createOngoingClient, type OngoingClientOptions } from "./client.ts";
+import { createOngoingClient, type OngoingClientOptions, OngoingWriteUnknownError } from "./client.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
 
@@ -157,6 +157,87 @@ describe("Ongoing client: failures", () => {
     await expect(client.patchWaybill(60_001, "W")).rejects.toMatchObject({ code: "ongoing-network" });
     simulator.state.addFault({ delayMs: 1_000, times: 3 });
     await expect(client.getArticle(18068)).rejects.toMatchObject({ code: "ongoing-timeout" });
+  });
+
+  it.each([
+    ["a time-out", { afterWrite: true, delayMs: 1_000 }],
+    ["a cut connection", { afterWrite: true, reset: true }],
+    ["a 500", { afterWrite: true, status: 500 }],
+    ["a 503 with Retry-After", { afterWrite: true, status: 503, retryAfter: "1" }],
+  ])("does not repeat a write that adds a row after %s that may hide its success", async (_, fault) => {
+    const client = clientFor({ timeoutMs: 300, maxAttempts: 4 });
+    const file = { fileName: "l.pdf", mimeType: "application/pdf", fileDataBase64: "JVBERi0=" };
+    simulator.state.addFault({ ...fault, method: "POST", path: "/files$" });
+    const upload = client.postOrderFile(60_001, file);
+    await expect(upload).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    await expect(upload).rejects.toMatchObject({
+      name: "OngoingWriteUnknownError",
+      code: "ongoing-write-unknown",
+    });
+    expect(calls("postOrderFile")).toBe(1);
+    expect(await client.getOrderFiles(60_001)).toEqual([{ fileName: "l.pdf", mimeType: "application/pdf" }]);
+
+    simulator.state.addFault({ ...fault, method: "PUT", path: "/parcels$" });
+    await expect(client.putParcel(60_001, { parcelNumber: "P1" })).rejects.toBeInstanceOf(
+      OngoingWriteUnknownError,
+    );
+    simulator.state.addFault({ ...fault, method: "PUT", path: "/orderTracking$" });
+    await expect(
+      client.putOrderTracking(60_001, {
+        waybill: "W",
+        trackingUrl: "https://t.example/W",
+        isReturnTracking: false,
+      }),
+    ).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    expect([calls("putParcel"), calls("putOrderTracking")]).toEqual([1, 1]);
+
+    // A waybill is set, not added: repeating it is harmless, so it is retried as before.
+    simulator.state.addFault({ ...fault, method: "PATCH" });
+    await client.patchWaybill(60_001, "W");
+    expect(calls("patchWaybill")).toBe(2);
+  });
+
+  it("repeats a write that adds a row when it surely did not take effect (429, refused connection)", async () => {
+    const client = clientFor({ maxAttempts: 4 });
+    simulator.state.addFault({ status: 429, retryAfter: "0", method: "POST" });
+    await client.postOrderFile(60_001, {
+      fileName: "l.pdf",
+      mimeType: "application/pdf",
+      fileDataBase64: "JVBERi0=",
+    });
+    expect(calls("postOrderFile")).toBe(2);
+    expect(simulator.state.files.get(60_001)).toHaveLength(1);
+
+    const refused = createOngoingClient({
+      baseUrl: "http://127.0.0.1:1/demo/api/v1/",
+      goodsOwnerId: 159,
+      credentials: async () => demo,
+      maxAttempts: 2,
+    });
+    await expect(refused.putParcel(60_001, { parcelNumber: "P" })).rejects.toMatchObject({
+      name: "TransientError",
+      code: "ongoing-network",
+      message: expect.stringContaining("after 2 attempts"),
+    });
+  });
+
+  it("fails permanently, with Ongoing's words, when a file is larger than Ongoing takes (413)", async () => {
+    simulator.state.maxRequestBytes = 1_000;
+    try {
+      const upload = clientFor().postOrderFile(60_001, {
+        fileName: "big.pdf",
+        mimeType: "application/pdf",
+        fileDataBase64: "A".repeat(2_000),
+      });
+      await expect(upload).rejects.toBeInstanceOf(PermanentError);
+      await expect(upload).rejects.toMatchObject({
+        code: "ongoing-rejected",
+        message: "Ongoing postOrderFile answered 413: The request is too large.",
+      });
+      expect(calls("postOrderFile")).toBe(1);
+    } finally {
+      simulator.state.maxRequestBytes = 30_000_000;
+    }
   });
 
   it("never retries past the Lambda's remaining time", async () => {

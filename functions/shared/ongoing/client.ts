@@ -65,6 +65,27 @@ export interface OngoingClient {
     orderId: number,
     file: { fileName: string; mimeType: string; fileDataBase64: string },
   ): Promise<void>;
+  /** The files attached to an order (names and types, not their content). Throws NotFoundError on 404. */
+  getOrderFiles(orderId: number): Promise<OngoingFile[]>;
+}
+
+/** A file attached to an order, as listed (REST `GET orders/{id}/files`, SOAP `GetFileList`). */
+export interface OngoingFile {
+  readonly fileName: string;
+  readonly mimeType?: string | undefined;
+}
+
+/**
+ * A write that failed in a way that may have taken effect all the same (a time-out, a cut connection, a 5xx):
+ * it is not repeated blindly. Whoever retries it re-reads what Ongoing has first and writes only what is missing.
+ */
+export class OngoingWriteUnknownError extends TransientError {
+  override readonly name = "OngoingWriteUnknownError";
+  constructor(failure: OngoingFailure) {
+    super("ongoing-write-unknown", `${failure.message} (the write may have taken effect: not repeated)`, {
+      retryAfterMs: failure.retryAfterMs,
+    });
+  }
 }
 
 export type OngoingOperation = keyof OngoingClient;
@@ -85,6 +106,8 @@ interface CallSpec {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** False for a write that adds something each time it is made (a file, a parcel row). @default true */
+  repeatable?: boolean;
 }
 
 /** Why an attempt failed in a way that may heal. */
@@ -109,6 +132,12 @@ export interface OngoingCall<T> {
   /** Headers and body of one attempt, from credentials read for it (again when `forceFetch`). */
   prepare: (forceFetch: boolean) => Promise<{ headers: Record<string, string>; body?: string }>;
   interpret: (response: HttpResponse) => OngoingAnswer<T>;
+  /**
+   * False for a write that adds something each time (a file, a parcel or tracking row): an attempt that may have
+   * taken effect is not repeated (OngoingWriteUnknownError); one that surely did not (429, refused) still is.
+   * @default true
+   */
+  repeatable?: boolean;
 }
 
 export interface OngoingCallBudget {
@@ -165,6 +194,15 @@ const permanentCodes: Record<number, string> = {
   403: "ongoing-forbidden",
 };
 
+/** Whether a failed attempt may have changed something on Ongoing's side: only a refusal before work says no. */
+function mayHaveTakenEffect(
+  response: HttpResponse | undefined,
+  error: HttpNetworkError | undefined,
+): boolean {
+  if (response) return response.status !== 408 && response.status !== 425 && response.status !== 429;
+  return error?.code !== "ECONNREFUSED";
+}
+
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
@@ -219,6 +257,7 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     forceFetch = false;
     const started = performance.now();
     let response: HttpResponse | undefined;
+    let networkError: HttpNetworkError | undefined;
     try {
       response = await sendHttp({
         method: call.method,
@@ -229,6 +268,7 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
       });
     } catch (error) {
       if (!(error instanceof HttpNetworkError)) throw error;
+      networkError = error;
       last = {
         code: error.timedOut ? "ongoing-timeout" : "ongoing-network",
         message: `Ongoing ${call.operation} ${error.message}`,
@@ -259,6 +299,9 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
       last = answer.retry;
     }
     const failure = last as OngoingFailure;
+    if (call.repeatable === false && mayHaveTakenEffect(response, networkError)) {
+      throw new OngoingWriteUnknownError(failure);
+    }
     if (attempt >= budget.maxAttempts) {
       throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {
         retryAfterMs: failure.retryAfterMs,
@@ -304,6 +347,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         operation: spec.operation,
         method: spec.method,
         url: urlFor(spec),
+        ...(spec.repeatable === false ? { repeatable: false } : {}),
         async prepare(forceFetch) {
           const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
           const headers: Record<string, string> = {
@@ -442,6 +486,8 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         operation: "putOrderTracking",
         method: "PUT",
         path: `orders/${orderId}/orderTracking`,
+        // Ongoing's documentation does not say a second PUT replaces the first: treated as adding a row.
+        repeatable: false,
         body: {
           waybill: tracking.waybill,
           trackingUrl: tracking.trackingUrl,
@@ -455,6 +501,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         operation: "putParcel",
         method: "PUT",
         path: `orders/${orderId}/parcels`,
+        repeatable: false,
         body: {
           parcelNumber: parcel.parcelNumber,
           transportAdministrationType: parcel.transportAdministrationType ?? "delivery",
@@ -467,11 +514,35 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         operation: "postOrderFile",
         method: "POST",
         path: `orders/${orderId}/files`,
+        repeatable: false,
         body: { fileName: file.fileName, mimeType: file.mimeType, fileDataBase64: file.fileDataBase64 },
       });
     },
+
+    async getOrderFiles(orderId) {
+      // Ongoing documents the call but not its answer: any entry naming a file counts, however it is wrapped.
+      const listing = await getJson(
+        { operation: "getOrderFiles", method: "GET", path: `orders/${orderId}/files` },
+        z.unknown(),
+      );
+      return filesIn(listing);
+    },
   };
   return client;
+}
+
+/** Every object in a file listing with a file name (`fileName`, any case), with its MIME type when given. */
+function filesIn(value: unknown): OngoingFile[] {
+  if (Array.isArray(value)) return value.flatMap(filesIn);
+  if (typeof value !== "object" || value === null) return [];
+  const entries = Object.entries(value);
+  const field = (name: string) => entries.find(([key]) => key.toLowerCase() === name)?.[1];
+  const fileName = field("filename");
+  if (typeof fileName === "string" && fileName !== "") {
+    const mimeType = field("mimetype");
+    return [{ fileName, mimeType: typeof mimeType === "string" ? mimeType : undefined }];
+  }
+  return entries.flatMap(([, nested]) => filesIn(nested));
 }
 
 const credentialsSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
