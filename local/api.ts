@@ -27,6 +27,8 @@ export interface ApiMethod {
   /** The integration URI, resolved (e.g. `arn:aws:apigateway:eu-west-1:sqs:path/000000000000/<queue>`). */
   readonly integrationUri: string;
   readonly integrationRequestParameters: Record<string, string>;
+  /** API Gateway's integration time-out: the template's TimeoutInMillis, else the default 29 s. */
+  readonly integrationTimeoutMs: number;
   readonly integrationResponses: readonly IntegrationResponse[];
 }
 
@@ -52,6 +54,9 @@ export interface RestApi {
   /** By ResponseType (UNAUTHORIZED, BAD_REQUEST_BODY, DEFAULT_4XX, …). */
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponse>;
 }
+
+/** API Gateway's default (and, without a quota increase, largest) integration time-out for a REST API. */
+export const apiGatewayIntegrationTimeoutMs = 29_000;
 
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
@@ -100,6 +105,7 @@ export function readRestApi(template: CfnTemplate, names: LocalNames): RestApi {
         passthroughBehavior: String(integration.PassthroughBehavior ?? "WHEN_NO_MATCH"),
         integrationUri: String(resolve(integration.Uri ?? "", names)),
         integrationRequestParameters: strings(integration.RequestParameters, names),
+        integrationTimeoutMs: Number(integration.TimeoutInMillis ?? apiGatewayIntegrationTimeoutMs),
         integrationResponses: ((integration.IntegrationResponses as unknown[]) ?? []).map((item) => {
           const response = record(item);
           return {

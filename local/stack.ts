@@ -554,11 +554,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startIngress({
         api,
         ...(authorizer ? { invokeAuthorizer: (event: unknown) => authorizer.invoke(event) } : {}),
-        sqs,
-        queueUrlByName: (name) => {
-          const id = [...queueNames].find(([, candidate]) => candidate === name)?.[0];
-          return id ? queueUrls.get(id) : undefined;
-        },
+        sqsEndpoint: sqsEmulator.endpoint,
         region,
         accountId,
         extraRoutes,
