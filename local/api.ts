@@ -3,6 +3,7 @@
  * request mapping templates, SQS integration and integration responses, plus the gateway responses. The
  * ingress stand-in serves exactly this, so it cannot drift from what API Gateway is given.
  */
+import { apiGatewayIntegrationTimeoutMs } from "./aws-limits.ts";
 import { type CfnTemplate, type LocalNames, referencedIds, resolve, resourcesOfType } from "./template.ts";
 
 export interface IntegrationResponse {
@@ -54,9 +55,6 @@ export interface RestApi {
   /** By ResponseType (UNAUTHORIZED, BAD_REQUEST_BODY, DEFAULT_4XX, …). */
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponse>;
 }
-
-/** API Gateway's default (and, without a quota increase, largest) integration time-out for a REST API. */
-export const apiGatewayIntegrationTimeoutMs = 29_000;
 
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};

@@ -12,12 +12,10 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
 import type { ApiMethod, IntegrationResponse, RestApi } from "./api.ts";
 import { evaluateMappingTemplate } from "./api-gateway-vtl.ts";
+import { apiGatewayMaxPayloadBytes } from "./aws-limits.ts";
 
 // ajv-draft-04 is CommonJS whose default export is the class itself.
 const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
-
-/** API Gateway's hard limit on a request payload. */
-const apiGatewayMaxPayloadBytes = 10 * 1024 * 1024;
 
 /** API Gateway's default status and message per gateway response type. */
 const gatewayDefaults: Record<string, { status: number; message: string }> = {

@@ -13,6 +13,7 @@ import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
+import { checkLambdaEnvironment, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
@@ -308,6 +309,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (properties.MessageRetentionPeriod !== undefined)
         attributes.MessageRetentionPeriod = String(properties.MessageRetentionPeriod);
       if (properties.DelaySeconds !== undefined) attributes.DelaySeconds = String(properties.DelaySeconds);
+      // SQS refuses a larger message; unset, SQS's default is its largest, as fauxqs's is.
+      attributes.MaximumMessageSize = String(properties.MaximumMessageSize ?? sqsDefaultMaximumMessageSize);
       if (properties.RedrivePolicy)
         attributes.RedrivePolicy = JSON.stringify(resolve(properties.RedrivePolicy, names));
       const created = await sqs.send(
@@ -353,13 +356,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const functions = new Map<string, LocalFunction>();
     const mappings = resourcesOfType(template, "AWS::Lambda::EventSourceMapping");
+    const templateEnvironment = (resource: CfnResource): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(
+          record(resolve(record(record(resource.Properties).Environment).Variables ?? {}, names)),
+        ).map(([key, value]) => [key, String(value)]),
+      );
     const startOne = async (id: string, resource: CfnResource): Promise<LocalFunction> => {
       const properties = record(resource.Properties);
-      const environment = Object.fromEntries(
-        Object.entries(record(resolve(record(properties.Environment).Variables ?? {}, names))).map(
-          ([key, value]) => [key, String(value)],
-        ),
-      );
+      const environment = templateEnvironment(resource);
       if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
       if (environment.TRANSPORT_ADAPTER_URL !== undefined)
         environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
@@ -425,6 +430,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
       ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
     );
+    // As deployed (before local URLs replace the template's), and before any starts: Lambda would refuse it.
+    for (const [id, resource] of lambdaEntries)
+      checkLambdaEnvironment(String(functionNames.get(id)), templateEnvironment(resource));
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
         functions.set(id, await startOne(id, resource));

@@ -1,0 +1,34 @@
+/**
+ * AWS's hard limits that a deployment hits, enforced by the local stack with AWS's own error text, so what runs
+ * locally would also deploy and run. Where a local implementation enforces a limit itself, it is named here:
+ * SQS's message size and characters (fauxqs, patched), DynamoDB's 400 KB item (dynalite).
+ */
+
+/** Lambda: all of a function's environment variables, measured as their JSON, at most 4 KB. */
+export const lambdaEnvironmentMaxBytes = 4 * 1024;
+
+/** API Gateway (REST): the largest request payload. */
+export const apiGatewayMaxPayloadBytes = 10 * 1024 * 1024;
+
+/** API Gateway (REST): the default (and, without a quota increase, largest) integration time-out. */
+export const apiGatewayIntegrationTimeoutMs = 29_000;
+
+/** SQS: a queue's MaximumMessageSize when the template sets none, and the most it may be set to (1 MiB). */
+export const sqsDefaultMaximumMessageSize = 1_048_576;
+
+/** What Lambda's CreateFunction / UpdateFunctionConfiguration answer to an environment over the limit. */
+export class InvalidParameterValueException extends Error {
+  override readonly name = "InvalidParameterValueException";
+}
+
+/**
+ * Refuses a function's environment as Lambda does: the variables' JSON over 4 KB. The runtime's own variables
+ * (AWS_REGION, credentials, …) are Lambda's and do not count, so pass only the template's.
+ */
+export function checkLambdaEnvironment(functionName: string, variables: Record<string, string>): void {
+  const measured = JSON.stringify(variables);
+  if (Buffer.byteLength(measured, "utf8") <= lambdaEnvironmentMaxBytes) return;
+  throw new InvalidParameterValueException(
+    `${functionName}: Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+  );
+}
