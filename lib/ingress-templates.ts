@@ -23,7 +23,8 @@ const hex = (character: string) => (character.codePointAt(0) ?? 0).toString(16).
 
 /**
  * The body as queued, in Java's regex and replacement syntax (API Gateway's VTL runs on Java): the pattern
- * `\uFFFE` matches the character; the replacement `\\ufffe` writes a backslash and `ufffe`.
+ * `\uFFFE` matches the character; the replacement `\\ufffe` writes a backslash and `ufffe`. Single quotes:
+ * Velocity turns `\u` escapes into characters only in double-quoted literals.
  */
 const queuedBody = sqsRefusedJsonCharacters.reduce(
   (expression, character) => `${expression}.replaceAll('\\u${hex(character)}', '\\\\u${hex(character)}')`,
