@@ -1,3 +1,5 @@
+import type { CfnTemplate, LocalNames } from "./template.ts";
+
 /**
  * AWS's hard limits that a deployment hits, enforced by the local stack with AWS's own error text, so what runs
  * locally would also deploy and run. Where a local implementation enforces a limit itself, it is named here:
@@ -31,4 +33,59 @@ export function checkLambdaEnvironment(functionName: string, variables: Record<s
   throw new InvalidParameterValueException(
     `${functionName}: Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
   );
+}
+
+/** Longest name CloudFormation gives each kind of resource it names itself. */
+const generatedNameMax: Record<string, number> = {
+  "AWS::SQS::Queue": 80,
+  "AWS::Lambda::Function": 64,
+  "AWS::DynamoDB::Table": 255,
+};
+
+/** Each resource's name property, when the template sets one. */
+const nameProperty: Record<string, string> = {
+  "AWS::SQS::Queue": "QueueName",
+  "AWS::Lambda::Function": "FunctionName",
+  "AWS::DynamoDB::Table": "TableName",
+};
+
+/**
+ * Names and URLs as a deployment gives them (`<stack>-<logical id>-<13 characters>` in a 12-digit account), to
+ * measure what depends on their length as AWS will: local names are shorter than deployed ones.
+ */
+export function deployedNames(template: CfnTemplate, stackName: string, region: string): LocalNames {
+  const accountId = "123456789012";
+  const physicalName = (id: string): string => {
+    const resource = template.Resources[id];
+    const given = resource?.Properties?.[nameProperty[resource.Type] ?? "Name"];
+    if (typeof given === "string") return given;
+    const max = generatedNameMax[resource?.Type ?? ""] ?? 128;
+    const suffix = "-ABCDEFGHIJKLM";
+    return `${stackName}-${id}`.slice(0, max - suffix.length) + suffix;
+  };
+  const service = (id: string) => (template.Resources[id]?.Type.split("::")[1] ?? "").toLowerCase();
+  return {
+    region,
+    accountId,
+    ref(id) {
+      if (template.Resources[id]?.Type === "AWS::SQS::Queue")
+        return `https://sqs.${region}.amazonaws.com/${accountId}/${physicalName(id)}`;
+      return physicalName(id);
+    },
+    getAtt(id, attribute) {
+      if (attribute === "Arn") {
+        const type = template.Resources[id]?.Type;
+        const resourcePart =
+          type === "AWS::DynamoDB::Table"
+            ? `table/${physicalName(id)}`
+            : type === "AWS::Lambda::Function"
+              ? `function:${physicalName(id)}`
+              : physicalName(id);
+        return `arn:aws:${service(id)}:${region}:${accountId}:${resourcePart}`;
+      }
+      if (attribute === "QueueUrl")
+        return `https://sqs.${region}.amazonaws.com/${accountId}/${physicalName(id)}`;
+      return physicalName(id);
+    },
+  };
 }

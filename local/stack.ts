@@ -13,7 +13,7 @@ import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
-import { checkLambdaEnvironment, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
+import { checkLambdaEnvironment, deployedNames, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
@@ -356,10 +356,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const functions = new Map<string, LocalFunction>();
     const mappings = resourcesOfType(template, "AWS::Lambda::EventSourceMapping");
-    const templateEnvironment = (resource: CfnResource): Record<string, string> =>
+    const templateEnvironment = (resource: CfnResource, as = names): Record<string, string> =>
       Object.fromEntries(
         Object.entries(
-          record(resolve(record(record(resource.Properties).Environment).Variables ?? {}, names)),
+          record(resolve(record(record(resource.Properties).Environment).Variables ?? {}, as)),
         ).map(([key, value]) => [key, String(value)]),
       );
     const startOne = async (id: string, resource: CfnResource): Promise<LocalFunction> => {
@@ -430,9 +430,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
       ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
     );
-    // As deployed (before local URLs replace the template's), and before any starts: Lambda would refuse it.
+    // With the names and URLs a deployment gives, before any function starts: Lambda would refuse it.
+    const deployed = deployedNames(template, assembly.stackName, region);
     for (const [id, resource] of lambdaEntries)
-      checkLambdaEnvironment(String(functionNames.get(id)), templateEnvironment(resource));
+      checkLambdaEnvironment(String(functionNames.get(id)), templateEnvironment(resource, deployed));
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
         functions.set(id, await startOne(id, resource));
