@@ -12,7 +12,29 @@ import { messageAttributes, type Route } from "../functions/shared/webhooks/rout
  */
 export const oversizeAction = "OngoingWebhooksBodyTooLarge";
 
-/** The SQS query-protocol request for one route; the body is URL-encoded so SQS stores it byte for byte. */
+/**
+ * The characters valid JSON may hold (inside strings) that SQS refuses. The template queues each as its JSON
+ * escape, so the message is valid for SQS and decodes to the same text. The other characters SQS refuses
+ * (controls, lone surrogates) cannot appear raw in valid JSON, which the request model rejects.
+ */
+export const sqsRefusedJsonCharacters = ["\uFFFE", "\uFFFF"] as const;
+
+const hex = (character: string) => (character.codePointAt(0) ?? 0).toString(16).padStart(4, "0");
+
+/**
+ * The body as queued, in Java's regex and replacement syntax (API Gateway's VTL runs on Java): the pattern
+ * `\uFFFE` matches the character; the replacement `\\ufffe` writes a backslash and `ufffe`. Single quotes:
+ * Velocity turns `\u` escapes into characters only in double-quoted literals.
+ */
+const queuedBody = sqsRefusedJsonCharacters.reduce(
+  (expression, character) => `${expression}.replaceAll('\\u${hex(character)}', '\\\\u${hex(character)}')`,
+  "$input.body",
+);
+
+/**
+ * The SQS query-protocol request for one route; the body is URL-encoded so SQS stores it byte for byte (bar the
+ * escapes above). The size check counts the queued body, so every accepted body fits in an SQS message.
+ */
 export function sendMessageTemplate(route: Route, maxBodyChars: number): string {
   const attributes: [name: string, type: "String" | "Number", value: string][] = [
     [messageAttributes.eventType, "String", route.eventType],
@@ -29,8 +51,9 @@ export function sendMessageTemplate(route: Route, maxBodyChars: number): string 
     .join("");
   // One line: a newline would become part of the form body's first or last parameter.
   return (
-    `#if($input.body.length() > ${maxBodyChars})Action=${oversizeAction}&Version=2012-11-05` +
-    `#{else}Action=SendMessage&Version=2012-11-05&MessageBody=$util.urlEncode($input.body)${attributeParams}#end`
+    `#set($body = ${queuedBody})` +
+    `#if($body.length() > ${maxBodyChars})Action=${oversizeAction}&Version=2012-11-05` +
+    `#{else}Action=SendMessage&Version=2012-11-05&MessageBody=$util.urlEncode($body)${attributeParams}#end`
   );
 }
 

@@ -111,7 +111,7 @@ describe("ingress", () => {
         "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
         "integration.request.header.Accept": "'application/json'",
       });
-      expect(JSON.stringify(integration.RequestTemplates)).toContain("$util.urlEncode($input.body)");
+      expect(JSON.stringify(integration.RequestTemplates)).toContain("$util.urlEncode($body)");
     }
     template.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {

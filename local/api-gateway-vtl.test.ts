@@ -74,3 +74,15 @@ describe("$context and $stageVariables", () => {
     expect(evaluateMappingTemplate("ok").responseOverride.status).toBeUndefined();
   });
 });
+
+describe("Java String methods", () => {
+  it("replaceAll follows Java's replacement syntax: backslash escapes, numbered and named groups", () => {
+    expect(render("$input.body.replaceAll('(a)(b)', '$2$1')", { body: "xaby" })).toBe("xbay");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Java's named-group reference, not a JavaScript template
+    expect(render("$input.body.replaceAll('(?<first>a)', '[${first}]')", { body: "aba" })).toBe("[a]b[a]");
+    expect(render("$input.body.replaceAll('a', '\\$1\\\\')", { body: "bab" })).toBe("b$1\\b");
+    expect(render("$input.body.replaceAll('\\uFFFF', '\\\\uffff')", { body: '"x\uFFFFy"' })).toBe(
+      '"x\\uffffy"',
+    );
+  });
+});

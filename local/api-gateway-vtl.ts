@@ -72,8 +72,22 @@ export class JavaString {
     return new JavaString(this.value.split(String(search)).join(String(replacement)));
   }
   replaceAll(pattern: unknown, replacement: unknown): JavaString {
-    const jsReplacement = String(replacement).replace(/\$(\d)/g, "$$$1");
-    return new JavaString(this.value.replace(new RegExp(String(pattern), "g"), jsReplacement));
+    const template = String(replacement);
+    return new JavaString(
+      this.value.replace(new RegExp(String(pattern), "g"), (...args: unknown[]) => {
+        // (match, group 1…n, offset, input[, named groups]): the groups end where the numeric offset is.
+        const groups = args.slice(
+          0,
+          args.findIndex((arg) => typeof arg === "number"),
+        ) as string[];
+        const named = args.at(-1);
+        return javaReplacement(
+          template,
+          groups,
+          typeof named === "object" && named !== null ? (named as Record<string, string>) : undefined,
+        );
+      }),
+    );
   }
   toLowerCase(): JavaString {
     return new JavaString(this.value.toLowerCase());
@@ -90,6 +104,35 @@ export class JavaString {
   split(pattern: unknown): JavaString[] {
     return this.value.split(new RegExp(String(pattern))).map((part) => new JavaString(part));
   }
+}
+
+/**
+ * Java's `Matcher.replaceAll` replacement: `\x` is x itself, `$n` and `${name}` are groups; anything else is
+ * literal (JavaScript's `$&`, `$$` and kept backslashes differ).
+ */
+function javaReplacement(
+  template: string,
+  groups: readonly (string | undefined)[],
+  named: Record<string, string | undefined> | undefined,
+): string {
+  let result = "";
+  for (let index = 0; index < template.length; index++) {
+    const char = template[index];
+    if (char === "\\") {
+      result += template[++index] ?? "";
+    } else if (char === "$") {
+      const name = /^\{(\w+)\}/.exec(template.slice(index + 1));
+      const digits = /^\d/.exec(template.slice(index + 1));
+      if (name?.[1] !== undefined) {
+        result += named?.[name[1]] ?? "";
+        index += name[0].length;
+      } else if (digits) {
+        result += groups[Number(digits[0])] ?? "";
+        index += 1;
+      } else throw new Error(`Illegal group reference in replacement: ${template}`);
+    } else result += char;
+  }
+  return result;
 }
 
 const text = (value: unknown): string => (value === undefined || value === null ? "" : String(value));

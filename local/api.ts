@@ -3,6 +3,7 @@
  * request mapping templates, SQS integration and integration responses, plus the gateway responses. The
  * ingress stand-in serves exactly this, so it cannot drift from what API Gateway is given.
  */
+import { apiGatewayIntegrationTimeoutMs } from "./aws-limits.ts";
 import { type CfnTemplate, type LocalNames, referencedIds, resolve, resourcesOfType } from "./template.ts";
 
 export interface IntegrationResponse {
@@ -27,6 +28,8 @@ export interface ApiMethod {
   /** The integration URI, resolved (e.g. `arn:aws:apigateway:eu-west-1:sqs:path/000000000000/<queue>`). */
   readonly integrationUri: string;
   readonly integrationRequestParameters: Record<string, string>;
+  /** API Gateway's integration time-out: the template's TimeoutInMillis, else the default 29 s. */
+  readonly integrationTimeoutMs: number;
   readonly integrationResponses: readonly IntegrationResponse[];
 }
 
@@ -100,6 +103,7 @@ export function readRestApi(template: CfnTemplate, names: LocalNames): RestApi {
         passthroughBehavior: String(integration.PassthroughBehavior ?? "WHEN_NO_MATCH"),
         integrationUri: String(resolve(integration.Uri ?? "", names)),
         integrationRequestParameters: strings(integration.RequestParameters, names),
+        integrationTimeoutMs: Number(integration.TimeoutInMillis ?? apiGatewayIntegrationTimeoutMs),
         integrationResponses: ((integration.IntegrationResponses as unknown[]) ?? []).map((item) => {
           const response = record(item);
           return {

@@ -9,16 +9,13 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
 import type { ApiMethod, IntegrationResponse, RestApi } from "./api.ts";
 import { evaluateMappingTemplate } from "./api-gateway-vtl.ts";
+import { apiGatewayMaxPayloadBytes } from "./aws-limits.ts";
 
 // ajv-draft-04 is CommonJS whose default export is the class itself.
 const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
-
-/** API Gateway's hard limit on a request payload. */
-const apiGatewayMaxPayloadBytes = 10 * 1024 * 1024;
 
 /** API Gateway's default status and message per gateway response type. */
 const gatewayDefaults: Record<string, { status: number; message: string }> = {
@@ -34,15 +31,18 @@ const gatewayDefaults: Record<string, { status: number; message: string }> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported Media Type" },
   REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
   API_CONFIGURATION_ERROR: { status: 500, message: "Internal server error" },
+  INTEGRATION_TIMEOUT: { status: 504, message: "Endpoint request timed out" },
+  INTEGRATION_FAILURE: { status: 504, message: "Internal server error" },
 };
 
 export interface IngressOptions {
   readonly api: RestApi;
   /** Invokes the authorizer function; rejects with the function's error. */
   readonly invokeAuthorizer?: (event: unknown) => Promise<unknown>;
-  readonly sqs: SQSClient;
-  /** The local queue URL of a queue named in an integration URI. */
-  readonly queueUrlByName: (name: string) => string | undefined;
+  /** The local SQS the integrations call, as API Gateway calls SQS's regional endpoint. */
+  readonly sqsEndpoint: string;
+  /** Overrides each integration's time-out (tests). @default the template's TimeoutInMillis, else 29 s */
+  readonly integrationTimeoutMs?: number;
   readonly region: string;
   readonly accountId: string;
   /** Requests the API does not answer (the local stack's `/_local` pages); return false to fall through. */
@@ -107,63 +107,28 @@ interface SqsCall {
   readonly body: string;
 }
 
-/** Performs an SQS query-protocol call (a form body) against the local SQS, answering as SQS's JSON would. */
-async function callSqs(
-  form: URLSearchParams,
-  queueUrl: string | undefined,
-  sqs: SQSClient,
-): Promise<SqsCall> {
-  const requestId = randomUUID();
-  const error = (status: number, code: string, message: string): SqsCall => ({
-    status,
-    body: JSON.stringify({ Error: { Code: code, Message: message, Type: "Sender" }, RequestId: requestId }),
-  });
-  const action = form.get("Action");
-  if (action !== "SendMessage")
-    return error(400, "InvalidAction", `The action ${action} is not valid for this endpoint.`);
-  const url = form.get("QueueUrl") ?? queueUrl;
-  if (!url)
-    return error(400, "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
-  const attributes: Record<string, MessageAttributeValue> = {};
-  for (let index = 1; form.has(`MessageAttribute.${index}.Name`); index++) {
-    const prefix = `MessageAttribute.${index}`;
-    attributes[form.get(`${prefix}.Name`) ?? ""] = {
-      DataType: form.get(`${prefix}.Value.DataType`) ?? "String",
-      StringValue: form.get(`${prefix}.Value.StringValue`) ?? "",
-    };
-  }
-  const delay = form.get("DelaySeconds");
+/**
+ * The AWS integration, as API Gateway performs it: POSTs the mapped body to the service path the integration URI
+ * names (`…:sqs:path/<account>/<queue>`) with the integration's static headers, and takes SQS's answer as is. An
+ * answer later than the integration's time-out is API Gateway's INTEGRATION_TIMEOUT.
+ */
+async function integrate(
+  method: ApiMethod,
+  mapped: string,
+  options: IngressOptions,
+): Promise<SqsCall | "timeout" | "failure"> {
+  const servicePath = /:sqs:path\/(.+)$/.exec(method.integrationUri)?.[1] ?? "";
   try {
-    const result = await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: url,
-        MessageBody: form.get("MessageBody") ?? undefined,
-        MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
-        ...(delay ? { DelaySeconds: Number(delay) } : {}),
-      }),
-    );
-    return {
-      status: 200,
-      body: JSON.stringify({
-        SendMessageResponse: {
-          ResponseMetadata: { RequestId: requestId },
-          SendMessageResult: {
-            MD5OfMessageAttributes: result.MD5OfMessageAttributes ?? null,
-            MD5OfMessageBody: result.MD5OfMessageBody ?? null,
-            MD5OfMessageSystemAttributes: null,
-            MessageId: result.MessageId ?? null,
-            SequenceNumber: null,
-          },
-        },
-      }),
-    };
-  } catch (cause) {
-    const failure = cause as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    return error(
-      failure.$metadata?.httpStatusCode ?? 500,
-      failure.name ?? "InternalError",
-      failure.message ?? "SQS failed",
-    );
+    const answer = await fetch(`${options.sqsEndpoint}/${servicePath}`, {
+      method: "POST",
+      headers: staticHeaders(method.integrationRequestParameters),
+      body: mapped,
+      signal: AbortSignal.timeout(options.integrationTimeoutMs ?? method.integrationTimeoutMs),
+    });
+    return { status: answer.status, body: await answer.text() };
+  } catch (error) {
+    options.onError?.(error);
+    return (error as Error).name === "TimeoutError" ? "timeout" : "failure";
   }
 }
 
@@ -313,21 +278,18 @@ export function ingressHandler(
         ? body
         : evaluateMappingTemplate(requestTemplate, { body, headers, context }).output;
     const sqsCall = await integrate(method, mapped, options);
+    if (sqsCall === "timeout") return gatewayResponse("INTEGRATION_TIMEOUT");
+    if (sqsCall === "failure") return gatewayResponse("INTEGRATION_FAILURE");
     return integrationAnswer(method, sqsCall, { ...context }, header("accept"));
   };
-}
-
-/** The SQS integration: the URI names the queue (`…:sqs:path/<account>/<queue>`), the body is the call. */
-async function integrate(method: ApiMethod, mapped: string, options: IngressOptions): Promise<SqsCall> {
-  const queueName = /:sqs:path\/[^/]+\/([^/?]+)/.exec(method.integrationUri)?.[1];
-  const queueUrl = queueName ? options.queueUrlByName(queueName) : undefined;
-  return callSqs(new URLSearchParams(mapped.trim()), queueUrl, options.sqs);
 }
 
 function staticHeaders(parameters: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(parameters)) {
-    const name = /^(?:method|gatewayresponse)\.response\.header\.(.+)$/.exec(key)?.[1];
+    const name = /^(?:method|gatewayresponse|integration)\.(?:response|request)\.header\.(.+)$/.exec(
+      key,
+    )?.[1];
     if (name && /^'.*'$/.test(value)) headers[name.toLowerCase()] = value.slice(1, -1);
   }
   return headers;

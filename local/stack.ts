@@ -16,6 +16,7 @@ import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
+import { checkLambdaEnvironment, deployedNames, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
 import { eventRuleDelivery } from "./event-rules.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
@@ -352,6 +353,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (properties.MessageRetentionPeriod !== undefined)
         attributes.MessageRetentionPeriod = String(properties.MessageRetentionPeriod);
       if (properties.DelaySeconds !== undefined) attributes.DelaySeconds = String(properties.DelaySeconds);
+      // SQS refuses a larger message; unset, SQS's default is its largest, as fauxqs's is.
+      attributes.MaximumMessageSize = String(properties.MaximumMessageSize ?? sqsDefaultMaximumMessageSize);
       if (properties.RedrivePolicy)
         attributes.RedrivePolicy = JSON.stringify(resolve(properties.RedrivePolicy, names));
       const created = await sqs.send(
@@ -398,13 +401,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const functions = new Map<string, LocalFunction>();
     const mappings = resourcesOfType(template, "AWS::Lambda::EventSourceMapping");
+    const templateEnvironment = (resource: CfnResource, as = names): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(
+          record(resolve(record(record(resource.Properties).Environment).Variables ?? {}, as)),
+        ).map(([key, value]) => [key, String(value)]),
+      );
     const startOne = async (id: string, resource: CfnResource): Promise<LocalFunction> => {
       const properties = record(resource.Properties);
-      const environment = Object.fromEntries(
-        Object.entries(record(resolve(record(properties.Environment).Variables ?? {}, names))).map(
-          ([key, value]) => [key, String(value)],
-        ),
-      );
+      const environment = templateEnvironment(resource);
       if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
       if (environment.TRANSPORT_ADAPTER_URL !== undefined)
         environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
@@ -471,6 +476,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
       ["consumer", "authorizer", "reconcile", "mail-events"].includes(metadataOf(resource)?.kind ?? ""),
     );
+    // With the names and URLs a deployment gives, before any function starts: Lambda would refuse it.
+    const deployed = deployedNames(template, assembly.stackName, region);
+    for (const [id, resource] of lambdaEntries)
+      checkLambdaEnvironment(String(functionNames.get(id)), templateEnvironment(resource, deployed));
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
         functions.set(id, await startOne(id, resource));
@@ -608,11 +617,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startIngress({
         api,
         ...(authorizer ? { invokeAuthorizer: (event: unknown) => authorizer.invoke(event) } : {}),
-        sqs,
-        queueUrlByName: (name) => {
-          const id = [...queueNames].find(([, candidate]) => candidate === name)?.[0];
-          return id ? queueUrls.get(id) : undefined;
-        },
+        sqsEndpoint: sqsEmulator.endpoint,
         region,
         accountId,
         extraRoutes,

@@ -62,6 +62,9 @@ function routePathAt(index: number): string {
   return routeUrlPath(route);
 }
 
+/** What SQS refuses in a message body (its allowed set is #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF). */
+const sqsRefused = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 const context = { requestId: "c0ffee00-1111-2222-3333-444455556666", requestTimeEpoch: 1767225600123 };
 
 function sendMessageFor(routePath: string, body: string): URLSearchParams {
@@ -160,6 +163,27 @@ describe("request template (SQS SendMessage, query protocol)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("queues any JSON with full-Unicode text as a message SQS accepts, decoding to the same document (property)", () => {
+    const routePath = routePathAt(1);
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 2, stringUnit: "binary" }), (body) => {
+        fc.pre(body.length <= maxBodyChars / 6);
+        const queued = sendMessageFor(routePath, body).get("MessageBody") ?? "";
+        expect(sqsRefused.test(queued)).toBe(false);
+        expect(JSON.parse(queued)).toEqual(JSON.parse(body));
+        if (!/[\uFFFE\uFFFF]/.test(body)) expect(queued).toBe(body);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("queues U+FFFE and U+FFFF, which SQS refuses, as their JSON escapes", () => {
+    const body = '{"webhookEventId":1,"goodsOwnerId":2,"orderId":3,"note":"a\uFFFEb\uFFFFc 😀"}';
+    const queued = sendMessageFor(routePathAt(0), body).get("MessageBody");
+    expect(queued).toBe('{"webhookEventId":1,"goodsOwnerId":2,"orderId":3,"note":"a\\ufffeb\\uffffc 😀"}');
+    expect(JSON.parse(queued ?? "").note).toBe("a\uFFFEb\uFFFFc 😀");
   });
 
   it("turns a body over the limit into the oversize marker call, and accepts one at the limit", () => {

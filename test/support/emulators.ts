@@ -31,7 +31,10 @@ export async function startDynamoDb(port = 0): Promise<Emulator> {
   return { endpoint: `http://127.0.0.1:${actual}`, stop: () => closeServer(server) };
 }
 
-/** SQS: fauxqs, in memory, on loopback only (its own `startFauxqs` always listens on every address). */
+/**
+ * SQS: fauxqs, in memory, on loopback only (its own `startFauxqs` always listens on every address). Patched
+ * (`patches/fauxqs+2.3.1.patch`): every character SQS accepts, and SQS's query protocol, as API Gateway calls it.
+ */
 export async function startSqs(port = 0): Promise<Emulator> {
   const { buildApp } = await import("fauxqs");
   const app = buildApp({ logger: false, host: "127.0.0.1" });

@@ -4,7 +4,7 @@
  * stack's tables, its documents bucket and the use-case's queue with its dead-letter queue (RedrivePolicy), and
  * points the functions at them through the environment (vi.stubEnv).
  *
- * The AWS clients read their endpoints when `functions/shared/aws/*.ts` is first imported, so import the
+ * The AWS clients read their endpoints from the environment (the SDK's `AWS_ENDPOINT_URL_<SERVICE>`), so import the
  * handler module AFTER `startHarness` resolved, with a dynamic import, and use one harness per test file:
  *
  *   let harness: Harness;

@@ -1,5 +1,4 @@
-/** The one Secrets Manager client. */
+/** The one Secrets Manager client (endpoint: `AWS_ENDPOINT_URL_SECRETS_MANAGER` when set). */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { endpointFor } from "./endpoint.ts";
 
-export const secretsManagerClient = new SecretsManagerClient({ ...endpointFor("SECRETS_MANAGER") });
+export const secretsManagerClient = new SecretsManagerClient({});

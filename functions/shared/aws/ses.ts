@@ -1,6 +1,5 @@
-/** The one SES client. */
+/** The one SES client (endpoint: `AWS_ENDPOINT_URL_SES` when set). */
 import { SESClient } from "@aws-sdk/client-ses";
-import { endpointFor } from "./endpoint.ts";
 
 // One attempt: an SDK retry after SES accepted a mail would send it twice; the pipeline retries safely instead.
-export const sesClient = new SESClient({ ...endpointFor("SES"), maxAttempts: 1 });
+export const sesClient = new SESClient({ maxAttempts: 1 });

@@ -1,6 +1,5 @@
-/** The one SQS client every function shares. */
+/** The one SQS client every function shares (endpoint: `AWS_ENDPOINT_URL_SQS` when set). */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { endpointFor } from "./endpoint.ts";
 
-// The queue URL says which queue; the endpoint always comes from configuration.
-export const sqsClient = new SQSClient({ ...endpointFor("SQS"), useQueueUrlAsEndpoint: false });
+// The queue URL says which queue; the endpoint always comes from configuration, never from the URL's host.
+export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
