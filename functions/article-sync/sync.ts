@@ -187,6 +187,7 @@ export function articleSync(
   return {
     useCase: "article-sync",
     schema: articleWebhookSchema,
+    dependencies: ["ongoing"],
     // The mirror is its own deduplication: a repeat re-observes Ongoing and writes only what changed (nothing).
     idempotency: false,
     // Ongoing's load is bounded by the fetch slots, not by how many records are under way.

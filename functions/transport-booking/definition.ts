@@ -88,6 +88,7 @@ export function transportBookingWith(
   return {
     useCase: "transport-booking",
     schema: orderWebhookSchema,
+    dependencies: ["ongoing", "transport"],
     correlationIds: (payload) => ({ orderId: payload.orderId }),
     handle(record, context) {
       // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
