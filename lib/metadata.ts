@@ -6,6 +6,7 @@
  *   { kind: "route", useCase, eventType, routePath }                     the POST method of a webhook route
  *   { kind: "table", table: "state" | "articles" }                        DynamoDB tables
  *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer and reconcile functions, the REST API
+ *   { kind: "breaker-probe" }                                            the circuit breakers' probe function
  */
 import { CfnResource } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
@@ -23,7 +24,7 @@ export type ResourceMetadata =
       readonly routePath: string;
     }
   | { readonly kind: "table"; readonly table: "state" | "articles" }
-  | { readonly kind: "authorizer" | "reconcile" | "api" };
+  | { readonly kind: "authorizer" | "reconcile" | "api" | "breaker-probe" };
 
 /** Tags a construct's CloudFormation resource (the construct itself or its default child). */
 export function tagResource(construct: IConstruct, metadata: ResourceMetadata): void {

@@ -8,7 +8,12 @@ import type { z } from "zod";
 import { sesV2Client } from "../shared/aws/sesv2.ts";
 import { describeError } from "../shared/errors.ts";
 import { sendHttp } from "../shared/http.ts";
-import { basicAuthorization, callOngoing, credentialsFromSecret, userAgent } from "../shared/ongoing/client.ts";
+import {
+  basicAuthorization,
+  callOngoing,
+  credentialsFromSecret,
+  userAgent,
+} from "../shared/ongoing/client.ts";
 import { getSecretString } from "../shared/secrets.ts";
 import type { breakerProbeSettingsSchema } from "../shared/settings.ts";
 

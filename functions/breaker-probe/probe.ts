@@ -83,7 +83,10 @@ export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeRepor
     const waiting =
       state.position === "closed"
         ? 0
-        : (await Promise.all(queues.map((url) => deps.waiting(url).catch(() => 0)))).reduce((a, b) => a + b, 0);
+        : (await Promise.all(queues.map((url) => deps.waiting(url).catch(() => 0)))).reduce(
+            (a, b) => a + b,
+            0,
+          );
     report.breakers.push({
       dependency,
       position: state.position,

@@ -3,9 +3,11 @@
  * order was mailed already → fetch the order → decide (still shipped? whom to mail?) → wait for a send slot
  * within SES's rate → claim the mail → send through SES → record it sent.
  */
+
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { z } from "zod";
 import { dependencyAnswered } from "../shared/breaker/answers.ts";
+import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { brandingFor } from "../shared/goods-owners.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
@@ -201,7 +203,7 @@ async function handleCounted(record: WebhookRecord<OrderWebhook>, context: Handl
 export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {
   useCase: "order-shipped-email",
   schema: orderWebhookSchema,
-  dependencies: ["ongoing", "ses"],
+  dependencies: useCaseDependencies["order-shipped-email"],
   // The shipped-mail record, read first and claimed before sending, already makes a repeat send nothing.
   idempotency: false,
   correlationIds: (payload) => ({

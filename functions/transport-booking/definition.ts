@@ -4,7 +4,9 @@
  * label back to Ongoing, through the REST or the Automation API as set for the goods owner. The wiring of the
  * settings to the story in `booking.ts`.
  */
+
 import type { z } from "zod";
+import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError } from "../shared/errors.ts";
 import { automationCredentialsSecretFor, transportApiFor, transportersFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
@@ -88,7 +90,7 @@ export function transportBookingWith(
   return {
     useCase: "transport-booking",
     schema: orderWebhookSchema,
-    dependencies: ["ongoing", "transport"],
+    dependencies: useCaseDependencies["transport-booking"],
     correlationIds: (payload) => ({ orderId: payload.orderId }),
     handle(record, context) {
       // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).

@@ -24,7 +24,12 @@ export interface BreakerOptions {
 /** Whether a record may run now, or must wait (deferred, no receive counted) for a dependency. */
 export type Admission =
   | { readonly run: true }
-  | { readonly run: false; readonly dependency: Dependency; readonly delaySeconds: number; readonly reason: string };
+  | {
+      readonly run: false;
+      readonly dependency: Dependency;
+      readonly delaySeconds: number;
+      readonly reason: string;
+    };
 
 /** SQS's longest message delay. */
 const maxDelaySeconds = 900;

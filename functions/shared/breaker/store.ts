@@ -5,7 +5,12 @@
  * those are resumed (never one an operator turned off).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "../aws/dynamodb.ts";
 import type { Dependency } from "../errors.ts";
 
@@ -49,7 +54,8 @@ export class BreakerStore {
   /** Every asked dependency's state; one never written is closed. */
   async read(dependencies: readonly Dependency[]): Promise<Map<Dependency, BreakerState>> {
     const states = new Map<Dependency, BreakerState>();
-    for (const dependency of dependencies) states.set(dependency, { dependency, position: "closed", trials: 0 });
+    for (const dependency of dependencies)
+      states.set(dependency, { dependency, position: "closed", trials: 0 });
     if (dependencies.length === 0) return states;
     const answer = await this.#client.send(
       new BatchGetCommand({
@@ -76,7 +82,8 @@ export class BreakerStore {
   open(dependency: Dependency, reason: string, now: number): Promise<boolean> {
     return this.#move(dependency, {
       condition: "attribute_not_exists(#position) OR #position <> :open",
-      update: "SET #position = :open, openedAt = if_not_exists(openedAt, :now), reason = :reason, changedAt = :now, trials = :zero",
+      update:
+        "SET #position = :open, openedAt = if_not_exists(openedAt, :now), reason = :reason, changedAt = :now, trials = :zero",
       values: { ":open": "open", ":now": now, ":reason": reason.slice(0, 500), ":zero": 0 },
     });
   }

@@ -64,7 +64,9 @@ export async function sendToDeadLetterQueue(
   const originals = Object.entries(toSdkAttributes(record.messageAttributes ?? {}))
     .filter(
       ([name]) =>
-        !(name in failure) && name !== messageAttributes.countedReceives && name !== messageAttributes.deferrals,
+        !(name in failure) &&
+        name !== messageAttributes.countedReceives &&
+        name !== messageAttributes.deferrals,
     )
     .slice(0, maxAttributes - Object.keys(failure).length);
   await sqsClient.send(
