@@ -462,7 +462,7 @@ describe("tables, schedule, monitoring, outputs", () => {
       [statement.Action].flat().includes("lambda:UpdateEventSourceMapping"),
     );
     expect(JSON.stringify(mappingStatement?.Resource)).not.toContain('"*"');
-    expect((mappingStatement?.Resource as unknown[]).length).toBe(useCases.length);
+    expect(mappingStatement?.Resource).toHaveLength(useCases.length);
   });
 
   it("alarms when a dependency's circuit breaker is open and shows how long and how many webhooks wait", () => {

@@ -16,6 +16,7 @@ import { readRestApi } from "./api.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
+import { type LocalMapping, startLambdaApi } from "./lambda-api.ts";
 import { localDefaults, type PortName, portVariables } from "./settings.ts";
 import { statusPage } from "./status-page.ts";
 import { defaultAssemblyDir, synthesize } from "./synth.ts";
@@ -55,6 +56,12 @@ export interface LocalStackOptions {
   readonly consumers?: boolean;
   /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * Runs the breaker probe this often instead of the template's rate, and tells the consumers so
+   * (`BREAKER_PROBE_INTERVAL_SECONDS`): compressed time for outage tests and the chaos run. Runs with `schedule`.
+   * @default the template's schedule
+   */
+  readonly probeIntervalMs?: number;
 }
 
 /**
@@ -112,6 +119,10 @@ export interface LocalStack {
   status(): Promise<LocalStatus>;
   /** Runs the article reconcile now; resolves with its answer. */
   reconcile(): Promise<unknown>;
+  /** Runs the breaker probe now; resolves with its report. */
+  probe(): Promise<unknown>;
+  /** Whether a use-case's event source is enabled (undefined: it has none), as the breaker probe left it. */
+  eventSourceEnabled(useCase: UseCase): boolean | undefined;
   /** Resolves when every use-case queue is empty (nothing visible, in flight or delayed). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
   /**
@@ -208,6 +219,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
     stoppers.push(() => transport.stop());
+
+    // The breaker probe's Lambda API calls; the event sources are registered once their functions run.
+    const localMappings = new Map<string, LocalMapping & { useCase: UseCase | undefined }>();
+    const lambdaApi = await startLambdaApi(localMappings, { host });
+    stoppers.push(() => lambdaApi.stop());
 
     const sqs = new SQSClient({ region, endpoint: sqsEmulator.endpoint, credentials: localCredentials });
     stoppers.push(async () => sqs.destroy());
@@ -347,8 +363,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SES: ses.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
       TZ: "UTC",
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+      ...(options.probeIntervalMs
+        ? { BREAKER_PROBE_INTERVAL_SECONDS: String(options.probeIntervalMs / 1000) }
+        : {}),
       ...options.functionEnvironment,
     };
     const functions = new Map<string, LocalFunction>();
@@ -423,7 +443,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return fn;
     };
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
-      ["consumer", "authorizer", "reconcile"].includes(metadataOf(resource)?.kind ?? ""),
+      ["consumer", "authorizer", "reconcile", "breaker-probe"].includes(metadataOf(resource)?.kind ?? ""),
     );
     await Promise.all(
       lambdaEntries.map(async ([id, resource]) => {
@@ -471,6 +491,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
       const timers = options.scheduleTimers ?? realTimers;
       const timer = timers.setInterval(() => reconcile().catch(() => undefined), every);
+      stoppers.push(async () => timers.clearInterval(timer));
+    }
+
+    // The event source mappings, by the UUID the probe's environment names them with (Ref → local-<id>).
+    for (const [mappingId, mapping] of mappings) {
+      const [functionId] = referencedIds(mapping.Properties?.FunctionName);
+      const fn = functionId ? functions.get(functionId) : undefined;
+      if (!functionId || !fn) continue;
+      const consumer = lambdaEntries.find(([id]) => id === functionId)?.[1];
+      let enabled = mapping.Properties?.Enabled !== false && (options.consumers ?? true);
+      localMappings.set(names.ref(mappingId), {
+        functionName: fn.name,
+        useCase: consumer ? metadataOf(consumer)?.useCase : undefined,
+        get enabled() {
+          return enabled;
+        },
+        async setEnabled(on) {
+          enabled = on;
+          await fn.setEventSourceEnabled(on);
+        },
+      });
+    }
+    const probeId = byKind("breaker-probe");
+    const probe = async () => {
+      const fn = probeId ? functions.get(probeId) : undefined;
+      if (!fn) throw new Error("the template has no breaker probe");
+      return fn.invoke({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} });
+    };
+    const probeRule = resourcesOfType(template, "AWS::Events::Rule").find(
+      ([, resource]) => probeId && referencedIds(resource.Properties).includes(probeId),
+    );
+    const probeEvery =
+      options.probeIntervalMs ?? rateMs(String(record(probeRule?.[1].Properties).ScheduleExpression ?? ""));
+    if ((options.schedule ?? true) && probeId && probeEvery) {
+      const timers = options.scheduleTimers ?? realTimers;
+      const timer = timers.setInterval(() => probe().catch(() => undefined), probeEvery);
       stoppers.push(async () => timers.clearInterval(timer));
     }
 
@@ -583,6 +639,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       assembly,
       status,
       reconcile,
+      probe,
+      eventSourceEnabled(useCase) {
+        const [uuid] = [...localMappings].find(([, mapping]) => mapping.useCase === useCase) ?? [];
+        return uuid === undefined ? undefined : lambdaApi.enabled(uuid);
+      },
       async setConsumerEnabled(useCase, enabled) {
         const [id] =
           lambdaEntries.find(
