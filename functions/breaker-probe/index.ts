@@ -24,11 +24,12 @@ const checks = {
 };
 const store = new BreakerStore(settings.STATE_TABLE_NAME);
 
+async function mappingEnabled(mappingId: string): Promise<boolean> {
+  const { State } = await lambdaClient.send(new GetEventSourceMappingCommand({ UUID: mappingId }));
+  return State === "Enabled" || State === "Enabling" || State === "Updating" || State === "Creating";
+}
+
 async function setMappingEnabled(mappingId: string, enabled: boolean): Promise<void> {
-  const current = await lambdaClient.send(new GetEventSourceMappingCommand({ UUID: mappingId }));
-  // Already there (or on its way): another update while it changes would be refused.
-  const settled = enabled ? ["Enabled", "Enabling"] : ["Disabled", "Disabling"];
-  if (current.State && settled.includes(current.State)) return;
   await lambdaClient.send(new UpdateEventSourceMappingCommand({ UUID: mappingId, Enabled: enabled }));
 }
 
@@ -63,6 +64,7 @@ export async function handler(_event: unknown, context: Context) {
     store,
     checks,
     consumers: settings.BREAKER_CONSUMERS,
+    mappingEnabled,
     setMappingEnabled,
     waiting,
     probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,

@@ -15,6 +15,8 @@ export interface ProbeDependencies {
   readonly store: BreakerStore;
   readonly checks: Partial<Record<Dependency, Check>>;
   readonly consumers: readonly BreakerConsumer[];
+  /** Whether an event source mapping is enabled (or on its way there). */
+  readonly mappingEnabled: (mappingId: string) => Promise<boolean>;
   /** Pauses or resumes an event source mapping (Lambda UpdateEventSourceMapping `Enabled`). */
   readonly setMappingEnabled: (mappingId: string, enabled: boolean) => Promise<void>;
   /** Messages on a queue (visible, delayed and in flight). */
@@ -66,12 +68,15 @@ export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeRepor
   for (const consumer of deps.consumers) {
     const blocked = consumer.dependencies.some((d) => states.get(d)?.position === "open");
     if (blocked && !paused.has(consumer.mappingId)) {
+      // One an operator turned off stays theirs: the breaker resumes only what it paused.
+      if (!(await deps.mappingEnabled(consumer.mappingId))) continue;
       // Recorded first: a mapping the breaker paused is always one it will resume.
       await deps.store.markPaused(consumer.mappingId, true);
       await deps.setMappingEnabled(consumer.mappingId, false);
       report.paused.push(consumer.useCase);
     } else if (!blocked && paused.has(consumer.mappingId)) {
-      await deps.setMappingEnabled(consumer.mappingId, true);
+      if (!(await deps.mappingEnabled(consumer.mappingId)))
+        await deps.setMappingEnabled(consumer.mappingId, true);
       await deps.store.markPaused(consumer.mappingId, false);
       report.resumed.push(consumer.useCase);
     }
