@@ -58,8 +58,8 @@ export interface LocalStackOptions {
   readonly functionEnvironment?: Record<string, string>;
   /**
    * Runs the breaker probe this often instead of the template's rate, and tells the consumers so
-   * (`BREAKER_PROBE_INTERVAL_SECONDS`): compressed time for outage tests and the chaos run. Runs with `schedule`.
-   * @default the template's schedule
+   * (`BREAKER_PROBE_INTERVAL_SECONDS`): compressed time for outage tests and the chaos run. Runs also when
+   * `schedule` is off. @default the template's schedule (with `schedule`)
    */
   readonly probeIntervalMs?: number;
 }
@@ -524,7 +524,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const probeEvery =
       options.probeIntervalMs ?? rateMs(String(record(probeRule?.[1].Properties).ScheduleExpression ?? ""));
-    if ((options.schedule ?? true) && probeId && probeEvery) {
+    // A compressed probe interval is asked for explicitly, so it runs even with the schedules off.
+    if ((options.probeIntervalMs !== undefined || (options.schedule ?? true)) && probeId && probeEvery) {
       const timers = options.scheduleTimers ?? realTimers;
       const timer = timers.setInterval(() => probe().catch(() => undefined), probeEvery);
       stoppers.push(async () => timers.clearInterval(timer));

@@ -61,6 +61,8 @@ export interface PipelineOptions {
   readonly functionEnvironment?: Record<string, string>;
   /** Run the consumers. @default true */
   readonly consumers?: boolean;
+  /** Run the breaker probe this often (compressed time; see LocalStackOptions). @default not run */
+  readonly probeIntervalMs?: number;
   /**
    * Run the Ongoing simulator in a process of its own, off the local services' event loop, as Ongoing's servers
    * are not on the consumer's machine either: its answers then take the set latency, not that plus a wait for
@@ -131,6 +133,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         : {}),
       assemblyDir,
       schedule: false,
+      ...(options.probeIntervalMs ? { probeIntervalMs: options.probeIntervalMs } : {}),
       log: logs.sink,
       ...(options.consumers === false ? { consumers: false } : {}),
       functionEnvironment: {
