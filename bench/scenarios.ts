@@ -199,7 +199,9 @@ export async function runOutage(
     plan.webhooks.slice(0, half),
     options.concurrency ?? 16,
   );
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, options.outageMs / 2 - (Date.now() - outageStarted))));
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, options.outageMs / 2 - (Date.now() - outageStarted))),
+  );
   answers.push(
     ...(await deliver(
       pipeline.stack.urls.ingress,

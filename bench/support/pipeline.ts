@@ -61,7 +61,10 @@ export interface PipelineOptions {
   readonly functionEnvironment?: Record<string, string>;
   /** Run the consumers. @default true */
   readonly consumers?: boolean;
-  /** Run the breaker probe this often (compressed time; see LocalStackOptions). @default not run */
+  /**
+   * Run the breaker probe this often (compressed time; see LocalStackOptions): an open breaker stays open until
+   * the probe finds its dependency answering. @default 2000
+   */
   readonly probeIntervalMs?: number;
   /**
    * Run the Ongoing simulator in a process of its own, off the local services' event loop, as Ongoing's servers
@@ -133,7 +136,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         : {}),
       assemblyDir,
       schedule: false,
-      ...(options.probeIntervalMs ? { probeIntervalMs: options.probeIntervalMs } : {}),
+      probeIntervalMs: options.probeIntervalMs ?? 2_000,
       log: logs.sink,
       ...(options.consumers === false ? { consumers: false } : {}),
       functionEnvironment: {
