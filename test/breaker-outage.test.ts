@@ -2,17 +2,23 @@
  * An Ongoing outage many times longer than the whole retry budget, end to end on the local stack (the
  * synthesized template, each function in its own process, the breaker probe on a compressed interval) with as few
  * receives as 4: the circuit breaker opens, the probe pauses the consumers, nothing is dead-lettered for the
- * outage, and once Ongoing answers again every webhook takes effect exactly once.
+ * outage, and once Ongoing answers again every webhook takes effect exactly once. The same for SES's daily
+ * quota running out: the mails wait for it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { compressedRetries } from "../bench/load.ts";
 import { planBurst, runOutage } from "../bench/scenarios.ts";
+import { isSendEmail, sesAnswers } from "../bench/support/fault-proxy.ts";
+import { customerOf } from "../bench/support/ongoing.ts";
 import { type Pipeline, startPipeline } from "../bench/support/pipeline.ts";
+import { deliver, routeNamed } from "../bench/support/webhooks.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
+import { orderWebhookPayload } from "../scripts/webhook.ts";
+import { localSesAccount } from "./support/emulators.ts";
 
 let pipeline: Pipeline;
 let assemblyDir: string;
@@ -70,4 +76,45 @@ describe("an Ongoing outage on the local stack", () => {
     for (const useCase of useCases) expect(pipeline.stack.eventSourceEnabled(useCase)).toBe(true);
     expect(outcome.recoveryDrainMs).toBeLessThan(60_000);
   }, 240_000);
+
+  it("waits for SES's daily quota: the mail consumer pauses, nothing is dead-lettered, each mail goes once", async () => {
+    const orderIds = Array.from({ length: 20 }, (_, index) => 3_100_001 + index);
+    // The first test's permanent dead letters stay on the queue.
+    const deadBefore = (await pipeline.deadLetters("order-shipped-email")).length;
+    await pipeline.ongoing.createShippedOrders(orderIds);
+    const exhausted = {
+      ...localSesAccount,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 14, SentLast24Hours: 200 },
+    };
+    process.env.AWS_SES_ACCOUNT = JSON.stringify(exhausted);
+    pipeline.ses.faults.push({ ...sesAnswers.dailyQuotaExceeded, matches: isSendEmail });
+    try {
+      const answers = await deliver(
+        pipeline.stack.urls.ingress,
+        pipeline.stack.webhookToken,
+        orderIds.map((id) => ({
+          route: routeNamed("order-shipped-email"),
+          payload: orderWebhookPayload(id, 159),
+        })),
+      );
+      expect(answers.every((answer) => answer.status === 202)).toBe(true);
+      await vi.waitFor(() => expect(pipeline.stack.eventSourceEnabled("order-shipped-email")).toBe(false), {
+        timeout: 30_000,
+        interval: 250,
+      });
+      // The Ongoing-only consumer keeps running.
+      expect(pipeline.stack.eventSourceEnabled("article-sync")).toBe(true);
+      // Several times the whole retry budget (about 7 s).
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      expect((await pipeline.deadLetters("order-shipped-email")).length).toBe(deadBefore);
+    } finally {
+      pipeline.ses.faults.length = 0;
+      process.env.AWS_SES_ACCOUNT = JSON.stringify(localSesAccount);
+    }
+    await pipeline.stack.idle({ timeoutMs: 60_000 });
+    const mails = pipeline.mailsAccepted();
+    expect(orderIds.map((id) => mails.get(customerOf(id).email)?.length ?? 0)).toEqual(orderIds.map(() => 1));
+    expect((await pipeline.deadLetters("order-shipped-email")).length).toBe(deadBefore);
+    expect(pipeline.stack.eventSourceEnabled("order-shipped-email")).toBe(true);
+  }, 120_000);
 });
