@@ -5,8 +5,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { dependencies } from "../functions/shared/errors.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
@@ -91,9 +97,13 @@ export interface LocalStatus {
     visible: number;
     inFlight: number;
     deadLetters: number;
+    /** Whether its event source consumes (false while paused by a breaker or by hand). */
+    consuming: boolean | undefined;
     url: string;
     deadLetterUrl: string;
   }[];
+  /** Each dependency's circuit breaker, as the state table has it. */
+  readonly breakers: { dependency: string; position: string; openedAt?: string; probeResult?: string }[];
   readonly tables: { articles: string; state: string };
   readonly endpoints: {
     ingress: string;
@@ -555,6 +565,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
       };
     };
+    const eventSourceEnabled = (useCase: UseCase) => {
+      const [uuid] = [...localMappings].find(([, mapping]) => mapping.useCase === useCase) ?? [];
+      return uuid === undefined ? undefined : lambdaApi.enabled(uuid);
+    };
+    const breakerStates = async (): Promise<LocalStatus["breakers"]> => {
+      const keys = dependencies.map((dependency) => ({ id: { S: `breaker#${dependency}` } }));
+      const answer = await dynamoDbClient.send(
+        new BatchGetItemCommand({ RequestItems: { [tableNamesOut.state]: { Keys: keys } } }),
+      );
+      const items = answer.Responses?.[tableNamesOut.state] ?? [];
+      return dependencies.map((dependency) => {
+        const item = items.find((candidate) => candidate.id?.S === `breaker#${dependency}`);
+        const openedAt = item?.openedAt?.N;
+        return {
+          dependency,
+          position: item?.position?.S ?? "closed",
+          ...(openedAt ? { openedAt: new Date(Number(openedAt)).toISOString() } : {}),
+          ...(item?.probeResult?.S ? { probeResult: item.probeResult.S } : {}),
+        };
+      });
+    };
     const status = async (): Promise<LocalStatus> => ({
       queues: await Promise.all(
         queues.map(async (queue) => {
@@ -567,11 +598,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             visible: main.visible + main.delayed,
             inFlight: main.inFlight,
             deadLetters: dead.visible + dead.inFlight + dead.delayed,
+            consuming: eventSourceEnabled(queue.useCase),
             url: queue.url,
             deadLetterUrl: queue.deadLetterUrl,
           };
         }),
       ),
+      breakers: await breakerStates(),
       tables: tableNamesOut,
       endpoints: { ...endpoints },
     });
@@ -591,6 +624,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         response.end(
           statusPage(await status(), { sesPage: `${ses.endpoint}/`, ongoingAdmin: ongoing?.adminUrl }),
         );
+        return true;
+      }
+      if (request.method === "POST" && path === "/_local/probe") {
+        try {
+          json(200, { result: (await probe()) ?? null });
+        } catch (error) {
+          json(500, { message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        }
         return true;
       }
       if (request.method === "POST" && path === "/_local/reconcile") {
@@ -641,10 +682,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       status,
       reconcile,
       probe,
-      eventSourceEnabled(useCase) {
-        const [uuid] = [...localMappings].find(([, mapping]) => mapping.useCase === useCase) ?? [];
-        return uuid === undefined ? undefined : lambdaApi.enabled(uuid);
-      },
+      eventSourceEnabled,
       async setConsumerEnabled(useCase, enabled) {
         const [id] =
           lambdaEntries.find(

@@ -254,7 +254,14 @@ describe("the local stack", () => {
       "order-shipped-email",
       "transport-booking",
     ]);
-    expect(status.queues[0]).toEqual(expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0 }));
+    expect(status.queues[0]).toEqual(
+      expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0, consuming: true }),
+    );
+    expect(status.breakers).toEqual([
+      { dependency: "ongoing", position: "closed" },
+      { dependency: "ses", position: "closed" },
+      { dependency: "transport", position: "closed" },
+    ]);
     const page = await fetch(`${stack.urls.ingress}/_local`);
     expect(page.headers.get("content-type")).toContain("text/html");
     const html = await page.text();
