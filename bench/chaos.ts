@@ -1,9 +1,11 @@
 /**
- * `npm run chaos [-- --minutes N] [--webhooks N] [--bad-requests N] [--reuse-assembly]`: the fault-and-abuse
- * suite at full length on the local stack. Thousands of generated bad requests at the ingress; Ongoing down
- * (503) and then failing a slice of calls (500, 429 + Retry-After, resets, time-outs) for minutes while webhooks
- * keep coming, SES throttling and rejecting; every event five times; and a personal-data scan of every log line.
- * Prints what held and what did not, writes a JSON file and prints its path last; exits 1 on any failure.
+ * `npm run chaos [-- --minutes N] [--webhooks N] [--bad-requests N] [--outage-minutes N] [--outage-webhooks N]
+ * [--outage-only] [--reuse-assembly]`: the fault-and-abuse suite at full length on the local stack. Thousands of
+ * generated bad requests at the ingress; Ongoing down (503) and then failing a slice of calls (500, 429 +
+ * Retry-After, resets, time-outs) for minutes while webhooks keep coming, SES throttling and rejecting; every
+ * event five times; a personal-data scan of every log line; and a long Ongoing outage (many times the whole retry
+ * budget, 4 receives) that the circuit breaker must ride out with no dead letter. Prints what held and what did
+ * not, writes a JSON file and prints its path last; exits 1 on any failure.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ import {
   planBurst,
   raceArticleEvents,
   runBurst,
+  runOutage,
   sesFaults,
 } from "./scenarios.ts";
 import { badRequests, sendBadRequests } from "./support/abuse.ts";
@@ -41,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
       webhooks: { type: "string", default: "1000" },
       "bad-requests": { type: "string", default: "3000" },
       duplicates: { type: "string", default: "60" },
+      "outage-minutes": { type: "string", default: "3" },
+      "outage-webhooks": { type: "string", default: "300" },
+      "outage-only": { type: "boolean", default: false },
       "reuse-assembly": { type: "boolean", default: false },
     },
   });
@@ -51,17 +57,81 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${held ? "held" : "FAILED"}: ${name} (${detail})`);
   };
 
+  const extra: Record<string, unknown> = {};
+  if (!values["outage-only"]) await faultsAndAbuse(values, check, extra, faultMs);
+  await longOutage(values, check, extra);
+  const ok = checks.every((entry) => entry.held);
+  console.log(table(checks.map((entry) => ({ check: entry.check, held: entry.held ? "yes" : "NO" }))));
+  console.log(
+    writeResults("chaos", {
+      command: `npm run chaos -- ${argv.join(" ")}`.trim(),
+      checks,
+      ...extra,
+      ok,
+    }),
+  );
+  return ok ? 0 : 1;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+type CheckFn = (name: string, held: boolean, detail: string) => void;
+
+/**
+ * Ongoing answers 503 to everything for `--outage-minutes` (compressed time: retries from 1 s, 4 receives, so the
+ * whole retry budget is about 7 s; the probe every 5 s) while `--outage-webhooks` arrive: the breaker must open,
+ * pause the consumers and resume them when Ongoing returns, with no dead letter but the plan's own permanent ones.
+ */
+async function longOutage(values: Values, check: CheckFn, extra: Record<string, unknown>): Promise<void> {
+  const outageMs = Number(values["outage-minutes"]) * 60_000;
+  console.error(`starting the local pipeline for a ${values["outage-minutes"]}-minute Ongoing outage…`);
+  const assemblyDir = join(projectRoot, ".local", "chaos-outage-cdk.out");
+  const pipeline = await startPipeline({
+    assemblyDir,
+    reuseAssembly: values["reuse-assembly"] === true && existsSync(join(assemblyDir, "manifest.json")),
+    maxReceiveCount: 4,
+    functionEnvironment: compressedRetries,
+    probeIntervalMs: 5_000,
+    context: { "ongoingWebhooks.ongoing.requestTimeoutMs": 2_000 },
+  });
+  stopOnSignal(pipeline);
+  try {
+    const plan = planBurst(Number(values["outage-webhooks"]), 8_000_000);
+    const outcome = await runOutage(pipeline, plan, { outageMs, drainTimeoutMs: 10 * 60_000 });
+    extra.longOutage = { outageMs, retryBudgetSeconds: 1 + 2 + 4, ...outcome };
+    check(
+      "a long Ongoing outage dead-letters nothing for it (4 receives, outage ≫ retry budget)",
+      outcome.exhausted === 0 && outcome.tally.deadLettered === outcome.expectedDeadLetters,
+      `outage ${Math.round(outageMs / 1000)} s vs a 7 s retry budget; dead letters ${JSON.stringify(outcome.tally.deadLetterReasons)}, expected ${outcome.expectedDeadLetters} permanent`,
+    );
+    check(
+      "every webhook of the outage takes effect exactly once after it",
+      balances(outcome.tally) &&
+        outcome.drained &&
+        outcome.tally.lost === 0 &&
+        outcome.tally.duplicated === 0,
+      `accepted ${outcome.tally.accepted}, processed ${outcome.tally.processed}, lost ${outcome.tally.lost}, duplicated ${outcome.tally.duplicated}, drained ${Math.round(outcome.recoveryDrainMs / 1000)} s after Ongoing returned`,
+    );
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+async function faultsAndAbuse(
+  values: Values,
+  check: CheckFn,
+  extra: Record<string, unknown>,
+  faultMs: number,
+): Promise<void> {
   console.error("synthesizing and starting the local pipeline…");
   // Its own assembly: the shorter Ongoing time-out is part of the template.
   const assemblyDir = join(projectRoot, ".local", "chaos-cdk.out");
   const pipeline = await startPipeline({
     assemblyDir,
-    reuseAssembly: (values["reuse-assembly"] ?? false) && existsSync(join(assemblyDir, "manifest.json")),
+    reuseAssembly: values["reuse-assembly"] === true && existsSync(join(assemblyDir, "manifest.json")),
     functionEnvironment: compressedRetries,
     context: { "ongoingWebhooks.ongoing.requestTimeoutMs": 2_000 },
   });
   stopOnSignal(pipeline);
-  const extra: Record<string, unknown> = {};
   try {
     // Ingress abuse.
     const requests = badRequests(Number(values["bad-requests"]), Date.now() % 100_000);
@@ -190,17 +260,6 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await pipeline.stop();
   }
-  const ok = checks.every((entry) => entry.held);
-  console.log(table(checks.map((entry) => ({ check: entry.check, held: entry.held ? "yes" : "NO" }))));
-  console.log(
-    writeResults("chaos", {
-      command: `npm run chaos -- ${argv.join(" ")}`.trim(),
-      checks,
-      ...extra,
-      ok,
-    }),
-  );
-  return ok ? 0 : 1;
 }
 
 runWhenMain(import.meta, main);

@@ -84,15 +84,18 @@ export const ongoingTimeouts = (windowMs: number, delayMs: number): OngoingFault
 
 /** SES rejects the mails of `rejectedBySes` orders, and throttles the next `throttled` sends. */
 export function sesFaults(pipeline: Pipeline, throttled: number): void {
-  pipeline.ses.faults.push(
-    {
-      ...sesAnswers.rejected,
-      matches: (body) =>
-        isSendEmail(body) &&
-        rejectedBySes(Number(/^customer-(\d+)@/.exec(sendEmailRecipient(body) ?? "")?.[1] ?? 1)),
-    },
-    { ...sesAnswers.throttling, matches: isSendEmail, times: throttled },
-  );
+  sesRejections(pipeline);
+  pipeline.ses.faults.push({ ...sesAnswers.throttling, matches: isSendEmail, times: throttled });
+}
+
+/** SES rejects the mails of `rejectedBySes` orders (the plan's permanent mail failures). */
+export function sesRejections(pipeline: Pipeline): void {
+  pipeline.ses.faults.push({
+    ...sesAnswers.rejected,
+    matches: (body) =>
+      isSendEmail(body) &&
+      rejectedBySes(Number(/^customer-(\d+)@/.exec(sendEmailRecipient(body) ?? "")?.[1] ?? 1)),
+  });
 }
 
 export interface BurstOutcome {
@@ -164,4 +167,69 @@ export async function raceArticleEvents(
   await pipeline.stack.idle({ timeoutMs: 120_000 });
   const mirror = await pipeline.mirror();
   return articleIds.filter((id) => mirror.get(id)?.articleName !== `Renamed ${id}`);
+}
+
+export interface OutageOutcome extends BurstOutcome {
+  /** From Ongoing's return until every queue was empty. */
+  readonly recoveryDrainMs: number;
+  /** Dead letters counted as exhausted (a healthy dependency's retries run out): none expected. */
+  readonly exhausted: number;
+}
+
+/**
+ * Ongoing answers every call 503 for `outageMs` while the plan's webhooks arrive spread over its first half:
+ * nothing may be dead-lettered for it (only the plan's own permanent failures), and every webhook takes effect
+ * exactly once after Ongoing returns; the drain is timed from that return.
+ */
+export async function runOutage(
+  pipeline: Pipeline,
+  plan: BurstPlan,
+  options: { outageMs: number; drainTimeoutMs: number; concurrency?: number },
+): Promise<OutageOutcome> {
+  await pipeline.ongoing.createShippedOrders(plan.orderIds);
+  await pipeline.ongoing.createArticles(plan.articleIds);
+  sesRejections(pipeline);
+  const outageStarted = Date.now();
+  await pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance", forMs: options.outageMs });
+  const sendStarted = Date.now();
+  const half = Math.ceil(plan.webhooks.length / 2);
+  const answers = await deliver(
+    pipeline.stack.urls.ingress,
+    pipeline.stack.webhookToken,
+    plan.webhooks.slice(0, half),
+    options.concurrency ?? 16,
+  );
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, options.outageMs / 2 - (Date.now() - outageStarted))),
+  );
+  answers.push(
+    ...(await deliver(
+      pipeline.stack.urls.ingress,
+      pipeline.stack.webhookToken,
+      plan.webhooks.slice(half),
+      options.concurrency ?? 16,
+    )),
+  );
+  const sendMs = Date.now() - sendStarted;
+  const recovered = outageStarted + options.outageMs;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, recovered - Date.now())));
+  await pipeline.ongoing.clearFaults();
+  const drained = await pipeline.stack.idle({ timeoutMs: options.drainTimeoutMs }).then(
+    () => true,
+    () => false,
+  );
+  const recoveryDrainMs = Date.now() - recovered;
+  pipeline.ses.faults.length = 0;
+  const result = await tally(pipeline, plan.webhooks, answers);
+  return {
+    tally: result,
+    expectedDeadLetters: plan.expectedDeadLetters,
+    sendMs,
+    drainMs: recoveryDrainMs,
+    drained,
+    recoveryDrainMs,
+    exhausted: Object.entries(result.deadLetterReasons)
+      .filter(([reason]) => reason.startsWith("exhausted"))
+      .reduce((sum, [, count]) => sum + count, 0),
+  };
 }

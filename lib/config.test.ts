@@ -184,3 +184,39 @@ describe("parseConfig", () => {
     expect(message).toContain("raise maxSendRate or timeoutSeconds");
   });
 });
+
+describe("retry budget against the queue's retention", () => {
+  it("refuses retries whose worst-case backoff outlasts the 14 days a queue keeps a message, naming the key", () => {
+    // 10 s doubling reaches SQS's 12-hour cap at the 14th receive; 41 receives add up to just over 14 days.
+    const message = errorOf({ "ongoingWebhooks.useCases.transport-booking.maxReceiveCount": 41 });
+    expect(message).toContain("ongoingWebhooks.useCases.transport-booking.maxReceiveCount");
+    expect(message).toContain("14 days");
+    expect(() =>
+      parseWith({ "ongoingWebhooks.useCases.transport-booking.maxReceiveCount": 20 }),
+    ).not.toThrow();
+    expect(
+      errorOf({
+        "ongoingWebhooks.useCases.article-sync.retryBaseDelaySeconds": 43_200,
+        "ongoingWebhooks.useCases.article-sync.maxReceiveCount": 30,
+      }),
+    ).toContain("ongoingWebhooks.useCases.article-sync.maxReceiveCount");
+  });
+
+  it("computes the worst case as the unjittered backoff, capped at 12 hours per retry", async () => {
+    const { worstCaseBackoffSeconds } = await import("./config.ts");
+    expect(worstCaseBackoffSeconds(10, 1)).toBe(0);
+    expect(worstCaseBackoffSeconds(10, 4)).toBe(10 + 20 + 40);
+    expect(worstCaseBackoffSeconds(10, 20)).toBeLessThan(14 * 86_400);
+  });
+});
+
+describe("breaker", () => {
+  it("is on by default: 5 records in a row, a probe every minute, 3 trial records", () => {
+    expect(parseWith({}).breaker).toEqual({
+      enabled: true,
+      failureThreshold: 5,
+      probeIntervalMinutes: 1,
+      trialRecords: 3,
+    });
+  });
+});

@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { mailPacingReserveMs } from "../functions/order-shipped-email/send-pacing.ts";
+import { maxVisibilitySeconds } from "../functions/shared/pipeline/retry.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
 
 export const contextKey = "ongoingWebhooks";
@@ -66,8 +67,16 @@ const useCaseSettings = z.strictObject({
   batchSize: z.number().int().min(1).max(100).default(10),
   /** Most concurrent invocations (SQS event-source maximum concurrency), to protect Ongoing's API. @default 2 */
   maxConcurrency: z.number().int().min(2).max(1000).default(2),
-  /** Receives before SQS moves a message to the dead-letter queue. @default 8 */
+  /**
+   * Receives before a message is dead-lettered as exhausted. Receives spent waiting for a dependency whose
+   * circuit breaker is open are not counted. @default 8
+   */
   maxReceiveCount: z.number().int().min(1).max(1000).default(8),
+  /**
+   * First retry delay of a transiently failed message; it doubles with each receive (with jitter, at most 12 hours).
+   * The worst case of all retries together must fit in the queue's retention (14 days). @default 10
+   */
+  retryBaseDelaySeconds: z.number().int().min(0).max(43_200).default(10),
   /** Function time-out. @default 60 */
   timeoutSeconds: z.number().int().min(5).max(900).default(60),
   /** Function memory. @default 512 */
@@ -276,6 +285,23 @@ const configObject = z.strictObject({
       goodsOwnerIds: z.array(z.number().int().positive()).default([]),
     })
     .default({ enabled: true, rateMinutes: 60, goodsOwnerIds: [] }),
+  /**
+   * Circuit breakers per dependency (Ongoing, SES, the transport system): when records fail on a dependency one
+   * after another, the consumers that need it pause until a scheduled probe finds it answering again, and no
+   * webhook spends its retries meanwhile. @default see each field
+   */
+  breaker: z
+    .strictObject({
+      /** @default true */
+      enabled: z.boolean().default(true),
+      /** Records in a row failing on a dependency (in one consumer container) that open its breaker. @default 5 */
+      failureThreshold: z.number().int().min(1).max(1000).default(5),
+      /** Minutes between probes of an open breaker (the schedule's rate). @default 1 */
+      probeIntervalMinutes: z.number().int().min(1).max(60).default(1),
+      /** Records a half-open breaker lets through before the rest follow. @default 3 */
+      trialRecords: z.number().int().min(1).max(100).default(3),
+    })
+    .default({ enabled: true, failureThreshold: 5, probeIntervalMinutes: 1, trialRecords: 3 }),
   /** How long an event's idempotency record is kept (Ongoing retries for a day). @default 7 */
   idempotencyDays: z.number().int().min(2).max(365).default(7),
   /** E-mail subscribed to the alarm topic. @default none (subscribe yourself) */
@@ -293,8 +319,37 @@ const configObject = z.strictObject({
     .default(30),
 });
 
+/** How long the main queues keep a message (SQS's longest). */
+export const queueRetentionSeconds = 14 * 24 * 3600;
+
+/**
+ * The longest a message can spend in retries: each failed receive waits at most the full (unjittered) backoff,
+ * base · 2^(n-1) capped at SQS's 12 hours, and is then received again.
+ */
+export function worstCaseBackoffSeconds(baseSeconds: number, maxReceiveCount: number): number {
+  let total = 0;
+  for (let receive = 1; receive < maxReceiveCount; receive++)
+    total += Math.min(maxVisibilitySeconds, baseSeconds * 2 ** Math.min(receive - 1, 30));
+  return total;
+}
+
 /** The configuration, with the checks that span several keys. */
 export const configSchema = configObject.superRefine((config, ctx) => {
+  // A message whose retries outlast the queue's retention would vanish instead of reaching the DLQ.
+  for (const useCase of useCases) {
+    const settings = config.useCases[useCase];
+    const worst = worstCaseBackoffSeconds(settings.retryBaseDelaySeconds, settings.maxReceiveCount);
+    if (worst > queueRetentionSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["useCases", useCase, "maxReceiveCount"],
+        message:
+          `with retryBaseDelaySeconds ${settings.retryBaseDelaySeconds}, ${settings.maxReceiveCount} receives may ` +
+          `take ${Math.ceil(worst / 86_400)} days of backoff, longer than the queue keeps a message (14 days): ` +
+          "a webhook would expire instead of reaching the dead-letter queue; lower maxReceiveCount or retryBaseDelaySeconds",
+      });
+    }
+  }
   // Each invocation sends its share of the rate; a full batch must fit in its time-out with room to record it.
   const mail = config.useCases["order-shipped-email"];
   const secondsPerBatch = (mail.batchSize * mail.maxConcurrency) / config.email.maxSendRate;

@@ -7,6 +7,8 @@ import {
   type articleReconcileSettingsSchema,
   type articleSyncSettingsSchema,
   type authorizerSettingsSchema,
+  type BreakerConsumer,
+  type breakerProbeSettingsSchema,
   goodsOwnerSettingsSchema,
   type mailEventsSettingsSchema,
   type orderShippedEmailSettingsSchema,
@@ -71,6 +73,37 @@ function consumerSettings(config: Config, useCase: UseCase, resources: ConsumerR
     USE_CASE: useCase,
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     MAX_RECEIVE_COUNT: String(config.useCases[useCase].maxReceiveCount),
+    RETRY_BASE_DELAY_SECONDS: String(config.useCases[useCase].retryBaseDelaySeconds),
+    ...breakerSettings(config, resources),
+  };
+}
+
+/** The breakers' state lives in the state table; every consumer reads and moves its dependencies' breakers. */
+function breakerSettings(config: Config, resources: StackResources) {
+  if (!config.breaker.enabled) return {};
+  return {
+    BREAKER_TABLE_NAME: resources.stateTableName,
+    BREAKER_FAILURE_THRESHOLD: String(config.breaker.failureThreshold),
+    BREAKER_TRIAL_RECORDS: String(config.breaker.trialRecords),
+    BREAKER_PROBE_INTERVAL_SECONDS: String(config.breaker.probeIntervalMinutes * 60),
+  };
+}
+
+/** The probe: Ongoing, SES and the transport system to ask, and the consumers it pauses and resumes. */
+export function breakerProbeEnvironment(
+  config: Config,
+  resources: StackResources,
+  consumers: readonly BreakerConsumer[],
+): SettingsEnvironment<typeof breakerProbeSettingsSchema> {
+  return {
+    ...ongoingSettings(config),
+    STATE_TABLE_NAME: resources.stateTableName,
+    BREAKER_CONSUMERS: JSON.stringify(consumers),
+    BREAKER_PROBE_INTERVAL_SECONDS: String(config.breaker.probeIntervalMinutes * 60),
+    TRANSPORT_ADAPTER_URL: config.transport.adapterUrl,
+    TRANSPORT_ADAPTER_AUTH_SECRET: config.transport.adapterAuthSecretName,
+    TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
+    TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
   };
 }
 

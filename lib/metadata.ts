@@ -8,6 +8,7 @@
  *   { kind: "bucket", bucket: "documents" }                              S3 buckets
  *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer and reconcile functions, the REST API
  *   { kind: "mail-events" } | { kind: "mail-events-dlq" }                 SES events' function and its dead-letter queue
+ *   { kind: "breaker-probe" }                                            the circuit breakers' probe function
  */
 import { CfnResource } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
@@ -26,7 +27,9 @@ export type ResourceMetadata =
     }
   | { readonly kind: "table"; readonly table: "state" | "articles" }
   | { readonly kind: "bucket"; readonly bucket: "documents" }
-  | { readonly kind: "authorizer" | "reconcile" | "api" | "mail-events" | "mail-events-dlq" };
+  | {
+      readonly kind: "authorizer" | "reconcile" | "api" | "mail-events" | "mail-events-dlq" | "breaker-probe";
+    };
 
 /** Tags a construct's CloudFormation resource (the construct itself or its default child). */
 export function tagResource(construct: IConstruct, metadata: ResourceMetadata): void {

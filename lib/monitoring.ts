@@ -41,7 +41,16 @@ export interface WebhookMonitoringProps {
   readonly mailReputation?: boolean;
   /** The function recording SES's mail events, and its dead-letter queue. @default not monitored */
   readonly mailEvents?: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue };
+  /** The circuit breakers' probe: an alarm and a widget per dependency. @default none (no breakers) */
+  readonly breakerProbeFunction?: lambda.IFunction;
 }
+
+/** The dependencies the breaker probe reports on, as its metrics name them. */
+const breakerDependencies = [
+  { dependency: "ongoing", name: "Ongoing" },
+  { dependency: "ses", name: "SES" },
+  { dependency: "transport", name: "The transport system" },
+] as const;
 
 /**
  * SES's own review levels: it puts an account under review at a 5 % bounce rate or a 0.1 % complaint rate and
@@ -282,6 +291,7 @@ export class WebhookMonitoring extends Construct {
         addQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
       });
     }
+    if (props.breakerProbeFunction) this.monitorBreakers(monitoring, props.breakerProbeFunction);
     monitoring.addLargeHeader("Article reconcile").monitorLambdaFunction({
       lambdaFunction: props.reconcileFunction,
       alarmFriendlyName: "article-reconcile",
@@ -292,5 +302,52 @@ export class WebhookMonitoring extends Construct {
 
     if (!dashboards.dashboard) throw new Error(`${this.node.path}: the dashboard was not created`);
     this.dashboard = dashboards.dashboard;
+  }
+
+  /**
+   * One alarm per dependency while its breaker is open ("Ongoing unreachable"), and beside it how long it has
+   * been and how many webhooks wait for it, from the probe's metrics (published every probe run).
+   */
+  private monitorBreakers(monitoring: MonitoringFacade, probe: lambda.IFunction): void {
+    const metric = (metricName: string, dependency: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: metricsNamespace,
+        metricName,
+        dimensionsMap: { service: "breaker-probe", dependency },
+        statistic: "Maximum",
+        period: Duration.minutes(5),
+        label,
+      });
+    monitoring.addLargeHeader("Dependencies (circuit breakers)");
+    monitoring.monitorCustom({
+      alarmFriendlyName: "breakers",
+      humanReadableName: "Dependencies: unreachable since (minutes) and webhooks waiting",
+      metricGroups: breakerDependencies.map(({ dependency, name }) => ({
+        title: `${name}: unreachable for (minutes), webhooks waiting`,
+        metrics: [
+          {
+            metric: metric("BreakerOpen", dependency, `${name} unreachable (breaker open)`),
+            alarmFriendlyName: `${dependency}-breaker`,
+            addAlarm: {
+              Critical: {
+                threshold: 1,
+                comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                alarmDescriptionOverride:
+                  `${name} is unreachable: its circuit breaker is open and the consumers that need it are paused; ` +
+                  "webhooks wait on their queues and resume by themselves when it answers (see the runbook)",
+              },
+            },
+          },
+          metric("BreakerOpenMinutes", dependency, `${name} unreachable for (minutes)`),
+          metric("WebhooksWaiting", dependency, "webhooks waiting"),
+        ],
+      })),
+    });
+    monitoring.monitorLambdaFunction({
+      lambdaFunction: probe,
+      alarmFriendlyName: "breaker-probe",
+      humanReadableName: "Breaker probe",
+      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+    });
   }
 }

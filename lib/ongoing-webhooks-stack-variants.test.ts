@@ -54,6 +54,18 @@ describe("stack variants", () => {
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
   });
 
+  it("the breaker probe pauses and resumes only the event sources that exist", () => {
+    const [probe] = Object.values(
+      template.findResources("AWS::Lambda::Function", {
+        Metadata: { OngoingWebhooks: { kind: "breaker-probe" } },
+      }),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+    const consumers = JSON.stringify(probe?.Properties.Environment.Variables.BREAKER_CONSUMERS);
+    expect(consumers).toContain("order-shipped-email");
+    expect(consumers).toContain("article-sync");
+    expect(consumers).not.toContain("transport-booking");
+  });
+
   it("sets the visibility time-out to six times the function time-out", () => {
     template.hasResource("AWS::SQS::Queue", {
       Metadata: { OngoingWebhooks: { kind: "queue", useCase: "article-sync" } },
@@ -167,5 +179,25 @@ describe("UseCaseConsumer", () => {
         MaximumBatchingWindowInSeconds: 1,
       }),
     });
+  });
+});
+
+describe("with the circuit breakers off", () => {
+  it("has no probe, and the consumers are not told of any breaker", () => {
+    const { app, stack } = createApp({
+      context: { ...cdkContext, "aws:cdk:bundling-stacks": [], "ongoingWebhooks.breaker.enabled": false },
+      outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-no-breaker-")),
+    });
+    app.synth();
+    const off = Template.fromStack(stack);
+    expect(
+      Object.keys(
+        off.findResources("AWS::Lambda::Function", {
+          Metadata: { OngoingWebhooks: { kind: "breaker-probe" } },
+        }),
+      ),
+    ).toEqual([]);
+    for (const fn of Object.values(off.findResources("AWS::Lambda::Function")))
+      expect(JSON.stringify(fn)).not.toContain("BREAKER_TABLE_NAME");
   });
 });

@@ -206,6 +206,8 @@ describe("queues and consumers", () => {
         Properties: Match.objectLike({
           SqsManagedSseEnabled: true,
           VisibilityTimeout: 360,
+          // Webhooks waiting out a long outage must not expire first.
+          MessageRetentionPeriod: 14 * 24 * 3600,
           RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 8 },
         }),
       });
@@ -222,7 +224,8 @@ describe("queues and consumers", () => {
 
   it("runs every function on Node 24, arm64, with JSON logs in a log group with retention", () => {
     const functions = resourcesOf("AWS::Lambda::Function");
-    expect(functions).toHaveLength(useCases.length + 3);
+    // The consumers, the authorizer, the reconcile, the mail-events function and the breaker probe.
+    expect(functions).toHaveLength(useCases.length + 4);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -317,7 +320,7 @@ describe("queues and consumers", () => {
     });
   });
 
-  it("lets only the consumers that keep state reach the state table (not article-sync)", () => {
+  it("lets only the consumers that keep state reach the state table (article-sync: its breaker items only)", () => {
     const tableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
       id.startsWith("StateTable"),
     );
@@ -338,8 +341,19 @@ describe("queues and consumers", () => {
       expect(consumer(useCase).policies).toContain(`"${tableId}"`);
       expect(consumer(useCase).environment).toHaveProperty("STATE_TABLE_NAME");
     }
-    expect(consumer("article-sync").policies).not.toContain(`"${tableId}"`);
-    expect(consumer("article-sync").environment).not.toHaveProperty("STATE_TABLE_NAME");
+    const articleSync = consumer("article-sync");
+    const statements = (
+      JSON.parse(articleSync.policies) as { Properties: { PolicyDocument: { Statement: object[] } } }[]
+    ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const onStateTable = statements.filter((statement) => JSON.stringify(statement).includes(`"${tableId}"`));
+    expect(onStateTable).toEqual([
+      expect.objectContaining({
+        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["breaker#*"] } },
+      }),
+    ]);
+    expect(articleSync.environment).not.toHaveProperty("STATE_TABLE_NAME");
+    expect(articleSync.environment).toHaveProperty("BREAKER_TABLE_NAME");
   });
 
   it("records bounces and complaints of the stack's mail configuration set as CloudWatch metrics", () => {
@@ -418,6 +432,50 @@ describe("tables, schedule, monitoring, outputs", () => {
       ScheduleExpression: "rate(1 hour)",
       State: "ENABLED",
     });
+  });
+
+  it("probes open circuit breakers every minute, pausing and resuming exactly the consumers' mappings", () => {
+    const probeId = logicalIdOf({ kind: "breaker-probe" });
+    const rules = Object.values(template.findResources("AWS::Events::Rule")).filter((rule) =>
+      JSON.stringify(rule).includes(`"${probeId}"`),
+    ) as { Properties: { ScheduleExpression: string } }[];
+    expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(["rate(1 minute)"]);
+
+    const [probe] = Object.values(
+      template.findResources("AWS::Lambda::Function", {
+        Metadata: { [metadataKey]: { kind: "breaker-probe" } },
+      }),
+    ) as {
+      Properties: { Role: { "Fn::GetAtt": [string] }; Environment: { Variables: Record<string, unknown> } };
+    }[];
+    const consumers = JSON.stringify(probe?.Properties.Environment.Variables.BREAKER_CONSUMERS);
+    const mappingIds = Object.keys(template.findResources("AWS::Lambda::EventSourceMapping"));
+    expect(mappingIds).toHaveLength(useCases.length);
+    for (const id of mappingIds) expect(consumers).toContain(`{"Ref":"${id}"}`);
+
+    const roleId = probe?.Properties.Role["Fn::GetAtt"][0];
+    const statements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .filter((policy) => JSON.stringify(policy).includes(`{"Ref":"${roleId}"}`))
+      .flatMap(
+        (policy) =>
+          (policy as { Properties: { PolicyDocument: { Statement: object[] } } }).Properties.PolicyDocument
+            .Statement,
+      ) as { Action: string | string[]; Resource: unknown }[];
+    const mappingStatement = statements.find((statement) =>
+      [statement.Action].flat().includes("lambda:UpdateEventSourceMapping"),
+    );
+    expect(JSON.stringify(mappingStatement?.Resource)).not.toContain('"*"');
+    expect(mappingStatement?.Resource).toHaveLength(useCases.length);
+  });
+
+  it("alarms when a dependency's circuit breaker is open and shows how long and how many webhooks wait", () => {
+    const alarms = resourcesOf("AWS::CloudWatch::Alarm").map((alarm) => JSON.stringify(alarm.Properties));
+    for (const dependency of ["ongoing", "ses", "transport"]) {
+      const alarm = alarms.find((text) => text.includes(`${dependency}-breaker`));
+      expect(alarm, dependency).toContain('"MetricName":"BreakerOpen"');
+    }
+    const rows = dashboardSections().get("Dependencies (circuit breakers)")?.flat() ?? [];
+    for (const name of ["BreakerOpen", "BreakerOpenMinutes", "WebhooksWaiting"]) expect(rows).toContain(name);
   });
 
   it("alarms on dead letters, message age, function errors and throttles, ingress 5xx and auth denials", () => {

@@ -24,6 +24,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
 import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
+import { useCaseDependencies } from "../functions/shared/breaker/dependencies.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import { bookingDocumentsPrefix } from "../functions/transport-booking/document-keys.ts";
 import type { Config } from "./config.ts";
@@ -32,6 +33,7 @@ import {
   articleReconcileEnvironment,
   articleSyncEnvironment,
   authorizerEnvironment,
+  breakerProbeEnvironment,
   type ConsumerResources,
   mailEventsEnvironment,
   ongoingBundledFiles,
@@ -176,6 +178,8 @@ export class OngoingWebhooksStack extends Stack {
     });
     tagResource(reconcile.function, { kind: "reconcile" });
 
+    const breakerProbe = config.breaker.enabled ? this.breakerProbe(config, resources) : undefined;
+
     const authorizer = new ServiceFunction(this, "Authorizer", {
       entry: entry("authorizer"),
       serviceName: "authorizer",
@@ -216,6 +220,7 @@ export class OngoingWebhooksStack extends Stack {
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
       mailReputation: config.useCases["order-shipped-email"].enabled,
       mailEvents,
+      ...(breakerProbe ? { breakerProbeFunction: breakerProbe } : {}),
     });
 
     for (const route of routes) {
@@ -238,6 +243,77 @@ export class OngoingWebhooksStack extends Stack {
     new CfnOutput(this, "DashboardUrl", {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${monitoring.dashboard.dashboardName}`,
     });
+  }
+
+  /**
+   * The circuit breakers' probe, every `breaker.probeIntervalMinutes`: it may read the breaker items, ask each
+   * dependency a cheap question, and pause or resume exactly the consumers' event source mappings.
+   */
+  private breakerProbe(config: Config, resources: StackResources): lambda.IFunction {
+    const consumers = useCases.flatMap((useCase) => {
+      const consumer = this.consumers[useCase];
+      if (!consumer.eventSource) return [];
+      return [
+        { useCase, consumer, mapping: consumer.eventSource, dependencies: [...useCaseDependencies[useCase]] },
+      ];
+    });
+    const probe = new ServiceFunction(this, "BreakerProbe", {
+      entry: entry("breaker-probe"),
+      serviceName: "breaker-probe",
+      environment: breakerProbeEnvironment(
+        config,
+        resources,
+        consumers.map(({ useCase, consumer, mapping, dependencies }) => ({
+          useCase,
+          mappingId: mapping.eventSourceMappingId,
+          queueUrl: consumer.queue.queueUrl,
+          dependencies,
+        })),
+      ),
+      timeoutSeconds: 60,
+      memoryMb: 256,
+      tracing: config.ingress.tracing,
+      logRetentionDays: config.logRetentionDays,
+      description: "Probes the dependencies of open circuit breakers and pauses or resumes the consumers",
+      bundledFiles: ongoingBundledFiles(config),
+    });
+    const fn = probe.function;
+    this.stateTable.grantReadWriteData(fn);
+    this.grantSecrets(fn, ongoingSecretGrants(config));
+    if (config.transport.adapterAuthSecretName) {
+      this.grantSecrets(fn, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
+    }
+    if (consumers.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping"],
+          resources: consumers.map(({ mapping }) => mapping.eventSourceMappingArn),
+        }),
+      );
+    }
+    for (const { consumer } of consumers) consumer.queue.grant(fn, "sqs:GetQueueAttributes");
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
+    if (fn.role) {
+      Validations.of(fn.role).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason: "SES GetAccount (the probe's look at sending and quota) has no resource-level permissions",
+      });
+    }
+    new events.Rule(this, "BreakerProbeSchedule", {
+      description: "Probes the dependencies of open circuit breakers",
+      schedule: events.Schedule.rate(Duration.minutes(config.breaker.probeIntervalMinutes)),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+    tagResource(fn, { kind: "breaker-probe" });
+
+    // Article-sync keeps no state, but reads and moves its dependency's breaker: those items only.
+    iam.Grant.addToPrincipal({
+      grantee: this.consumers["article-sync"].function.function,
+      actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+      resourceArns: [this.stateTable.tableArn],
+      conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["breaker#*"] } },
+    });
+    return fn;
   }
 
   /**

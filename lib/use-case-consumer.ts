@@ -87,7 +87,8 @@ export class UseCaseConsumer extends Construct {
     this.queue = new sqs.Queue(this, "Queue", {
       ...encryption,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+      // SQS's longest: webhooks waiting out a long outage (or a slow fix) must not expire before they are processed.
+      retentionPeriod: Duration.days(14),
       visibilityTimeout: Duration.seconds(timeoutSeconds * visibilityTimeoutFactor),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
@@ -105,10 +106,12 @@ export class UseCaseConsumer extends Construct {
     });
     const fn = this.function.function;
     this.deadLetterQueue.grantSendMessages(fn);
-    // The pipeline delays a transient failure's retry by changing the message's visibility.
+    // The pipeline delays a transient failure's retry by changing the message's visibility, and requeues a
+    // message that waits for a dependency's breaker as a new one (its receives so far not counted).
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ["sqs:ChangeMessageVisibility"], resources: [this.queue.queueArn] }),
     );
+    this.queue.grantSendMessages(fn);
 
     if (props.enabled ?? true) {
       this.eventSource = new SqsEventSource(this.queue, {

@@ -7,9 +7,15 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { dependencies } from "../functions/shared/errors.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
@@ -21,6 +27,7 @@ import { eventRuleDelivery } from "./event-rules.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import { type Ingress, listen, startIngress } from "./ingress.ts";
+import { type LocalMapping, startLambdaApi } from "./lambda-api.ts";
 import { type SesEventEnvelope, startSesEventsProxy } from "./ses-events.ts";
 import { localDefaults, type PortName, portVariables } from "./settings.ts";
 import { statusPage } from "./status-page.ts";
@@ -61,6 +68,12 @@ export interface LocalStackOptions {
   readonly consumers?: boolean;
   /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * Runs the breaker probe this often instead of the template's rate, and tells the consumers so
+   * (`BREAKER_PROBE_INTERVAL_SECONDS`): compressed time for outage tests and the chaos run. Runs also when
+   * `schedule` is off. @default the template's schedule (with `schedule`)
+   */
+  readonly probeIntervalMs?: number;
 }
 
 /**
@@ -90,9 +103,13 @@ export interface LocalStatus {
     visible: number;
     inFlight: number;
     deadLetters: number;
+    /** Whether its event source consumes (false while paused by a breaker or by hand). */
+    consuming: boolean | undefined;
     url: string;
     deadLetterUrl: string;
   }[];
+  /** Each dependency's circuit breaker, as the state table has it. */
+  readonly breakers: { dependency: string; position: string; openedAt?: string; probeResult?: string }[];
   readonly tables: { articles: string; state: string };
   /** S3 buckets by their metadata name (e.g. `documents`), on the same endpoint as SQS. */
   readonly buckets: Record<string, string>;
@@ -121,6 +138,10 @@ export interface LocalStack {
   status(): Promise<LocalStatus>;
   /** Runs the article reconcile now; resolves with its answer. */
   reconcile(): Promise<unknown>;
+  /** Runs the breaker probe now; resolves with its report. */
+  probe(): Promise<unknown>;
+  /** Whether a use-case's event source is enabled (undefined: it has none), as the breaker probe left it. */
+  eventSourceEnabled(useCase: UseCase): boolean | undefined;
   /** Resolves when every use-case queue is empty (nothing visible, in flight or delayed). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
   /**
@@ -227,6 +248,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
     stoppers.push(() => transport.stop());
+
+    // The breaker probe's Lambda API calls; the event sources are registered once their functions run.
+    const localMappings = new Map<string, LocalMapping & { useCase: UseCase | undefined }>();
+    const lambdaApi = await startLambdaApi(localMappings, { host });
+    stoppers.push(() => lambdaApi.stop());
 
     const sqs = new SQSClient({ region, endpoint: sqsEmulator.endpoint, credentials: localCredentials });
     stoppers.push(async () => sqs.destroy());
@@ -394,9 +420,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_S3: sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SES: sesEvents.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesEvents.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
       TZ: "UTC",
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+      ...(options.probeIntervalMs
+        ? { BREAKER_PROBE_INTERVAL_SECONDS: String(options.probeIntervalMs / 1000) }
+        : {}),
       ...options.functionEnvironment,
     };
     const functions = new Map<string, LocalFunction>();
@@ -474,7 +505,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return fn;
     };
     const lambdaEntries = resourcesOfType(template, "AWS::Lambda::Function").filter(([, resource]) =>
-      ["consumer", "authorizer", "reconcile", "mail-events"].includes(metadataOf(resource)?.kind ?? ""),
+      ["consumer", "authorizer", "reconcile", "mail-events", "breaker-probe"].includes(
+        metadataOf(resource)?.kind ?? "",
+      ),
     );
     // With the names and URLs a deployment gives, before any function starts: Lambda would refuse it.
     const deployed = deployedNames(template, assembly.stackName, region);
@@ -536,6 +569,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stoppers.push(async () => timers.clearInterval(timer));
     }
 
+    // The event source mappings, by the UUID the probe's environment names them with (Ref → local-<id>).
+    for (const [mappingId, mapping] of mappings) {
+      const [functionId] = referencedIds(mapping.Properties?.FunctionName);
+      const fn = functionId ? functions.get(functionId) : undefined;
+      if (!functionId || !fn) continue;
+      const consumer = lambdaEntries.find(([id]) => id === functionId)?.[1];
+      let enabled = mapping.Properties?.Enabled !== false && (options.consumers ?? true);
+      localMappings.set(names.ref(mappingId), {
+        functionName: fn.name,
+        useCase: consumer ? metadataOf(consumer)?.useCase : undefined,
+        get enabled() {
+          return enabled;
+        },
+        async setEnabled(on) {
+          enabled = on;
+          await fn.setEventSourceEnabled(on);
+        },
+      });
+    }
+    const probeId = byKind("breaker-probe");
+    const probe = async () => {
+      const fn = probeId ? functions.get(probeId) : undefined;
+      if (!fn) throw new Error("the template has no breaker probe");
+      return fn.invoke({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} });
+    };
+    const probeRule = resourcesOfType(template, "AWS::Events::Rule").find(
+      ([, resource]) => probeId && referencedIds(resource.Properties).includes(probeId),
+    );
+    const probeEvery =
+      options.probeIntervalMs ?? rateMs(String(record(probeRule?.[1].Properties).ScheduleExpression ?? ""));
+    // A compressed probe interval is asked for explicitly, so it runs even with the schedules off.
+    if ((options.probeIntervalMs !== undefined || (options.schedule ?? true)) && probeId && probeEvery) {
+      const timers = options.scheduleTimers ?? realTimers;
+      const timer = timers.setInterval(() => probe().catch(() => undefined), probeEvery);
+      stoppers.push(async () => timers.clearInterval(timer));
+    }
+
     const tableByKind = (kind: string) =>
       String(
         tableNames.get(tables.find(([, resource]) => metadataOf(resource)?.table === kind)?.[0] ?? "") ?? "",
@@ -560,6 +630,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
       };
     };
+    const eventSourceEnabled = (useCase: UseCase) => {
+      const [uuid] = [...localMappings].find(([, mapping]) => mapping.useCase === useCase) ?? [];
+      return uuid === undefined ? undefined : lambdaApi.enabled(uuid);
+    };
+    const breakerStates = async (): Promise<LocalStatus["breakers"]> => {
+      const keys = dependencies.map((dependency) => ({ id: { S: `breaker#${dependency}` } }));
+      const answer = await dynamoDbClient.send(
+        new BatchGetItemCommand({ RequestItems: { [tableNamesOut.state]: { Keys: keys } } }),
+      );
+      const items = answer.Responses?.[tableNamesOut.state] ?? [];
+      return dependencies.map((dependency) => {
+        const item = items.find((candidate) => candidate.id?.S === `breaker#${dependency}`);
+        const openedAt = item?.openedAt?.N;
+        return {
+          dependency,
+          position: item?.position?.S ?? "closed",
+          ...(openedAt ? { openedAt: new Date(Number(openedAt)).toISOString() } : {}),
+          ...(item?.probeResult?.S ? { probeResult: item.probeResult.S } : {}),
+        };
+      });
+    };
     const status = async (): Promise<LocalStatus> => ({
       queues: await Promise.all(
         queues.map(async (queue) => {
@@ -572,11 +663,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             visible: main.visible + main.delayed,
             inFlight: main.inFlight,
             deadLetters: dead.visible + dead.inFlight + dead.delayed,
+            consuming: eventSourceEnabled(queue.useCase),
             url: queue.url,
             deadLetterUrl: queue.deadLetterUrl,
           };
         }),
       ),
+      breakers: await breakerStates(),
       tables: tableNamesOut,
       buckets,
       endpoints: { ...endpoints },
@@ -597,6 +690,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         response.end(
           statusPage(await status(), { sesPage: `${ses.endpoint}/`, ongoingAdmin: ongoing?.adminUrl }),
         );
+        return true;
+      }
+      if (request.method === "POST" && path === "/_local/probe") {
+        try {
+          json(200, { result: (await probe()) ?? null });
+        } catch (error) {
+          json(500, { message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        }
         return true;
       }
       if (request.method === "POST" && path === "/_local/reconcile") {
@@ -643,6 +744,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       assembly,
       status,
       reconcile,
+      probe,
+      eventSourceEnabled,
       async setConsumerEnabled(useCase, enabled) {
         const [id] =
           lambdaEntries.find(

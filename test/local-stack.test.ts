@@ -269,7 +269,14 @@ describe("the local stack", () => {
       "order-shipped-email",
       "transport-booking",
     ]);
-    expect(status.queues[0]).toEqual(expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0 }));
+    expect(status.queues[0]).toEqual(
+      expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0, consuming: true }),
+    );
+    expect(status.breakers).toEqual([
+      { dependency: "ongoing", position: "closed" },
+      { dependency: "ses", position: "closed" },
+      { dependency: "transport", position: "closed" },
+    ]);
     const page = await fetch(`${stack.urls.ingress}/_local`);
     expect(page.headers.get("content-type")).toContain("text/html");
     const html = await page.text();
@@ -296,13 +303,26 @@ describe("the local stack", () => {
     const expression = String(rule?.[1].Properties?.ScheduleExpression);
     // cdk.json leaves articleReconcile.rateMinutes at its default, 60.
     expect(expression).toBe("rate(1 hour)");
-    expect(scheduled).toEqual([expect.objectContaining({ ms: rateMs(expression), cleared: false })]);
+    // Beside the breaker probe's, every minute.
+    expect(scheduled).toEqual([
+      expect.objectContaining({ ms: rateMs(expression), cleared: false }),
+      expect.objectContaining({ ms: 60_000, cleared: false }),
+    ]);
 
     const listed = (await ongoingCalls()).byOperation.listArticles ?? 0;
     const answer = await scheduled[0]?.tick();
     // The tick ran the reconcile function itself: its answer names the goods owner, and it read Ongoing.
     expect(JSON.stringify(answer)).toContain("159");
     expect((await ongoingCalls()).byOperation.listArticles ?? 0).toBeGreaterThan(listed);
+  });
+
+  it("runs the breaker probe on its schedule: with every breaker closed it asks no dependency", async () => {
+    const calls = (await ongoingCalls()).total;
+    const report = (await scheduled[1]?.tick()) as { breakers: { position: string }[]; paused: string[] };
+    expect(report.paused).toEqual([]);
+    expect(report.breakers.map((breaker) => breaker.position)).toEqual(["closed", "closed", "closed"]);
+    expect((await ongoingCalls()).total).toBe(calls);
+    expect(stack.eventSourceEnabled("article-sync")).toBe(true);
   });
 
   it("redrives dead letters back to their queue, without the failure attributes", async () => {

@@ -141,6 +141,12 @@ export const sesAnswers = {
     contentType: "text/xml",
     body: '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>local-throttle</RequestId></ErrorResponse>',
   },
+  /** SES's answer once the account's 24-hour quota is used up. */
+  dailyQuotaExceeded: {
+    status: 400,
+    contentType: "text/xml",
+    body: '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Daily message quota exceeded.</Message></Error><RequestId>local-quota</RequestId></ErrorResponse>',
+  },
   rejected: {
     status: 400,
     contentType: "text/xml",

@@ -62,6 +62,11 @@ export interface PipelineOptions {
   /** Run the consumers. @default true */
   readonly consumers?: boolean;
   /**
+   * Run the breaker probe this often (compressed time; see LocalStackOptions): an open breaker stays open until
+   * the probe finds its dependency answering. @default 2000
+   */
+  readonly probeIntervalMs?: number;
+  /**
    * Run the Ongoing simulator in a process of its own, off the local services' event loop, as Ongoing's servers
    * are not on the consumer's machine either: its answers then take the set latency, not that plus a wait for
    * the emulators' turn. @default false (in the local services' process, as `npm start` runs it)
@@ -131,10 +136,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         : {}),
       assemblyDir,
       schedule: false,
+      probeIntervalMs: options.probeIntervalMs ?? 2_000,
       log: logs.sink,
       ...(options.consumers === false ? { consumers: false } : {}),
       functionEnvironment: {
         AWS_ENDPOINT_URL_SES: ses.endpoint,
+        AWS_ENDPOINT_URL_SESV2: ses.endpoint,
         ...(logLevel ? { POWERTOOLS_LOG_LEVEL: logLevel } : {}),
         ...options.functionEnvironment,
       },

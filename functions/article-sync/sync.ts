@@ -8,8 +8,10 @@
  * writes never keep Ongoing waiting for the next request.
  * A delete costs no fetch: it tombstones at once, and the reconcile heals the rare delete Ongoing did not do.
  */
+
 import { setImmediate } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
+import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { NotFoundError, TransientError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
@@ -187,6 +189,7 @@ export function articleSync(
   return {
     useCase: "article-sync",
     schema: articleWebhookSchema,
+    dependencies: useCaseDependencies["article-sync"],
     // The mirror is its own deduplication: a repeat re-observes Ongoing and writes only what changed (nothing).
     idempotency: false,
     // Ongoing's load is bounded by the fetch slots, not by how many records are under way.

@@ -3,8 +3,11 @@
  * order was mailed already → fetch the order → decide (still shipped? whom to mail?) → wait for a send slot
  * within SES's rate → claim the mail → send through SES → record it sent.
  */
+
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { z } from "zod";
+import { dependencyAnswered } from "../shared/breaker/answers.ts";
+import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { brandingFor } from "../shared/goods-owners.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
@@ -154,8 +157,10 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
       mail,
       { abortSignal: AbortSignal.timeout(sesTimeoutMs(context.remainingTimeMs())) },
     );
+    dependencyAnswered("ses");
   } catch (error) {
     const failure = classifySesError(error);
+    if (failure.kind === "rejected") dependencyAnswered("ses");
     // Only a mail SES certainly did not take is released; otherwise the claim stays and is never resent blindly.
     if (failure.kind !== "outcome-unknown") await ledger.release(claim.claimed, failure.code);
     if (failure.kind === "rejected") {
@@ -167,9 +172,8 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
     throw new TransientError(
       `ses-${failure.kind}`,
       `SES ${what} the shipped-mail of ${key}: ${failure.code}`,
-      {
-        cause: error,
-      },
+      // Throttled (rate or daily quota), unavailable or unreachable: SES's state, not this mail's.
+      { cause: error, dependency: "ses" },
     );
   }
 
@@ -200,6 +204,7 @@ async function handleCounted(record: WebhookRecord<OrderWebhook>, context: Handl
 export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {
   useCase: "order-shipped-email",
   schema: orderWebhookSchema,
+  dependencies: useCaseDependencies["order-shipped-email"],
   // The shipped-mail record, read first and claimed before sending, already makes a repeat send nothing.
   idempotency: false,
   correlationIds: (payload) => ({

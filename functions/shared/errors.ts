@@ -15,16 +15,30 @@ export class PermanentError extends Error {
   }
 }
 
+/** The systems a consumer depends on, each behind its own circuit breaker (see `pipeline/breaker.ts`). */
+export const dependencies = ["ongoing", "ses", "transport"] as const;
+export type Dependency = (typeof dependencies)[number];
+
 /** May heal by retrying later (5xx, 429, time-out, throttling, a concurrent duplicate in progress). */
 export class TransientError extends Error {
   override readonly name: string = "TransientError";
   readonly code: string;
   /** When the other side told us how long to wait (e.g. `Retry-After`). */
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  /**
+   * The dependency that did not answer (unavailable, timed out, throttling), when the failure is the
+   * dependency's and not this message's: it counts towards that dependency's circuit breaker.
+   */
+  readonly dependency: Dependency | undefined;
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number | undefined; dependency?: Dependency },
+  ) {
     super(message, options);
     this.code = code;
     this.retryAfterMs = options?.retryAfterMs;
+    this.dependency = options?.dependency;
   }
 }
 

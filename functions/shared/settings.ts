@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as z from "zod";
+import { dependencies } from "./errors.ts";
 import { useCases } from "./webhooks/routes.ts";
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -94,6 +95,14 @@ export const consumerSettingsSchema = z.object({
     .default(7 * 24 * 3600),
   /** First retry delay of a transiently failed message; it doubles with each receive (with jitter). */
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().min(0).default(10),
+  /** The table holding the circuit breakers' state (the state table); absent: no breakers. */
+  BREAKER_TABLE_NAME: z.string().min(1).optional(),
+  /** Records in a row failing on a dependency that open its breaker. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
+  /** Records a half-open breaker lets through first. */
+  BREAKER_TRIAL_RECORDS: z.coerce.number().int().positive().default(3),
+  /** How often the probe looks at an open breaker; records waiting for it come back after about this long. */
+  BREAKER_PROBE_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
 });
 
 /** The consumers that keep state: the pipeline's idempotency records, shipped-mail records, booking workflows. */
@@ -138,6 +147,26 @@ export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
 /** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
 export const mailEventsSettingsSchema = z.object({
   STATE_TABLE_NAME: z.string().min(1),
+});
+
+/** One consumer the breaker probe pauses and resumes: its event source mapping, queue and dependencies. */
+const breakerConsumer = z.object({
+  useCase: z.enum(useCases),
+  mappingId: z.string().min(1),
+  queueUrl: z.string().min(1),
+  dependencies: z.array(z.enum(dependencies)),
+});
+export type BreakerConsumer = z.infer<typeof breakerConsumer>;
+
+export const breakerProbeSettingsSchema = ongoingSettingsSchema.extend({
+  STATE_TABLE_NAME: z.string().min(1),
+  BREAKER_CONSUMERS: json(z.array(breakerConsumer)),
+  /** How long a half-open breaker must keep answering the probe before it closes without a record's help. */
+  BREAKER_PROBE_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
+  TRANSPORT_ADAPTER_URL: z.url().optional(),
+  TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
+  TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
+  TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
 
 export const authorizerSettingsSchema = z.object({

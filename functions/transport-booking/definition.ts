@@ -4,7 +4,9 @@
  * tracking, parcels and labels back to Ongoing, through the REST or the Automation API as set for the goods
  * owner. The wiring of the settings to the story in `booking.ts`.
  */
+
 import type { z } from "zod";
+import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError } from "../shared/errors.ts";
 import { automationCredentialsSecretFor, transportApiFor, transportersFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
@@ -91,6 +93,7 @@ export function transportBookingWith(
   return {
     useCase: "transport-booking",
     schema: orderWebhookSchema,
+    dependencies: useCaseDependencies["transport-booking"],
     correlationIds: (payload) => ({ orderId: payload.orderId }),
     handle(record, context) {
       // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).

@@ -4,6 +4,7 @@
  * the same booking for the same key.
  */
 
+import { dependencyAnswered } from "../shared/breaker/answers.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
 import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
@@ -62,20 +63,20 @@ export function createHttpTransportSystem(options: HttpTransportSystemOptions): 
         throw new TransientError(
           "transport-unavailable",
           `transport system did not answer (${errorCode(error)})`,
-          {
-            cause: error,
-          },
+          { cause: error, dependency: "transport" },
         );
       }
       const text = response.body;
       const statusCode = response.status;
+      const unavailable = statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500;
+      if (!unavailable) dependencyAnswered("transport");
       if (statusCode >= 200 && statusCode < 300) return parseBooking(text);
       const retryAfter = retryAfterMs(response.headers["retry-after"]);
-      if (statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500) {
+      if (unavailable) {
         throw new TransientError(
           "transport-unavailable",
           `transport system answered HTTP ${statusCode}${reasonFrom(text)}`,
-          retryAfter === undefined ? {} : { retryAfterMs: retryAfter },
+          { retryAfterMs: retryAfter, dependency: "transport" },
         );
       }
       throw new PermanentError(

@@ -43,7 +43,29 @@ export async function startSqs(port = 0): Promise<Emulator> {
 }
 
 /** SES: aws-ses-v2-local; every accepted mail can be read back at `GET /store`. */
+/**
+ * The account aws-ses-v2-local answers GetAccount with (it reads it from its environment at each request): one
+ * that may send, with quota left, as the breaker probe expects of a healthy SES.
+ */
+export const localSesAccount = {
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: "EN",
+    MailType: "TRANSACTIONAL",
+    ReviewDetails: { CaseId: "local", Status: "GRANTED" },
+    UseCaseDescription: "local",
+    WebsiteURL: "http://localhost",
+  },
+  EnforcementStatus: "HEALTHY",
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
+  SuppressionAttributes: { SuppressedReasons: [] },
+};
+
 export async function startSes(port = 0): Promise<Emulator & { mails(): Promise<StoredMail[]> }> {
+  process.env.AWS_SES_ACCOUNT ??= JSON.stringify(localSesAccount);
   const mod = require("aws-ses-v2-local") as {
     default: (config: { host: string; port: number }) => Promise<Server>;
   };

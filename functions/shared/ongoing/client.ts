@@ -6,6 +6,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
+import { dependencyAnswered } from "../breaker/answers.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
 import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "../http.ts";
@@ -237,6 +238,7 @@ function outOfTime(operation: string, last: OngoingFailure | undefined): Transie
   if (last) {
     return new TransientError(last.code, `${last.message} (no time to retry)`, {
       retryAfterMs: last.retryAfterMs,
+      dependency: "ongoing",
     });
   }
   return new TransientError("ongoing-no-time", `Ongoing ${operation}: no time left for a request`);
@@ -285,6 +287,7 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     });
 
     if (response) {
+      if (!isRetryableStatus(response.status)) dependencyAnswered("ongoing");
       const answer = call.interpret(response);
       if ("done" in answer) return answer.done;
       if ("reauthenticate" in answer) {
@@ -305,12 +308,14 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     if (attempt >= budget.maxAttempts) {
       throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {
         retryAfterMs: failure.retryAfterMs,
+        dependency: "ongoing",
       });
     }
     const delayMs = failure.retryAfterMs ?? backoffDelayMs(attempt);
     if (delayMs > maxInlineWaitMs || budget.remainingTimeMs() - safetyMarginMs - delayMs < minimumAttemptMs) {
       throw new TransientError(failure.code, `${failure.message} (no time to retry)`, {
         retryAfterMs: failure.retryAfterMs,
+        dependency: "ongoing",
       });
     }
     await sleep(delayMs);
@@ -376,9 +381,8 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
       throw new TransientError(
         "ongoing-unexpected-response",
         `Ongoing ${spec.operation}: the answer is not JSON`,
-        {
-          cause: error,
-        },
+        // A 2xx page that is not JSON is what a maintenance page looks like: an outage, not this message's fault.
+        { cause: error, dependency: "ongoing" },
       );
     }
     const result = schema.safeParse(parsed);

@@ -2,7 +2,9 @@
  * The consumer pipeline every use-case handler is wrapped in: SQS batch → parse → idempotency (unless the
  * use-case turns it off) → handle → outcome. It turns each record's outcome into the same things for every
  * use-case: a partial batch response, metrics, one log line for anything that is not plainly done, a
- * dead-lettered message with its reason, or a retry after a growing delay.
+ * dead-lettered message with its reason, or a retry after a growing delay. A record that fails because a
+ * dependency is down (see `../breaker/`) does not spend its retry budget: it waits, as a new message, for the
+ * dependency's breaker to close.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
@@ -16,13 +18,15 @@ import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aw
 import pLimit from "p-limit";
 import type { z } from "zod";
 import { dynamoDbClient } from "../aws/dynamodb.ts";
-import { PermanentError, TransientError } from "../errors.ts";
+import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
+import { BreakerStore } from "../breaker/store.ts";
+import { type Dependency, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { consumerSettingsSchema, readSettings } from "../settings.ts";
 import { eventTypes, messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
-import { type FailureClass, holdBack, sendToDeadLetterQueue } from "./queue.ts";
+import { type FailureClass, holdBack, requeue, sendToDeadLetterQueue } from "./queue.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "./types.ts";
 
@@ -88,6 +92,8 @@ type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outco
 class RecordPipeline<S extends z.ZodType> {
   readonly #definition: UseCaseDefinition<S>;
   readonly #settings: ConsumerSettings;
+  /** Undefined when the use-case has no dependencies or the stack keeps no breakers. */
+  readonly #breakers: CircuitBreakers | undefined;
   /** Both undefined when the use-case turned idempotency off. */
   readonly #idempotencyConfig: IdempotencyConfig | undefined;
   readonly #handleOnce:
@@ -102,6 +108,16 @@ class RecordPipeline<S extends z.ZodType> {
   constructor(definition: UseCaseDefinition<S>, settings: ConsumerSettings) {
     this.#definition = definition;
     this.#settings = settings;
+    const dependencies = definition.dependencies ?? [];
+    if (settings.BREAKER_TABLE_NAME && dependencies.length > 0) {
+      this.#breakers = new CircuitBreakers(new BreakerStore(settings.BREAKER_TABLE_NAME), dependencies, {
+        failureThreshold: settings.BREAKER_FAILURE_THRESHOLD,
+        trialRecords: settings.BREAKER_TRIAL_RECORDS,
+        probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
+        // Fresh enough that a breaker another container opened stops this one within a few records.
+        cacheMs: Math.min(5_000, settings.BREAKER_PROBE_INTERVAL_SECONDS * 250),
+      });
+    }
     if (definition.idempotency === false) return;
     if (!settings.STATE_TABLE_NAME) {
       throw new Error(
@@ -150,7 +166,9 @@ class RecordPipeline<S extends z.ZodType> {
     batchCache: HandlerContext["batchCache"],
     signal: AbortSignal,
   ) {
-    const receiveCount = Number(sqsRecord.attributes?.ApproximateReceiveCount) || 1;
+    // Receives spent waiting out an outage are not counted: a requeued message carries the ones that were.
+    const receiveCount =
+      countedBefore(sqsRecord) + (Number(sqsRecord.attributes?.ApproximateReceiveCount) || 1);
     const apiRequestId = stringAttribute(sqsRecord, messageAttributes.requestId);
     const log = logger.createChild({
       persistentKeys: {
@@ -162,16 +180,86 @@ class RecordPipeline<S extends z.ZodType> {
     try {
       const record = this.#parse(sqsRecord, receiveCount, apiRequestId);
       log.appendPersistentKeys(this.#correlationKeys(record.payload, log));
+      const admission = await this.#admit(log);
+      if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log);
       const result = await this.#run(record, {
         remainingTimeMs: () => lambdaContext.getRemainingTimeInMillis(),
         batchCache,
         signal,
         logger: log,
       });
+      await this.#settle(log);
       this.#report(result, log);
     } catch (error) {
       await this.#fail(sqsRecord, receiveCount, error, log);
     }
+  }
+
+  /** A breaker we cannot read does not stop the record: the dependency's own failure would. */
+  async #admit(log: Logger): Promise<Admission> {
+    if (!this.#breakers) return { run: true };
+    try {
+      return await this.#breakers.admit();
+    } catch (error) {
+      log.warn("could not read the circuit breakers; running the record", { error: String(error) });
+      return { run: true };
+    }
+  }
+
+  async #settle(log: Logger): Promise<void> {
+    try {
+      await this.#breakers?.settle();
+    } catch (error) {
+      log.warn("could not close a circuit breaker", { error: String(error) });
+    }
+  }
+
+  /** Whether a failure on a dependency is an outage: its breaker is open (now), so the record should wait. */
+  async #outage(dependency: Dependency, reason: string, log: Logger): Promise<boolean> {
+    if (!this.#breakers) return false;
+    try {
+      return await this.#breakers.outage(dependency, reason);
+    } catch (error) {
+      log.warn("could not update the circuit breaker; counting the failure", { error: String(error) });
+      return false;
+    }
+  }
+
+  /**
+   * Puts the record back to wait for its dependency without counting this receive; if that fails, it is an
+   * ordinary retry (counted), as nothing may be lost.
+   */
+  async #wait(
+    sqsRecord: SQSRecord,
+    receiveCount: number,
+    admission: Extract<Admission, { run: false }>,
+    log: Logger,
+  ): Promise<void> {
+    const deferrals = (Number(stringAttribute(sqsRecord, messageAttributes.deferrals)) || 0) + 1;
+    try {
+      await requeue(sqsRecord, {
+        delaySeconds: admission.delaySeconds,
+        countedReceives: receiveCount - 1,
+        deferrals,
+      });
+    } catch (error) {
+      const delaySeconds = await this.#holdBack(sqsRecord, receiveCount, undefined, log);
+      log.warn("could not requeue the record to wait for its dependency; retrying it as usual", {
+        dependency: admission.dependency,
+        error: String(error),
+        delaySeconds,
+      });
+      throw error;
+    }
+    const single = metrics.singleMetric();
+    single.addDimension("dependency", admission.dependency);
+    single.addMetric("Deferred", MetricUnit.Count, 1);
+    log.info("waiting for a dependency; requeued without counting the receive", {
+      dependency: admission.dependency,
+      reason: admission.reason,
+      delaySeconds: admission.delaySeconds,
+      deferrals,
+    });
   }
 
   #parse(
@@ -270,6 +358,24 @@ class RecordPipeline<S extends z.ZodType> {
 
   async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
     const failure = classify(error);
+    await this.#settle(log);
+    if (failure.dependency && (await this.#outage(failure.dependency, failure.reason, log))) {
+      countFailure("outage");
+      return this.#wait(
+        sqsRecord,
+        receiveCount,
+        {
+          run: false,
+          dependency: failure.dependency,
+          delaySeconds: Math.max(
+            this.#settings.BREAKER_PROBE_INTERVAL_SECONDS,
+            (failure.retryAfterMs ?? 0) / 1000,
+          ),
+          reason: `${failure.code}: ${failure.reason}`,
+        },
+        log,
+      );
+    }
     if (failure.permanent) {
       countFailure("permanent");
       return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log);
@@ -335,6 +441,8 @@ interface Failure {
   readonly code: string;
   readonly reason: string;
   readonly retryAfterMs: number | undefined;
+  /** The dependency that did not answer, when the failure is the dependency's rather than the message's. */
+  readonly dependency?: Dependency | undefined;
 }
 
 /** Maps anything thrown to the pipeline's failure classes; unknown errors are transient (they may heal). */
@@ -343,7 +451,13 @@ function classify(error: unknown): Failure {
     return { permanent: true, code: error.code, reason: error.message, retryAfterMs: undefined };
   }
   if (error instanceof TransientError) {
-    return { permanent: false, code: error.code, reason: error.message, retryAfterMs: error.retryAfterMs };
+    return {
+      permanent: false,
+      code: error.code,
+      reason: error.message,
+      retryAfterMs: error.retryAfterMs,
+      dependency: error.dependency,
+    };
   }
   const name = error instanceof Error ? error.name : "unknown";
   if (name === "IdempotencyAlreadyInProgressError") {
@@ -366,10 +480,16 @@ function classify(error: unknown): Failure {
   return { permanent: false, code: "unexpected", reason, retryAfterMs: undefined };
 }
 
-function countFailure(failureClass: "permanent" | "transient" | "exhausted"): void {
+function countFailure(failureClass: "permanent" | "transient" | "exhausted" | "outage"): void {
   const single = metrics.singleMetric();
   single.addDimension("class", failureClass);
   single.addMetric("Failed", MetricUnit.Count, 1);
+}
+
+/** Receives counted before the message was requeued to wait out an outage. */
+function countedBefore(record: SQSRecord): number {
+  const counted = Number(stringAttribute(record, messageAttributes.countedReceives));
+  return Number.isInteger(counted) && counted > 0 ? counted : 0;
 }
 
 function stringAttribute(record: SQSRecord, name: string): string | undefined {

@@ -60,14 +60,47 @@ export async function sendToDeadLetterQueue(
     [messageAttributes.useCase]: { DataType: "String", StringValue: useCase },
   };
   // The ingress's own attributes come first among the originals; ours win a name clash and the count limit.
+  // A redriven message starts its retry budget afresh: the outage counters stay behind.
   const originals = Object.entries(toSdkAttributes(record.messageAttributes ?? {}))
-    .filter(([name]) => !(name in failure))
+    .filter(
+      ([name]) =>
+        !(name in failure) &&
+        name !== messageAttributes.countedReceives &&
+        name !== messageAttributes.deferrals,
+    )
     .slice(0, maxAttributes - Object.keys(failure).length);
   await sqsClient.send(
     new SendMessageCommand({
       QueueUrl: deadLetterQueueUrl,
       MessageBody: record.body,
       MessageAttributes: { ...Object.fromEntries(originals), ...failure },
+    }),
+  );
+}
+
+/**
+ * Puts a message back on its queue as a new message, delayed, so the receives it spent waiting out a dependency's
+ * outage do not count: SQS counts receives per message, and only a new one starts from zero. The receives that do
+ * count travel with it (`countedReceives`). The caller then reports the original as done, so SQS deletes it;
+ * should that delete fail, the copy is a duplicate the use-case's idempotency absorbs.
+ */
+export async function requeue(
+  record: SQSRecord,
+  options: { readonly delaySeconds: number; readonly countedReceives: number; readonly deferrals: number },
+): Promise<void> {
+  const counters: Record<string, MessageAttributeValue> = {
+    [messageAttributes.countedReceives]: { DataType: "Number", StringValue: String(options.countedReceives) },
+    [messageAttributes.deferrals]: { DataType: "Number", StringValue: String(options.deferrals) },
+  };
+  const originals = Object.entries(toSdkAttributes(record.messageAttributes ?? {}))
+    .filter(([name]) => !(name in counters))
+    .slice(0, maxAttributes - Object.keys(counters).length);
+  await sqsClient.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrlFromArn(record.eventSourceARN),
+      MessageBody: record.body,
+      DelaySeconds: Math.max(0, Math.min(900, Math.ceil(options.delaySeconds))),
+      MessageAttributes: { ...Object.fromEntries(originals), ...counters },
     }),
   );
 }

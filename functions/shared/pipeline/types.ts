@@ -6,6 +6,7 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
+import type { Dependency } from "../errors.ts";
 import type { EventType, UseCase } from "../webhooks/routes.ts";
 
 /** One parsed webhook, as a handler receives it. */
@@ -14,7 +15,10 @@ export interface WebhookRecord<P> {
   /** From the route the webhook was posted to. */
   readonly eventType: EventType;
   readonly messageId: string;
-  /** SQS ApproximateReceiveCount: 1 on the first attempt. */
+  /**
+   * Receives that count towards the retry budget, this one included: 1 on the first attempt. Receives spent
+   * waiting out a dependency's outage are not counted.
+   */
   readonly receiveCount: number;
   /** The API Gateway request id, for correlation. */
   readonly apiRequestId: string | undefined;
@@ -67,6 +71,11 @@ export interface UseCaseDefinition<S extends z.ZodType> {
   readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
   readonly correlationIds?: (payload: z.infer<S>) => Record<string, string | number>;
+  /**
+   * The systems the use-case calls, each behind a shared circuit breaker: while one is unavailable, records wait
+   * (deferred without spending their retry budget) and the event source is paused by the probe. @default none
+   */
+  readonly dependencies?: readonly Dependency[];
   /** Records of one batch handled at the same time (bounds memory and downstream load). @default 10 */
   readonly maxConcurrency?: number;
   readonly handle: (record: WebhookRecord<z.infer<S>>, context: HandlerContext) => Promise<Outcome>;

@@ -83,4 +83,7 @@ export const messageAttributes = {
   failureCode: "failureCode",
   sourceMessageId: "sourceMessageId",
   useCase: "useCase",
+  /** Set by the pipeline when it puts a message back to wait out a dependency's outage (see pipeline/queue.ts). */
+  countedReceives: "countedReceives",
+  deferrals: "deferrals",
 } as const;

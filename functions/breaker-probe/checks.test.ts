@@ -1,0 +1,85 @@
+/**
+ * The probe's questions to the transport system and Ongoing, against real HTTP servers: the transport simulator,
+ * one that answers 503, a closed port, and the Ongoing simulator with good and wrong credentials.
+ */
+import { createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeServer, listen } from "../../simulators/http.ts";
+import {
+  loginSecret,
+  useLocalAws,
+  useOngoingSimulator,
+  useTransportSimulator,
+} from "../../test/support/env.ts";
+import { breakerProbeSettingsSchema, readSettings } from "../shared/settings.ts";
+import { ongoingCheck, transportCheck } from "./checks.ts";
+
+const transport = useTransportSimulator();
+const ongoing = useOngoingSimulator();
+useLocalAws({
+  secrets: {
+    "ongoing/credentials": loginSecret("demo"),
+    "ongoing/wrong": JSON.stringify({ username: "demo", password: "not-it" }),
+  },
+});
+
+const unavailable = createServer((_request, response) => {
+  response.writeHead(503);
+  response.end("maintenance");
+});
+let unavailableUrl: string;
+beforeAll(async () => {
+  unavailableUrl = `http://127.0.0.1:${await listen(unavailable)}/bookings`;
+});
+afterAll(() => closeServer(unavailable));
+
+const settings = (env: Record<string, string>) =>
+  readSettings(breakerProbeSettingsSchema, {
+    ONGOING_BASE_URL: ongoing.baseUrl,
+    STATE_TABLE_NAME: "state",
+    BREAKER_CONSUMERS: "[]",
+    ONGOING_REQUEST_TIMEOUT_MS: "1000",
+    TRANSPORT_ADAPTER_TIMEOUT_MS: "1000",
+    ...env,
+  });
+
+describe("the transport system's probe", () => {
+  it("is healthy when the adapter answers anything but unavailable (the simulator's 404 for a GET)", async () => {
+    const check = transportCheck(settings({ TRANSPORT_ADAPTER_URL: transport.bookingUrl }));
+    expect(await check?.()).toMatchObject({ healthy: true, detail: expect.stringContaining("404") });
+  });
+
+  it("is unhealthy on 503 and on no answer at all", async () => {
+    expect(await transportCheck(settings({ TRANSPORT_ADAPTER_URL: unavailableUrl }))?.()).toMatchObject({
+      healthy: false,
+      detail: expect.stringContaining("503"),
+    });
+    expect(
+      await transportCheck(settings({ TRANSPORT_ADAPTER_URL: "http://127.0.0.1:9/bookings" }))?.(),
+    ).toMatchObject({
+      healthy: false,
+    });
+  });
+
+  it("is absent without an adapter URL (no transport breaker to probe)", () => {
+    expect(transportCheck(settings({}))).toBeUndefined();
+  });
+});
+
+describe("Ongoing's probe", () => {
+  it("reads orders/statuses with the default credentials", async () => {
+    const check = ongoingCheck(settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" }));
+    expect(await check()).toEqual({ healthy: true, detail: "GET orders/statuses answered 200" });
+  });
+
+  it("counts a 401 as an answer: Ongoing is up, wrong credentials are a goods owner's matter", async () => {
+    const check = ongoingCheck(settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/wrong" }));
+    expect(await check()).toEqual({ healthy: true, detail: "GET orders/statuses answered 401" });
+  });
+
+  it("is unhealthy while Ongoing answers 503", async () => {
+    ongoing.state.addFault({ status: 503, times: 1 });
+    const check = ongoingCheck(settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" }));
+    expect(await check()).toMatchObject({ healthy: false, detail: expect.stringContaining("503") });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The probe's questions to each dependency: a cheap read, never a real message. Healthy means the dependency
+ * answered (a 401 is an answer: Ongoing is up, a goods owner's credentials are a per-message matter); unhealthy
+ * means it did not, or SES cannot send now (sending paused, or the day's quota used up: wait for it).
+ */
+import { GetAccountCommand } from "@aws-sdk/client-sesv2";
+import type { z } from "zod";
+import { sesV2Client } from "../shared/aws/sesv2.ts";
+import { describeError } from "../shared/errors.ts";
+import { sendHttp } from "../shared/http.ts";
+import {
+  basicAuthorization,
+  callOngoing,
+  credentialsFromSecret,
+  userAgent,
+} from "../shared/ongoing/client.ts";
+import { getSecretString } from "../shared/secrets.ts";
+import type { breakerProbeSettingsSchema } from "../shared/settings.ts";
+
+export interface CheckResult {
+  readonly healthy: boolean;
+  /** Log-safe: what was asked and what came back. */
+  readonly detail: string;
+}
+export type Check = () => Promise<CheckResult>;
+
+type Settings = z.output<typeof breakerProbeSettingsSchema>;
+
+const unavailable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
+
+/** `GET orders/statuses`: one small authenticated read, answered by any warehouse. */
+export function ongoingCheck(settings: Settings): Check {
+  const secretName =
+    settings.ONGOING_CREDENTIALS_SECRET ??
+    Object.values(settings.GOODS_OWNERS).find((owner) => owner.credentialsSecretName)?.credentialsSecretName;
+  const credentials = secretName ? credentialsFromSecret(secretName) : undefined;
+  const url = new URL("orders/statuses", settings.ONGOING_BASE_URL.replace(/\/?$/, "/")).toString();
+  return async () => {
+    try {
+      const status = await callOngoing(
+        {
+          operation: "probe",
+          method: "GET",
+          url,
+          async prepare() {
+            const headers: Record<string, string> = { Accept: "application/json", "User-Agent": userAgent };
+            if (credentials) headers.Authorization = basicAuthorization(await credentials());
+            return { headers };
+          },
+          interpret: (response) =>
+            unavailable(response.status)
+              ? { retry: { code: "ongoing-unavailable", message: `answered ${response.status}` } }
+              : { done: response.status },
+        },
+        { timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS, maxAttempts: 1, remainingTimeMs: () => 60_000 },
+      );
+      return { healthy: true, detail: `GET orders/statuses answered ${status}` };
+    } catch (error) {
+      return { healthy: false, detail: `GET orders/statuses: ${describeError(error)}` };
+    }
+  };
+}
+
+/** SES GetAccount: sending enabled and quota left for today. */
+export function sesCheck(): Check {
+  return async () => {
+    try {
+      const account = await sesV2Client.send(new GetAccountCommand({}), {
+        abortSignal: AbortSignal.timeout(10_000),
+      });
+      if (account.SendingEnabled === false) {
+        return { healthy: false, detail: "SES sending is paused for the account (SendingEnabled false)" };
+      }
+      const quota = account.SendQuota;
+      const max = quota?.Max24HourSend;
+      // SES reports -1 for no daily limit.
+      if (max !== undefined && max >= 0 && (quota?.SentLast24Hours ?? 0) >= max) {
+        return {
+          healthy: false,
+          detail: `SES daily quota used up (${quota?.SentLast24Hours} of ${max} in the last 24 hours)`,
+        };
+      }
+      return { healthy: true, detail: "SES GetAccount: sending enabled, quota left" };
+    } catch (error) {
+      return { healthy: false, detail: `SES GetAccount: ${describeError(error)}` };
+    }
+  };
+}
+
+/** `GET` on the adapter's URL: any answer but "unavailable" (5xx, 408, 425, 429) or none means it is up. */
+export function transportCheck(settings: Settings): Check | undefined {
+  const url = settings.TRANSPORT_ADAPTER_URL;
+  if (!url) return undefined;
+  return async () => {
+    try {
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (settings.TRANSPORT_ADAPTER_AUTH_SECRET) {
+        headers[settings.TRANSPORT_ADAPTER_AUTH_HEADER.toLowerCase()] = await getSecretString(
+          settings.TRANSPORT_ADAPTER_AUTH_SECRET,
+        );
+      }
+      const response = await sendHttp({
+        method: "GET",
+        url,
+        headers,
+        timeoutMs: settings.TRANSPORT_ADAPTER_TIMEOUT_MS,
+      });
+      return {
+        healthy: !unavailable(response.status),
+        detail: `GET on the transport adapter answered ${response.status}`,
+      };
+    } catch (error) {
+      return { healthy: false, detail: `GET on the transport adapter: ${describeError(error)}` };
+    }
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The breaker probe, run on a schedule: asks every dependency with an open breaker whether it answers again,
+ * and pauses or resumes the consumers' event sources to match (see probe.ts).
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import type { Context } from "aws-lambda";
+import { lambdaClient } from "../shared/aws/lambda.ts";
+import { sqsClient } from "../shared/aws/sqs.ts";
+import { BreakerStore } from "../shared/breaker/store.ts";
+import { logger } from "../shared/powertools/logger.ts";
+import { metrics } from "../shared/powertools/metrics.ts";
+import { breakerProbeSettingsSchema, readSettings } from "../shared/settings.ts";
+import { ongoingCheck, sesCheck, transportCheck } from "./checks.ts";
+import { probeBreakers } from "./probe.ts";
+
+const settings = readSettings(breakerProbeSettingsSchema);
+const transport = transportCheck(settings);
+const checks = {
+  ongoing: ongoingCheck(settings),
+  ses: sesCheck(),
+  ...(transport ? { transport } : {}),
+};
+const store = new BreakerStore(settings.STATE_TABLE_NAME);
+
+async function mappingEnabled(mappingId: string): Promise<boolean> {
+  const { State } = await lambdaClient.send(new GetEventSourceMappingCommand({ UUID: mappingId }));
+  return State === "Enabled" || State === "Enabling" || State === "Updating" || State === "Creating";
+}
+
+async function setMappingEnabled(mappingId: string, enabled: boolean): Promise<void> {
+  await lambdaClient.send(new UpdateEventSourceMappingCommand({ UUID: mappingId, Enabled: enabled }));
+}
+
+async function waiting(queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqsClient.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/** One EMF line per value: a single metric is published as soon as it is added. */
+function publish(dependency: string, name: string, value: number): void {
+  const single = metrics.singleMetric();
+  single.addDimension("dependency", dependency);
+  single.addMetric(name, MetricUnit.Count, value);
+}
+
+export async function handler(_event: unknown, context: Context) {
+  logger.addContext(context);
+  const report = await probeBreakers({
+    store,
+    checks,
+    consumers: settings.BREAKER_CONSUMERS,
+    mappingEnabled,
+    setMappingEnabled,
+    waiting,
+    probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
+  });
+  const now = Date.now();
+  for (const breaker of report.breakers) {
+    const openMinutes = breaker.openedAt ? Math.round((now - Date.parse(breaker.openedAt)) / 60_000) : 0;
+    publish(breaker.dependency, "BreakerOpen", breaker.position === "closed" ? 0 : 1);
+    publish(breaker.dependency, "BreakerOpenMinutes", openMinutes);
+    publish(breaker.dependency, "WebhooksWaiting", breaker.waiting);
+    if (breaker.position !== "closed") {
+      logger.warn(
+        `${breaker.dependency} unavailable since ${breaker.openedAt ?? "unknown"}, ${breaker.waiting} webhooks waiting`,
+        { ...breaker },
+      );
+    }
+  }
+  if (report.paused.length > 0 || report.resumed.length > 0) {
+    logger.info("event sources changed", { paused: report.paused, resumed: report.resumed });
+  }
+  return report;
+}

@@ -1,0 +1,104 @@
+/**
+ * One run of the breaker probe (on a schedule, every minute by default). For each dependency whose breaker is
+ * open it asks the dependency itself (checks.ts); when it answers, the breaker half-opens and the paused
+ * consumers resume at their configured concurrency, where a few trial records go first (see breakers.ts); a
+ * half-open breaker that still answers a probe later closes even if no record came. Then it pauses the event
+ * source mapping of every consumer with an open dependency and resumes those it paused whose dependencies
+ * answer again, and reports each breaker (metrics, one log line: "ongoing unavailable since …, N waiting").
+ */
+import type { BreakerState, BreakerStore } from "../shared/breaker/store.ts";
+import type { Dependency } from "../shared/errors.ts";
+import type { BreakerConsumer } from "../shared/settings.ts";
+import type { Check } from "./checks.ts";
+
+export interface ProbeDependencies {
+  readonly store: BreakerStore;
+  readonly checks: Partial<Record<Dependency, Check>>;
+  readonly consumers: readonly BreakerConsumer[];
+  /** Whether an event source mapping is enabled (or on its way there). */
+  readonly mappingEnabled: (mappingId: string) => Promise<boolean>;
+  /** Pauses or resumes an event source mapping (Lambda UpdateEventSourceMapping `Enabled`). */
+  readonly setMappingEnabled: (mappingId: string, enabled: boolean) => Promise<void>;
+  /** Messages on a queue (visible, delayed and in flight). */
+  readonly waiting: (queueUrl: string) => Promise<number>;
+  readonly probeIntervalSeconds: number;
+  readonly now?: () => number;
+}
+
+export interface BreakerReport {
+  readonly dependency: Dependency;
+  readonly position: BreakerState["position"];
+  readonly openedAt?: string;
+  readonly probe?: string;
+  /** Webhooks on the queues of the consumers that need this dependency. */
+  readonly waiting: number;
+}
+
+export interface ProbeReport {
+  readonly breakers: BreakerReport[];
+  readonly paused: string[];
+  readonly resumed: string[];
+}
+
+export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeReport> {
+  const now = deps.now ?? Date.now;
+  const needed = [...new Set(deps.consumers.flatMap((consumer) => consumer.dependencies))];
+  const before = await deps.store.read(needed);
+  for (const dependency of needed) {
+    const state = before.get(dependency);
+    const check = deps.checks[dependency];
+    if (!state || state.position === "closed" || !check) continue;
+    const result = await check();
+    await deps.store.recordProbe(dependency, now(), result.detail);
+    if (state.position === "open" && result.healthy) {
+      await deps.store.halfOpen(dependency, now());
+    } else if (state.position === "half-open" && !result.healthy) {
+      await deps.store.open(dependency, `probe: ${result.detail}`, now());
+    } else if (
+      state.position === "half-open" &&
+      now() - (state.changedAt ?? 0) >= deps.probeIntervalSeconds * 1000
+    ) {
+      await deps.store.close(dependency, now());
+    }
+  }
+
+  const states = await deps.store.read(needed);
+  const paused = await deps.store.pausedMappings();
+  const report: ProbeReport = { breakers: [], paused: [], resumed: [] };
+  for (const consumer of deps.consumers) {
+    const blocked = consumer.dependencies.some((d) => states.get(d)?.position === "open");
+    if (blocked && !paused.has(consumer.mappingId)) {
+      // One an operator turned off stays theirs: the breaker resumes only what it paused.
+      if (!(await deps.mappingEnabled(consumer.mappingId))) continue;
+      // Recorded first: a mapping the breaker paused is always one it will resume.
+      await deps.store.markPaused(consumer.mappingId, true);
+      await deps.setMappingEnabled(consumer.mappingId, false);
+      report.paused.push(consumer.useCase);
+    } else if (!blocked && paused.has(consumer.mappingId)) {
+      if (!(await deps.mappingEnabled(consumer.mappingId)))
+        await deps.setMappingEnabled(consumer.mappingId, true);
+      await deps.store.markPaused(consumer.mappingId, false);
+      report.resumed.push(consumer.useCase);
+    }
+  }
+  for (const dependency of needed) {
+    const state = states.get(dependency);
+    if (!state) continue;
+    const queues = deps.consumers.filter((c) => c.dependencies.includes(dependency)).map((c) => c.queueUrl);
+    const waiting =
+      state.position === "closed"
+        ? 0
+        : (await Promise.all(queues.map((url) => deps.waiting(url).catch(() => 0)))).reduce(
+            (a, b) => a + b,
+            0,
+          );
+    report.breakers.push({
+      dependency,
+      position: state.position,
+      ...(state.openedAt ? { openedAt: new Date(state.openedAt).toISOString() } : {}),
+      ...(state.probeResult ? { probe: state.probeResult } : {}),
+      waiting,
+    });
+  }
+  return report;
+}

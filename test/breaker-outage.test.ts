@@ -1,0 +1,120 @@
+/**
+ * An Ongoing outage many times longer than the whole retry budget, end to end on the local stack (the
+ * synthesized template, each function in its own process, the breaker probe on a compressed interval) with as few
+ * receives as 4: the circuit breaker opens, the probe pauses the consumers, nothing is dead-lettered for the
+ * outage, and once Ongoing answers again every webhook takes effect exactly once. The same for SES's daily
+ * quota running out: the mails wait for it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { compressedRetries } from "../bench/load.ts";
+import { planBurst, runOutage } from "../bench/scenarios.ts";
+import { isSendEmail, sesAnswers } from "../bench/support/fault-proxy.ts";
+import { customerOf } from "../bench/support/ongoing.ts";
+import { type Pipeline, startPipeline } from "../bench/support/pipeline.ts";
+import { deliver, routeNamed } from "../bench/support/webhooks.ts";
+import { useCases } from "../functions/shared/webhooks/routes.ts";
+import { orderWebhookPayload } from "../scripts/webhook.ts";
+import { localSesAccount } from "./support/emulators.ts";
+
+let pipeline: Pipeline;
+let assemblyDir: string;
+/** Retry budget at 4 receives: 1 + 2 + 4 s of backoff. */
+const outageMs = 40_000;
+
+beforeAll(async () => {
+  assemblyDir = mkdtempSync(join(tmpdir(), "outage-"));
+  pipeline = await startPipeline({
+    assemblyDir,
+    maxReceiveCount: 4,
+    functionEnvironment: compressedRetries,
+    probeIntervalMs: 2_000,
+    context: { "ongoingWebhooks.ongoing.requestTimeoutMs": 1_000 },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  rmSync(assemblyDir, { recursive: true, force: true });
+});
+
+describe("an Ongoing outage on the local stack", () => {
+  it("dead-letters nothing for it and takes every webhook into effect exactly once after it", async () => {
+    const breakerPositions: string[] = [];
+    const paused = new Set<string>();
+    const watch = setInterval(async () => {
+      const { Item } = await pipeline.dynamodb
+        .send(
+          new GetItemCommand({
+            TableName: pipeline.stack.tables.state,
+            Key: { id: { S: "breaker#ongoing" } },
+          }),
+        )
+        .catch(() => ({ Item: undefined }));
+      const position = Item?.position?.S ?? "closed";
+      if (breakerPositions.at(-1) !== position) breakerPositions.push(position);
+      for (const useCase of useCases)
+        if (pipeline.stack.eventSourceEnabled(useCase) === false) paused.add(useCase);
+    }, 250);
+    const outcome = await runOutage(pipeline, planBurst(60, 3_000_000), { outageMs, drainTimeoutMs: 90_000 });
+    clearInterval(watch);
+
+    expect(outcome.drained).toBe(true);
+    expect(outcome.exhausted).toBe(0);
+    expect(outcome.tally.lost).toBe(0);
+    expect(outcome.tally.duplicated).toBe(0);
+    // Only the plan's own permanent failures (orders Ongoing does not have, mails SES rejects).
+    expect(outcome.tally.deadLettered).toBe(outcome.expectedDeadLetters);
+    expect(
+      Object.keys(outcome.tally.deadLetterReasons).every((reason) => reason.startsWith("permanent/")),
+    ).toBe(true);
+    expect(breakerPositions).toEqual(expect.arrayContaining(["open", "closed"]));
+    expect([...paused].sort()).toEqual([...useCases].sort());
+    for (const useCase of useCases) expect(pipeline.stack.eventSourceEnabled(useCase)).toBe(true);
+    expect(outcome.recoveryDrainMs).toBeLessThan(60_000);
+  }, 240_000);
+
+  it("waits for SES's daily quota: the mail consumer pauses, nothing is dead-lettered, each mail goes once", async () => {
+    const orderIds = Array.from({ length: 20 }, (_, index) => 3_100_001 + index);
+    // The first test's permanent dead letters stay on the queue.
+    const deadBefore = (await pipeline.deadLetters("order-shipped-email")).length;
+    await pipeline.ongoing.createShippedOrders(orderIds);
+    const exhausted = {
+      ...localSesAccount,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 14, SentLast24Hours: 200 },
+    };
+    process.env.AWS_SES_ACCOUNT = JSON.stringify(exhausted);
+    pipeline.ses.faults.push({ ...sesAnswers.dailyQuotaExceeded, matches: isSendEmail });
+    try {
+      const answers = await deliver(
+        pipeline.stack.urls.ingress,
+        pipeline.stack.webhookToken,
+        orderIds.map((id) => ({
+          route: routeNamed("order-shipped-email"),
+          payload: orderWebhookPayload(id, 159),
+        })),
+      );
+      expect(answers.every((answer) => answer.status === 202)).toBe(true);
+      await vi.waitFor(() => expect(pipeline.stack.eventSourceEnabled("order-shipped-email")).toBe(false), {
+        timeout: 30_000,
+        interval: 250,
+      });
+      // The Ongoing-only consumer keeps running.
+      expect(pipeline.stack.eventSourceEnabled("article-sync")).toBe(true);
+      // Several times the whole retry budget (about 7 s).
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      expect((await pipeline.deadLetters("order-shipped-email")).length).toBe(deadBefore);
+    } finally {
+      pipeline.ses.faults.length = 0;
+      process.env.AWS_SES_ACCOUNT = JSON.stringify(localSesAccount);
+    }
+    await pipeline.stack.idle({ timeoutMs: 60_000 });
+    const mails = pipeline.mailsAccepted();
+    expect(orderIds.map((id) => mails.get(customerOf(id).email)?.length ?? 0)).toEqual(orderIds.map(() => 1));
+    expect((await pipeline.deadLetters("order-shipped-email")).length).toBe(deadBefore);
+    expect(pipeline.stack.eventSourceEnabled("order-shipped-email")).toBe(true);
+  }, 120_000);
+});
