@@ -5,6 +5,7 @@
  */
 import type {
   articleReconcileSettingsSchema,
+  articleReconcileWorkerSettingsSchema,
   articleSyncSettingsSchema,
   authorizerSettingsSchema,
   orderShippedEmailSettingsSchema,
@@ -97,15 +98,34 @@ export function articleSyncEnvironment(
   };
 }
 
+/** The reconcile's queue of units (one per goods owner), created by the stack. */
+export interface ReconcileResources extends StackResources {
+  readonly reconcileQueueUrl: string;
+}
+
 export function articleReconcileEnvironment(
   config: Config,
-  resources: StackResources,
+  resources: ReconcileResources,
 ): SettingsEnvironment<typeof articleReconcileSettingsSchema> {
   return {
+    RECONCILE_GOODS_OWNER_IDS: JSON.stringify(config.articleReconcile.goodsOwnerIds),
+    RECONCILE_QUEUE_URL: resources.reconcileQueueUrl,
+  };
+}
+
+export function articleReconcileWorkerEnvironment(
+  config: Config,
+  resources: ReconcileResources & ConsumerResources,
+): SettingsEnvironment<typeof articleReconcileWorkerSettingsSchema> {
+  return {
+    USE_CASE: "article-reconcile",
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
+    MAX_RECEIVE_COUNT: String(config.articleReconcile.maxReceiveCount),
     ...ongoingSettings(config),
     ARTICLES_TABLE_NAME: resources.articlesTableName,
     STATE_TABLE_NAME: resources.stateTableName,
-    RECONCILE_GOODS_OWNER_IDS: JSON.stringify(config.articleReconcile.goodsOwnerIds),
+    RECONCILE_QUEUE_URL: resources.reconcileQueueUrl,
+    RECONCILE_PAGE_SIZE: String(config.articleReconcile.pageSize),
   };
 }
 

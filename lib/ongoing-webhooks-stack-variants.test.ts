@@ -49,8 +49,9 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 6);
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    // Three use-cases' queues and the reconcile's, each with a dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", 8);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
   });
 
   it("sets the visibility time-out to six times the function time-out", () => {

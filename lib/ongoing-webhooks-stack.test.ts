@@ -198,7 +198,8 @@ describe("ingress", () => {
 
 describe("queues and consumers", () => {
   it("gives each use-case an encrypted, SSL-only queue with its own 14-day dead-letter queue", () => {
-    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2);
+    // And the article reconcile's queue of units with its dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2 + 2);
     for (const useCase of useCases) {
       template.hasResource("AWS::SQS::Queue", {
         Metadata: { [metadataKey]: { kind: "queue", useCase } },
@@ -213,7 +214,7 @@ describe("queues and consumers", () => {
         Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
       });
     }
-    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2);
+    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2 + 2);
     for (const policy of resourcesOf("AWS::SQS::QueuePolicy")) {
       expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
     }
@@ -221,7 +222,8 @@ describe("queues and consumers", () => {
 
   it("runs every function on Node 24, arm64, with JSON logs in a log group with retention", () => {
     const functions = resourcesOf("AWS::Lambda::Function");
-    expect(functions).toHaveLength(useCases.length + 2);
+    // The consumers, the authorizer, and the reconcile's dispatcher and worker.
+    expect(functions).toHaveLength(useCases.length + 3);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -238,7 +240,7 @@ describe("queues and consumers", () => {
   });
 
   it("consumes each queue with partial batch responses, batch size and maximum concurrency from config", () => {
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", useCases.length);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", useCases.length + 1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       BatchSize: 10,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
@@ -410,10 +412,62 @@ describe("tables, schedule, monitoring, outputs", () => {
     });
   });
 
-  it("runs the article reconcile on its schedule", () => {
+  it("runs the article reconcile on its schedule, with no retries of the scheduled invocation", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "rate(1 hour)",
       State: "ENABLED",
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    // Lambda's own two retries of a failed asynchronous invocation are off too.
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { MaximumRetryAttempts: 0 });
+  });
+
+  it("queues one unit per goods owner for a worker that takes one at a time, 15 minutes each", () => {
+    const [queueId] =
+      Object.entries(template.findResources("AWS::SQS::Queue")).find(
+        ([, queue]) =>
+          JSON.stringify(queue.Metadata).includes('"useCase":"article-reconcile"') &&
+          JSON.stringify(queue.Metadata).includes('"kind":"queue"'),
+      ) ?? [];
+    expect(queueId).toBeDefined();
+    template.hasResource("AWS::SQS::Queue", {
+      Metadata: { [metadataKey]: { kind: "queue", useCase: "article-reconcile" } },
+      Properties: Match.objectLike({
+        VisibilityTimeout: 5400,
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      }),
+    });
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "reconcile" } },
+      Properties: Match.objectLike({
+        Timeout: 60,
+        Environment: {
+          Variables: Match.objectLike({
+            RECONCILE_GOODS_OWNER_IDS: "[159]",
+            RECONCILE_QUEUE_URL: { Ref: queueId },
+          }),
+        },
+      }),
+    });
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "consumer", useCase: "article-reconcile" } },
+      Properties: Match.objectLike({
+        Timeout: 900,
+        Environment: {
+          Variables: Match.objectLike({
+            USE_CASE: "article-reconcile",
+            RECONCILE_QUEUE_URL: { Ref: queueId },
+            RECONCILE_PAGE_SIZE: "500",
+            MAX_RECEIVE_COUNT: "5",
+          }),
+        },
+      }),
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 1,
+      EventSourceArn: { "Fn::GetAtt": [queueId, "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
   });
 

@@ -2,19 +2,19 @@
  * The whole system in one stack: the webhook ingress (API Gateway → SQS), one consumer per use-case, the
  * scheduled article reconcile, the state and article tables, SES sending, and the dashboard and alarms.
  */
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ArnFormat, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
+import { ArticleReconcile } from "./article-reconcile.ts";
 import type { Config } from "./config.ts";
 import {
   articleReconcileEnvironment,
+  articleReconcileWorkerEnvironment,
   articleSyncEnvironment,
   authorizerEnvironment,
   type ConsumerResources,
@@ -34,7 +34,8 @@ export interface OngoingWebhooksStackProps extends StackProps {
   readonly config: Config;
 }
 
-const entry = (name: string) => new URL(`../functions/${name}/index.ts`, import.meta.url).pathname;
+const entry = (name: string, file = "index") =>
+  new URL(`../functions/${name}/${file}.ts`, import.meta.url).pathname;
 
 const environmentOf: Record<
   UseCase,
@@ -115,26 +116,29 @@ export class OngoingWebhooksStack extends Stack {
       }),
     );
 
-    const reconcile = new ServiceFunction(this, "ArticleReconcile", {
-      entry: entry("article-reconcile"),
-      serviceName: "article-reconcile",
-      environment: articleReconcileEnvironment(config, resources),
-      timeoutSeconds: 900,
-      memoryMb: 512,
+    const reconcile = new ArticleReconcile(this, "ArticleReconcile", {
+      dispatcherEntry: entry("article-reconcile"),
+      workerEntry: entry("article-reconcile", "worker"),
+      dispatcherEnvironment: (queue) =>
+        articleReconcileEnvironment(config, { ...resources, reconcileQueueUrl: queue.queueUrl }),
+      workerEnvironment: (deadLetterQueue, queue) =>
+        articleReconcileWorkerEnvironment(config, {
+          ...resources,
+          deadLetterQueueUrl: deadLetterQueue.queueUrl,
+          reconcileQueueUrl: queue.queueUrl,
+        }),
+      rateMinutes: config.articleReconcile.rateMinutes,
+      scheduleEnabled: config.articleReconcile.enabled,
+      maxConcurrency: config.articleReconcile.maxConcurrency,
+      maxReceiveCount: config.articleReconcile.maxReceiveCount,
+      timeoutSeconds: config.articleReconcile.timeoutSeconds,
       tracing: config.ingress.tracing,
       logRetentionDays: config.logRetentionDays,
-      description: "Reconciles the article mirror with Ongoing on a schedule",
     });
-    this.stateTable.grantReadWriteData(reconcile.function);
-    this.grantArticles(reconcile.function);
-    this.grantSecrets(reconcile.function, ongoingSecrets);
-    new events.Rule(this, "ArticleReconcileSchedule", {
-      description: "Runs the incremental article reconcile",
-      schedule: events.Schedule.rate(Duration.minutes(config.articleReconcile.rateMinutes)),
-      enabled: config.articleReconcile.enabled,
-      targets: [new targets.LambdaFunction(reconcile.function, { retryAttempts: 2 })],
-    });
-    tagResource(reconcile.function, { kind: "reconcile" });
+    const reconcileWorker = reconcile.worker.function.function;
+    this.stateTable.grantReadWriteData(reconcileWorker);
+    this.grantArticles(reconcileWorker);
+    this.grantSecrets(reconcileWorker, ongoingSecrets);
 
     const authorizer = new ServiceFunction(this, "Authorizer", {
       entry: entry("authorizer"),
@@ -170,7 +174,7 @@ export class OngoingWebhooksStack extends Stack {
       api: this.ingress.api,
       accessLogGroup: this.ingress.accessLogGroup,
       authorizerFunction: authorizer.function,
-      reconcileFunction: reconcile.function,
+      reconcile: { dispatcher: reconcile.dispatcher.function, worker: reconcile.worker },
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
@@ -189,6 +193,10 @@ export class OngoingWebhooksStack extends Stack {
         value: this.consumers[useCase].deadLetterQueue.queueUrl,
       });
     }
+    new CfnOutput(this, "QueueUrlArticleReconcile", { value: reconcile.worker.queue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueUrlArticleReconcile", {
+      value: reconcile.worker.deadLetterQueue.queueUrl,
+    });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
     new CfnOutput(this, "AlarmTopicArn", { value: monitoring.alarmTopic.topicArn });

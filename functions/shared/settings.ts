@@ -4,7 +4,7 @@
  * named here and read at run time from Secrets Manager. Parsed once per container; a bad value fails loudly.
  */
 import * as z from "zod";
-import { useCases } from "./webhooks/routes.ts";
+import { consumers } from "./consumers.ts";
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -56,7 +56,7 @@ export const ongoingSettingsSchema = z.object({
 
 /** What every SQS consumer needs (the pipeline). */
 export const consumerSettingsSchema = z.object({
-  USE_CASE: z.enum(useCases),
+  USE_CASE: z.enum(consumers),
   /** The state table; only consumers that keep state get it (and access to it). */
   STATE_TABLE_NAME: z.string().min(1).optional(),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
@@ -98,12 +98,25 @@ export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSe
   ARTICLES_TABLE_NAME: z.string().min(1),
 });
 
-export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
-  ARTICLES_TABLE_NAME: z.string().min(1),
-  STATE_TABLE_NAME: z.string().min(1),
+/** The reconcile's dispatcher: queues one unit of work per goods owner. */
+export const articleReconcileSettingsSchema = z.object({
   /** Goods owners reconciled on schedule, as a JSON array of ids. */
   RECONCILE_GOODS_OWNER_IDS: json(z.array(z.number().int().positive())).default([]),
+  /** The queue of units the reconcile worker consumes. */
+  RECONCILE_QUEUE_URL: z.string().min(1),
 });
+
+/** The reconcile's worker: a consumer of that queue, one goods owner per message. */
+export const articleReconcileWorkerSettingsSchema = consumerSettingsSchema
+  .extend(ongoingSettingsSchema.shape)
+  .extend({
+    ARTICLES_TABLE_NAME: z.string().min(1),
+    STATE_TABLE_NAME: z.string().min(1),
+    /** Its own queue, for a unit's continuation. */
+    RECONCILE_QUEUE_URL: z.string().min(1),
+    /** Articles per Ongoing request (`maxArticlesToGet`). */
+    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  });
 
 export const authorizerSettingsSchema = z.object({
   WEBHOOK_TOKEN_SECRET: z.string().min(1),

@@ -6,13 +6,14 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
-import type { EventType, UseCase } from "../webhooks/routes.ts";
+import type { Consumer } from "../consumers.ts";
+import type { EventType } from "../webhooks/routes.ts";
 
-/** One parsed webhook, as a handler receives it. */
-export interface WebhookRecord<P> {
+/** One parsed webhook (or other queued message), as a handler receives it. */
+export interface WebhookRecord<P, E extends string = EventType> {
   readonly payload: P;
-  /** From the route the webhook was posted to. */
-  readonly eventType: EventType;
+  /** From the route the webhook was posted to (the message's `eventType` attribute). */
+  readonly eventType: E;
   readonly messageId: string;
   /** SQS ApproximateReceiveCount: 1 on the first attempt. */
   readonly receiveCount: number;
@@ -49,8 +50,10 @@ export interface HandlerContext {
   readonly logger?: Logger;
 }
 
-export interface UseCaseDefinition<S extends z.ZodType> {
-  readonly useCase: UseCase;
+export interface UseCaseDefinition<S extends z.ZodType, E extends string = EventType> {
+  readonly useCase: Consumer;
+  /** The `eventType` attributes this consumer accepts; any other is dead-lettered. @default the webhook event types */
+  readonly eventTypes?: readonly E[];
   /** The payload schema (from `webhooks/schemas.ts`). */
   readonly schema: S;
   /**
@@ -64,10 +67,10 @@ export interface UseCaseDefinition<S extends z.ZodType> {
    * The idempotency key of a record: records with the same key are processed once while the key's record
    * lives in the state table. Defaults to the use-case, `goodsOwnerId` and `webhookEventId`. Not allowed with `idempotency: false`.
    */
-  readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
+  readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>, E>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
   readonly correlationIds?: (payload: z.infer<S>) => Record<string, string | number>;
   /** Records of one batch handled at the same time (bounds memory and downstream load). @default 10 */
   readonly maxConcurrency?: number;
-  readonly handle: (record: WebhookRecord<z.infer<S>>, context: HandlerContext) => Promise<Outcome>;
+  readonly handle: (record: WebhookRecord<z.infer<S>, E>, context: HandlerContext) => Promise<Outcome>;
 }
