@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../functions/shared/consumers.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
@@ -33,6 +33,8 @@ import {
 const region = "eu-west-1";
 const accountId = "000000000000";
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+/** How long `reconcile()` waits for the worker to take the units the dispatcher queued. */
+const reconcileDrainTimeoutMs = 15 * 60_000;
 /** Transport simulator's required auth header value (the adapter auth secret holds it). */
 const transportAuthValue = "Bearer local-transport-token";
 
@@ -72,7 +74,8 @@ const realTimers: ScheduleTimers = {
 };
 
 export interface LocalQueue {
-  readonly useCase: UseCase;
+  /** The webhook use-case, or `article-reconcile` (the reconcile's units). */
+  readonly useCase: Consumer;
   readonly url: string;
   readonly deadLetterUrl: string;
   readonly maxReceiveCount: number | undefined;
@@ -80,7 +83,7 @@ export interface LocalQueue {
 
 export interface LocalStatus {
   readonly queues: {
-    useCase: UseCase;
+    useCase: Consumer;
     visible: number;
     inFlight: number;
     deadLetters: number;
@@ -110,7 +113,10 @@ export interface LocalStack {
   readonly goodsOwnerId: number;
   readonly assembly: Assembly;
   status(): Promise<LocalStatus>;
-  /** Runs the article reconcile now; resolves with its answer. */
+  /**
+   * Runs the article reconcile now, as the schedule does: resolves with the dispatcher's answer once the worker
+   * has taken every unit it queued (the reconcile queue is empty).
+   */
   reconcile(): Promise<unknown>;
   /** Resolves when every use-case queue is empty (nothing visible, in flight or delayed). */
   idle(options?: { timeoutMs?: number }): Promise<void>;
@@ -118,7 +124,7 @@ export interface LocalStack {
    * Disables or enables a use-case's event source, as the mapping's `Enabled` does on AWS: disabled, webhooks
    * wait on the queue. Disabling resolves once the consumer has no batch in flight.
    */
-  setConsumerEnabled(useCase: UseCase, enabled: boolean): Promise<void>;
+  setConsumerEnabled(useCase: Consumer, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -465,7 +471,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconcile = async () => {
       const fn = reconcileId ? functions.get(reconcileId) : undefined;
       if (!fn) throw new Error("the template has no reconcile function");
-      return fn.invoke(scheduledEvent());
+      const answer = await fn.invoke(scheduledEvent());
+      const units = queues.find((queue) => queue.useCase === "article-reconcile");
+      if (units && (options.consumers ?? true)) await drained([units], reconcileDrainTimeoutMs);
+      return answer;
     };
     const every = rateMs(String(scheduleProperties.ScheduleExpression ?? ""));
     if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
@@ -497,6 +506,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
         delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
       };
+    };
+    /** Resolves when the queues are empty (nothing visible, in flight or delayed) twice in a row. */
+    const drained = async (which: readonly LocalQueue[], timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      let quiet = 0;
+      while (quiet < 2) {
+        if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms`);
+        await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
+        const depths = await Promise.all(which.map((queue) => depth(queue.url)));
+        quiet = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) ? quiet + 1 : 0;
+      }
     };
     const status = async (): Promise<LocalStatus> => ({
       queues: await Promise.all(
@@ -593,16 +613,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!fn) throw new Error(`the template has no consumer for ${useCase}`);
         await fn.setEventSourceEnabled(enabled);
       },
-      async idle({ timeoutMs = 30_000 } = {}) {
-        const deadline = Date.now() + timeoutMs;
-        let quiet = 0;
-        while (quiet < 2) {
-          if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms`);
-          await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
-          const depths = await Promise.all(queues.map((queue) => depth(queue.url)));
-          quiet = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) ? quiet + 1 : 0;
-        }
-      },
+      idle: ({ timeoutMs = 30_000 } = {}) => drained(queues, timeoutMs),
       stop: stopAll,
     };
   } catch (error) {
