@@ -771,6 +771,9 @@ async function handleAdmin(
           firstArticleSystemId: adminNumber(String(spec.firstArticleSystemId)),
           count: adminNumber(String(spec.count)),
           ...(template ? { template } : {}),
+          ...(typeof spec.articleDataLastUpdated === "string"
+            ? { articleDataLastUpdated: spec.articleDataLastUpdated }
+            : {}),
         });
         return sendJson(response, 201, { generated: count, articles: state.articles.size });
       }
