@@ -217,6 +217,24 @@ describe("article reconcile", () => {
     expect(simulator.state.callCounts().getArticle).toBe(2);
   });
 
+  it("keeps an article Ongoing's list leaves out while Ongoing still serves it, and counts it as unlisted", async () => {
+    await createArticle({ articleNumber: "LISTED-1" });
+    const hidden = await createArticle({ articleNumber: "LEFT-OUT" });
+    await createArticle({ articleNumber: "LISTED-2" });
+    await reconcile({ mode: "full", goodsOwnerId });
+    // A list that skips one article, as an unexpected paging order would.
+    const original = simulator.state.articleIdsOf.bind(simulator.state);
+    simulator.state.articleIdsOf = (owner) => original(owner).filter((id) => id !== hidden);
+    try {
+      const { summaries } = await reconcile({ mode: "full", goodsOwnerId });
+      expect(summaries[0]).toMatchObject({ examined: 2, unlisted: 1, counts: { deleted: 0 } });
+    } finally {
+      simulator.state.articleIdsOf = original;
+    }
+    expect(await mirror.get(goodsOwnerId, hidden)).toMatchObject({ articleNumber: "LEFT-OUT" });
+    expect(await mirror.get(goodsOwnerId, hidden)).not.toHaveProperty("deleted");
+  });
+
   it("restores, in the scheduled reconcile, an article a delete webhook tombstoned while Ongoing still has it", async () => {
     // Last changed long before any window, so the list of changed articles never brings it back.
     const longAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
