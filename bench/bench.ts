@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--webhooks N] [--transport-webhooks N] [--article-webhooks N] [--latency MS] [--concurrency N] [--ses-rate N] [--repeats N]
- * [--reuse-assembly] [--only <use-case>]… [--reconcile-articles N] [--reconcile-goods-owners N]`: each use-case through the local
+ * [--reuse-assembly] [--only <use-case>]… [--reconcile-articles N] [--reconcile-goods-owners N] [--reconcile-timeout S]`: each use-case through the local
  * pipeline against the Ongoing simulator with a set latency, the article reconcile over a simulated catalogue
  * (bench/reconcile.ts; `--only reconcile` runs just that), then each function's bundle size and cold-start proxy. `--only` (repeatable) runs just the named use-cases and
  * skips the cold starts. `--ses-rate` sets the stack's SES sending rate
@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       only: { type: "string", multiple: true },
       "reconcile-articles": { type: "string" },
       "reconcile-goods-owners": { type: "string" },
+      "reconcile-timeout": { type: "string" },
     },
   });
   const loadAtStart = loadavg().map((value) => round1(value));
@@ -145,6 +146,8 @@ async function main(argv: string[]): Promise<number> {
       goodsOwners,
       articlesPerGoodsOwner: Math.floor(articles / goodsOwners),
       latencyMs: Number(values.latency),
+      // A shorter worker time-out than the configured 900 s makes units continue in further slices.
+      ...(values["reconcile-timeout"] ? { timeoutSeconds: Number(values["reconcile-timeout"]) } : {}),
     });
   }
   if (webhookRuns.length === 0) {
