@@ -28,6 +28,8 @@ export interface ArticleReconcileProps {
   readonly rateMinutes?: number;
   /** Run on the schedule. @default true */
   readonly scheduleEnabled?: boolean;
+  /** Days between scheduled full runs of every goods owner. @default none (on demand only) */
+  readonly fullRateDays?: number;
   /** Goods owners reconciled at once. @default 2 */
   readonly maxConcurrency?: number;
   /** Receives of one unit before it is dead-lettered. @default 5 */
@@ -44,6 +46,7 @@ export class ArticleReconcile extends Construct {
   readonly dispatcher: ServiceFunction;
   readonly worker: UseCaseConsumer;
   readonly schedule: events.Rule;
+  readonly fullSchedule: events.Rule | undefined;
 
   constructor(scope: Construct, id: string, props: ArticleReconcileProps) {
     super(scope, id);
@@ -83,6 +86,19 @@ export class ArticleReconcile extends Construct {
       enabled: props.scheduleEnabled ?? true,
       targets: [new targets.LambdaFunction(this.dispatcher.function, { retryAttempts: 0 })],
     });
+    if (props.fullRateDays !== undefined) {
+      this.fullSchedule = new events.Rule(this, "FullSchedule", {
+        description: "Runs the full article reconcile of every goods owner",
+        schedule: events.Schedule.rate(Duration.days(props.fullRateDays)),
+        enabled: props.scheduleEnabled ?? true,
+        targets: [
+          new targets.LambdaFunction(this.dispatcher.function, {
+            retryAttempts: 0,
+            event: events.RuleTargetInput.fromObject({ mode: "full" }),
+          }),
+        ],
+      });
+    }
     tagResource(this.dispatcher.function, { kind: "reconcile" });
   }
 }

@@ -267,6 +267,11 @@ const configObject = z.strictObject({
       timeoutSeconds: z.number().int().min(120).max(900).default(900),
       /** Articles per Ongoing request (`maxArticlesToGet`). @default 500 */
       pageSize: z.number().int().min(1).max(10_000).default(500),
+      /**
+       * Days between scheduled full reconciles of every goods owner (they find articles deleted without a
+       * webhook). @default none: full reconciles on demand only
+       */
+      fullRateDays: z.number().int().min(1).max(365).optional(),
     })
     .default({
       enabled: true,

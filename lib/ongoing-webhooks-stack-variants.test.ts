@@ -28,6 +28,7 @@ beforeAll(() => {
       "ongoingWebhooks.ingress.tracing": true,
       "ongoingWebhooks.email.configurationSetName": "existing-set",
       "ongoingWebhooks.articleReconcile.enabled": false,
+      "ongoingWebhooks.articleReconcile.fullRateDays": 7,
       "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
       "ongoingWebhooks.goodsOwners": {
         "160": { credentialsSecretName: "ongoing-webhooks/ongoing-api-160", transportApi: "automation" },
@@ -69,6 +70,15 @@ describe("stack variants", () => {
       Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: "existing-set" }) },
     });
     template.hasResourceProperties("AWS::Events::Rule", { State: "DISABLED" });
+  });
+
+  it("schedules a full reconcile of every goods owner when fullRateDays is set, without retries", () => {
+    template.resourceCountIs("AWS::Events::Rule", 2);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(7 days)",
+      State: "DISABLED",
+      Targets: [Match.objectLike({ Input: '{"mode":"full"}', RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
   });
 });
 

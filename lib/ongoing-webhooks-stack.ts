@@ -129,6 +129,7 @@ export class OngoingWebhooksStack extends Stack {
         }),
       rateMinutes: config.articleReconcile.rateMinutes,
       scheduleEnabled: config.articleReconcile.enabled,
+      ...(config.articleReconcile.fullRateDays ? { fullRateDays: config.articleReconcile.fullRateDays } : {}),
       maxConcurrency: config.articleReconcile.maxConcurrency,
       maxReceiveCount: config.articleReconcile.maxReceiveCount,
       timeoutSeconds: config.articleReconcile.timeoutSeconds,

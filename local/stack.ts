@@ -440,46 +440,50 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdaEntries.find(([, resource]) => metadataOf(resource)?.kind === kind)?.[0];
     const reconcileId = byKind("reconcile");
 
-    // The schedule: an EventBridge rule (or Scheduler schedule) targeting the reconcile function.
+    // The schedules: EventBridge rules (or Scheduler schedules) targeting the reconcile function, each on its
+    // own timer with its own input (the incremental one has none; a full one says `{"mode":"full"}`).
     const scheduleEntries = [
       ...resourcesOfType(template, "AWS::Events::Rule"),
       ...resourcesOfType(template, "AWS::Scheduler::Schedule"),
-    ];
-    const schedule = scheduleEntries.find(
-      ([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId),
-    );
-    const scheduleProperties = record(schedule?.[1].Properties);
-    const target = record(
-      (scheduleProperties.Targets as unknown[] | undefined)?.find(
-        (item) => reconcileId && referencedIds(item).includes(reconcileId),
-      ) ?? scheduleProperties.Target,
-    );
-    const scheduledEvent = () =>
-      target.Input
-        ? JSON.parse(String(target.Input))
-        : {
-            version: "0",
-            id: randomUUID(),
-            "detail-type": "Scheduled Event",
-            source: "aws.events",
-            account: accountId,
-            time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-            region,
-            resources: [`arn:aws:events:${region}:${accountId}:rule/${schedule?.[0] ?? "reconcile"}`],
-            detail: {},
-          };
-    const reconcile = async () => {
+    ].filter(([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId));
+    const schedules = scheduleEntries.map(([scheduleId, resource]) => {
+      const properties = record(resource.Properties);
+      const target = record(
+        (properties.Targets as unknown[] | undefined)?.find(
+          (item) => reconcileId && referencedIds(item).includes(reconcileId),
+        ) ?? properties.Target,
+      );
+      const event = () =>
+        target.Input
+          ? JSON.parse(String(target.Input))
+          : {
+              version: "0",
+              id: randomUUID(),
+              "detail-type": "Scheduled Event",
+              source: "aws.events",
+              account: accountId,
+              time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+              region,
+              resources: [`arn:aws:events:${region}:${accountId}:rule/${scheduleId}`],
+              detail: {},
+            };
+      return { properties, event, incremental: !target.Input };
+    });
+    const runReconcile = async (event: unknown) => {
       const fn = reconcileId ? functions.get(reconcileId) : undefined;
       if (!fn) throw new Error("the template has no reconcile function");
-      const answer = await fn.invoke(scheduledEvent());
+      const answer = await fn.invoke(event);
       const units = queues.find((queue) => queue.useCase === "article-reconcile");
       if (units && (options.consumers ?? true)) await drained([units], reconcileDrainTimeoutMs);
       return answer;
     };
-    const every = rateMs(String(scheduleProperties.ScheduleExpression ?? ""));
-    if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
+    const defaultSchedule = schedules.find((schedule) => schedule.incremental) ?? schedules[0];
+    const reconcile = () => runReconcile(defaultSchedule ? defaultSchedule.event() : {});
+    for (const schedule of schedules) {
+      const every = rateMs(String(schedule.properties.ScheduleExpression ?? ""));
+      if (!(options.schedule ?? true) || !every || schedule.properties.State === "DISABLED") continue;
       const timers = options.scheduleTimers ?? realTimers;
-      const timer = timers.setInterval(() => reconcile().catch(() => undefined), every);
+      const timer = timers.setInterval(() => runReconcile(schedule.event()).catch(() => undefined), every);
       stoppers.push(async () => timers.clearInterval(timer));
     }
 
