@@ -372,6 +372,46 @@ describe("article reconcile", () => {
     expect(simulator.state.callCounts().listArticles).toBe(2);
   });
 
+  it("skips a continuation queued before another message took its run over, but not its own retry", async () => {
+    for (let index = 0; index < 6; index++) await createArticle({ articleNumber: `CHAIN-${index}` });
+    const { reconcileUnit } = await import("../functions/article-reconcile/unit.ts");
+    const { ongoingClientFor } = await import("../functions/shared/ongoing/client.ts");
+    const dependencies = { mirror, watermarks, checkpoints, clientFor: ongoingClientFor, pageSize };
+    const queued: unknown[] = [];
+    const slice = (owner: string, message: Record<string, unknown>) =>
+      reconcileUnit(
+        dependencies,
+        { goodsOwnerId, mode: "full", runId: "chain", ...message },
+        {
+          owner,
+          // Below the one-minute reserve: one page per slice.
+          remainingTimeMs: () => 30_000,
+          continueLater: async (next) => {
+            queued.push(next);
+          },
+        },
+      );
+    // Slice 1 queues slice 2; before that arrives, a schedule tick's message takes the unfinished run over.
+    expect(await slice("first", {})).toMatchObject({ status: "continued" });
+    expect(await slice("tick", { runId: "next-run" })).toMatchObject({ status: "continued" });
+    expect(queued).toEqual([
+      expect.objectContaining({ runId: "chain", slice: 2 }),
+      expect.objectContaining({ runId: "chain", slice: 3 }),
+    ]);
+    expect(await slice("stale", { slice: 2 })).toMatchObject({ status: "skipped", reason: /taken over/ });
+    expect(await slice("third", { slice: 3 })).toMatchObject({ status: "continued" });
+    // Its own retry (say sending slice 4 failed) goes on from the saved place; the queued slice 4 then stops.
+    expect(await slice("third", { slice: 3 })).toMatchObject({ status: "finished" });
+    expect(await slice("fourth", { slice: 4 })).toMatchObject({ status: "skipped" });
+    expect(await checkpoints.get(goodsOwnerId, "full")).toMatchObject({
+      runId: "chain",
+      phase: "done",
+      examined: 6,
+      pages: 4,
+    });
+    expect(simulator.state.callCounts().listArticles).toBe(4);
+  });
+
   it("lets one goods owner fail without stopping or repeating the others", async () => {
     await createArticle({ articleNumber: "OWNER-159" });
     await createArticle({ articleNumber: "OWNER-160" }, otherGoodsOwnerId);

@@ -26,6 +26,8 @@ export interface ReconcileRun {
   readonly tombstonesFrom?: number;
   /** Invocations that worked on the run so far. */
   readonly slices: number;
+  /** The message whose invocation worked on the run last (its retries may go on with it). */
+  readonly owner?: string;
   /** Pages of Ongoing's list done. */
   readonly pages: number;
   /** Articles Ongoing listed. */

@@ -73,12 +73,16 @@ export async function reconcileUnit(
   if (message.slice !== undefined) {
     if (!unfinished || run?.runId !== message.runId)
       return skip("the run this continues has finished already");
+    // Another message took the run over since this one was queued (and queues its own continuation).
+    if (message.slice !== run.slices + 1 && run.owner !== context.owner)
+      return skip("the run this continues was taken over by another message");
   } else if (!unfinished) {
     if (run?.runId === message.runId) return skip("this run has finished already (a repeated message)");
     run = await startRun(dependencies, message);
   }
   // Otherwise an unfinished run (its continuation was lost or is still queued) is continued, not started anew.
   if (!run) throw new Error("unreachable: a unit always has a run by now");
+  run = { ...run, owner: context.owner };
 
   try {
     run = await reconcileSlice(dependencies, run, {
