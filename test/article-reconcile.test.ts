@@ -534,5 +534,6 @@ describe("convergence (property)", () => {
       ),
       { numRuns: 20 },
     );
-  });
+    // Twenty histories, each reconciled through the queue and the worker: longer than one test's default.
+  }, 180_000);
 });
