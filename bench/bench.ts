@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--webhooks N] [--transport-webhooks N] [--article-webhooks N] [--latency MS] [--concurrency N] [--ses-rate N] [--repeats N]
- * [--reuse-assembly] [--only <use-case>]…`: each use-case through the local pipeline against the Ongoing simulator with a set latency,
- * then each function's bundle size and cold-start proxy. `--only` (repeatable) runs just the named use-cases and
+ * [--reuse-assembly] [--only <use-case>]… [--reconcile-articles N] [--reconcile-goods-owners N] [--reconcile-timeout S]`: each use-case through the local
+ * pipeline against the Ongoing simulator with a set latency, the article reconcile over a simulated catalogue
+ * (bench/reconcile.ts; `--only reconcile` runs just that), then each function's bundle size and cold-start proxy. `--only` (repeatable) runs just the named use-cases and
  * skips the cold starts. `--ses-rate` sets the stack's SES sending rate
  * (`email.maxSendRate`, default the configuration's), which SES's stand-in enforces as the account's quota.
  * `-c ongoingWebhooks.<path>=<value>` (repeatable) benchmarks another configuration, as `cdk synth -c` takes it. Prints a table, writes a JSON file to bench-results/ and
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { projectRoot } from "../local/synth.ts";
 import { runWhenMain } from "../scripts/cli.ts";
 import { type ColdStart, measureColdStarts } from "./cold-start.ts";
+import { benchReconcile, type ReconcileBenchResult } from "./reconcile.ts";
 import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
 import {
   benchArticleSync,
@@ -32,6 +34,8 @@ export interface BenchResult {
   machine: { node: string; cpus: number; cpuModel: string; loadAtStart: number[]; loadAtEnd: number[] };
   settings: RunSettings & { maxConcurrency: number | "configured" };
   useCases: Record<string, UseCaseResult>;
+  /** The article reconcile over a simulated catalogue: full, incremental and full again. */
+  reconcile?: ReconcileBenchResult;
   functions: Record<string, ColdStart>;
   personalDataInLogs: { lines: number; leaks: number };
 }
@@ -70,6 +74,9 @@ async function main(argv: string[]): Promise<number> {
       "reuse-assembly": { type: "boolean", default: false },
       context: { type: "string", short: "c", multiple: true },
       only: { type: "string", multiple: true },
+      "reconcile-articles": { type: "string" },
+      "reconcile-goods-owners": { type: "string" },
+      "reconcile-timeout": { type: "string" },
     },
   });
   const loadAtStart = loadavg().map((value) => round1(value));
@@ -113,6 +120,44 @@ async function main(argv: string[]): Promise<number> {
       "--reuse-assembly runs the last synthesized template: drop it to apply --ses-rate, -c or --concurrency",
     );
     return 2;
+  }
+
+  // The reconcile needs no webhook pipeline: `--only reconcile` starts none.
+  const webhookRuns = useCaseNames.filter((name) => name !== "reconcile" && wanted(name));
+  let reconcile: ReconcileBenchResult | undefined;
+  if (wanted("reconcile")) {
+    const goodsOwners = Number(values["reconcile-goods-owners"] ?? 10);
+    const articles = Number(values["reconcile-articles"] ?? (quick ? 10_000 : 100_000));
+    if (
+      !Number.isInteger(goodsOwners) ||
+      goodsOwners < 1 ||
+      !Number.isInteger(articles) ||
+      articles < goodsOwners
+    ) {
+      console.error(
+        "--reconcile-goods-owners and --reconcile-articles take whole numbers, articles ≥ goods owners",
+      );
+      return 2;
+    }
+    console.error(
+      `reconcile: ${articles} articles over ${goodsOwners} goods owners at ${values.latency} ms…`,
+    );
+    reconcile = await benchReconcile({
+      goodsOwners,
+      articlesPerGoodsOwner: Math.floor(articles / goodsOwners),
+      latencyMs: Number(values.latency),
+      // A shorter worker time-out than the configured 900 s makes units continue in further slices.
+      ...(values["reconcile-timeout"] ? { timeoutSeconds: Number(values["reconcile-timeout"]) } : {}),
+    });
+  }
+  if (webhookRuns.length === 0) {
+    return report(argv, {
+      loadAtStart,
+      useCases: {},
+      functions: {},
+      reconcile,
+      logs: { lines: 0, leaks: 0 },
+    });
   }
 
   console.error(`synthesizing and starting the local pipeline…`);
@@ -195,6 +240,29 @@ async function main(argv: string[]): Promise<number> {
     Object.assign(functions, await measureColdStarts(pipeline.stack.assembly, repeats));
   }
 
+  return report(argv, {
+    loadAtStart,
+    settings: { ...settings, maxConcurrency: maxConcurrency ?? "configured" },
+    useCases,
+    functions,
+    reconcile,
+    logs: { lines: pipeline.logs.lines, leaks: pipeline.logs.leaks.length },
+  });
+}
+
+/** Prints the tables and writes the JSON file (its path on the last line). */
+function report(
+  argv: string[],
+  run: {
+    loadAtStart: number[];
+    settings?: BenchResult["settings"];
+    useCases: Record<string, UseCaseResult>;
+    functions: Record<string, ColdStart>;
+    reconcile: ReconcileBenchResult | undefined;
+    logs: { lines: number; leaks: number };
+  },
+): number {
+  const { loadAtStart, useCases, functions } = run;
   const result: BenchResult = {
     command: `npm run bench -- ${argv.join(" ")}`.trim(),
     startedAt: new Date().toISOString(),
@@ -205,65 +273,93 @@ async function main(argv: string[]): Promise<number> {
       loadAtStart,
       loadAtEnd: loadavg().map((value) => round1(value)),
     },
-    settings: { ...settings, maxConcurrency: maxConcurrency ?? "configured" },
+    settings: run.settings ?? ({} as BenchResult["settings"]),
     useCases,
+    ...(run.reconcile ? { reconcile: run.reconcile } : {}),
     functions,
-    personalDataInLogs: { lines: pipeline.logs.lines, leaks: pipeline.logs.leaks.length },
+    personalDataInLogs: run.logs,
   };
-  console.log(
-    table(
-      Object.entries(useCases).map(([name, r]) => ({
-        "use-case": name,
-        webhooks: r.webhooks,
-        bound: r.boundPerSec,
-        "per s": r.throughputPerSec,
-        "% bound": `${Math.round((100 * r.throughputPerSec) / r.boundPerSec)}%`,
-        "steady per s": r.steadyPerSec,
-        "burst per s": r.burst?.throughputPerSec ?? "",
-        "burst % bound": r.burst ? `${r.burst.percentOfBound}%` : "",
-        "ingress per s": r.burst?.ingressPerSec ?? r.ingressPerSec,
-        "p50 ms": r.p50Ms,
-        "p99 ms": r.p99Ms,
-        "Ongoing calls/webhook": r.ongoingCallsPerWebhook,
-        "reads/webhook": r.ongoingReadsPerWebhook,
-        "batch cycle ms": r.batchCycleMs,
-        "local services CPU": `${r.localServicesCpuPercent}%`,
-        // Both runs: every accepted webhook is accounted for.
-        DLQ: r.deadLettered + (r.backlog?.deadLettered ?? 0),
-        lost:
-          r.drained && (r.backlog?.drained ?? true)
-            ? r.lost + (r.backlog?.lost ?? 0)
-            : `${r.lost + (r.backlog?.lost ?? 0)} (not drained)`,
-      })),
-    ),
-  );
+  if (Object.keys(useCases).length > 0)
+    console.log(
+      table(
+        Object.entries(useCases).map(([name, r]) => ({
+          "use-case": name,
+          webhooks: r.webhooks,
+          bound: r.boundPerSec,
+          "per s": r.throughputPerSec,
+          "% bound": `${Math.round((100 * r.throughputPerSec) / r.boundPerSec)}%`,
+          "steady per s": r.steadyPerSec,
+          "burst per s": r.burst?.throughputPerSec ?? "",
+          "burst % bound": r.burst ? `${r.burst.percentOfBound}%` : "",
+          "ingress per s": r.burst?.ingressPerSec ?? r.ingressPerSec,
+          "p50 ms": r.p50Ms,
+          "p99 ms": r.p99Ms,
+          "Ongoing calls/webhook": r.ongoingCallsPerWebhook,
+          "reads/webhook": r.ongoingReadsPerWebhook,
+          "batch cycle ms": r.batchCycleMs,
+          "local services CPU": `${r.localServicesCpuPercent}%`,
+          // Both runs: every accepted webhook is accounted for.
+          DLQ: r.deadLettered + (r.backlog?.deadLettered ?? 0),
+          lost:
+            r.drained && (r.backlog?.drained ?? true)
+              ? r.lost + (r.backlog?.lost ?? 0)
+              : `${r.lost + (r.backlog?.lost ?? 0)} (not drained)`,
+        })),
+      ),
+    );
   for (const [name, r] of Object.entries(useCases)) console.log(`${name}: bound = ${r.boundBasis}`);
   const articleExtra = useCases["article-sync"]?.extra;
   if (articleExtra) console.log(`article-sync: ${JSON.stringify(articleExtra)}`);
   console.log();
-  console.log(
-    table(
-      Object.entries(functions).map(([name, f]) => ({
-        function: name,
-        "bundle KiB": round1(f.bundleBytes / 1024),
-        "init ms": f.initMs,
-        "empty init ms": f.baselineInitMs,
-        "ready ms": f.processReadyMs,
-        "empty ready ms": f.baselineProcessReadyMs,
-      })),
-    ),
-  );
+  if (Object.keys(functions).length > 0)
+    console.log(
+      table(
+        Object.entries(functions).map(([name, f]) => ({
+          function: name,
+          "bundle KiB": round1(f.bundleBytes / 1024),
+          "init ms": f.initMs,
+          "empty init ms": f.baselineInitMs,
+          "ready ms": f.processReadyMs,
+          "empty ready ms": f.baselineProcessReadyMs,
+        })),
+      ),
+    );
   console.log(
     `\nmachine load average (1/5/15 min): ${loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at end`,
   );
   console.log(
     `log lines scanned for personal data: ${result.personalDataInLogs.lines}, leaks: ${result.personalDataInLogs.leaks}`,
   );
+  if (run.reconcile) {
+    const r = run.reconcile;
+    console.log(
+      `\nreconcile: ${r.articles} articles over ${r.goodsOwners} goods owners, Ongoing at ${r.latencyMs} ms, pages of ${r.pageSize}, ${r.maxConcurrency} units at once`,
+    );
+    console.log(
+      table(
+        r.runs.map((one) => ({
+          run: one.mode,
+          before: one.before,
+          s: one.seconds,
+          "articles/s": one.articlesPerSecond,
+          "Ongoing calls": one.ongoingCalls,
+          "mirror reads (items)": `${one.dynamoDb.articles.readRequests} (${one.dynamoDb.articles.itemsRead})`,
+          "mirror writes": one.dynamoDb.articles.writeRequests,
+          "state reads/writes": `${one.dynamoDb.state.readRequests}/${one.dynamoDb.state.writeRequests}`,
+          "units/slices": `${one.units}/${one.slices}`,
+          "longest invocation": `${one.longestInvocationSeconds} s (${one.longestInvocationPercentOfTimeout}%)`,
+          "near limit": one.nearTimeLimit ? "yes" : "no",
+          reconciled: (one.counts.created ?? 0) + (one.counts.updated ?? 0) + (one.counts.deleted ?? 0),
+          DLQ: one.deadLettered,
+        })),
+      ),
+    );
+  }
   console.log(writeResults("bench", result));
   return 0;
 }
 
-const useCaseNames = ["order-shipped-email", "transport-booking", "article-sync"] as const;
+const useCaseNames = ["order-shipped-email", "transport-booking", "article-sync", "reconcile"] as const;
 /** The backlog run's ids start this far after the burst's, so the two never share an order or article (and no
  * run may hold more webhooks than this). */
 const backlogIdOffset = 50_000;

@@ -93,6 +93,15 @@ describe("parseConfig", () => {
     [{ "ongoingWebhooks.email.default.fromAddress": "nobody" }, "ongoingWebhooks.email.default.fromAddress"],
     [{ "ongoingWebhooks.goodsOwners": { abc: {} } }, "ongoingWebhooks.goodsOwners"],
     [{ "ongoingWebhooks.articleReconcile.rateMinutes": 0 }, "ongoingWebhooks.articleReconcile.rateMinutes"],
+    // A unit stops a minute before its time-out: shorter would leave no time for a page.
+    [
+      { "ongoingWebhooks.articleReconcile.timeoutSeconds": 60 },
+      "ongoingWebhooks.articleReconcile.timeoutSeconds",
+    ],
+    [
+      { "ongoingWebhooks.articleReconcile.maxConcurrency": 1 },
+      "ongoingWebhooks.articleReconcile.maxConcurrency",
+    ],
   ])("rejects %j naming %s", (overrides, key) => {
     expect(errorOf(overrides)).toContain(`${key}`);
   });

@@ -283,8 +283,32 @@ const configObject = z.strictObject({
       rateMinutes: z.number().int().min(1).max(1440).default(60),
       /** Goods owners whose articles are mirrored and reconciled. @default [] (none reconciled) */
       goodsOwnerIds: z.array(z.number().int().positive()).default([]),
+      /** Goods owners reconciled at once (the worker's event-source maximum concurrency). @default 2 */
+      maxConcurrency: z.number().int().min(2).max(1000).default(2),
+      /** Receives of one unit of work (one goods owner's slice) before it is dead-lettered. @default 5 */
+      maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+      /**
+       * The worker's time-out; a unit stops a minute before it, saves its place and queues its continuation.
+       * @default 900
+       */
+      timeoutSeconds: z.number().int().min(120).max(900).default(900),
+      /** Articles per Ongoing request (`maxArticlesToGet`). @default 500 */
+      pageSize: z.number().int().min(1).max(10_000).default(500),
+      /**
+       * Days between scheduled full reconciles of every goods owner (they find articles deleted without a
+       * webhook). @default none: full reconciles on demand only
+       */
+      fullRateDays: z.number().int().min(1).max(365).optional(),
     })
-    .default({ enabled: true, rateMinutes: 60, goodsOwnerIds: [] }),
+    .default({
+      enabled: true,
+      rateMinutes: 60,
+      goodsOwnerIds: [],
+      maxConcurrency: 2,
+      maxReceiveCount: 5,
+      timeoutSeconds: 900,
+      pageSize: 500,
+    }),
   /**
    * Circuit breakers per dependency (Ongoing, SES, the transport system): when records fail on a dependency one
    * after another, the consumers that need it pause until a scheduled probe finds it answering again, and no

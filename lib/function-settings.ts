@@ -5,6 +5,7 @@
  */
 import {
   type articleReconcileSettingsSchema,
+  type articleReconcileWorkerSettingsSchema,
   type articleSyncSettingsSchema,
   type authorizerSettingsSchema,
   type BreakerConsumer,
@@ -59,9 +60,9 @@ export function ongoingBundledFiles(config: Config): Record<string, unknown> {
   return { [bundledFileNames.goodsOwners]: goodsOwnerSettingsSchema.parse(config.goodsOwners) };
 }
 
-export function articleReconcileBundledFiles(config: Config): Record<string, unknown> {
+/** The reconcile's dispatcher reads only the list of goods owners it queues. */
+export function reconcileDispatcherBundledFiles(config: Config): Record<string, unknown> {
   return {
-    ...ongoingBundledFiles(config),
     [bundledFileNames.reconcileGoodsOwnerIds]: reconcileGoodsOwnerIdsSchema.parse(
       config.articleReconcile.goodsOwnerIds,
     ),
@@ -159,15 +160,33 @@ export function articleSyncEnvironment(
   };
 }
 
+/** The reconcile's queue of units (one per goods owner), created by the stack. */
+export interface ReconcileResources extends StackResources {
+  readonly reconcileQueueUrl: string;
+}
+
 export function articleReconcileEnvironment(
-  config: Config,
-  resources: StackResources,
+  resources: ReconcileResources,
 ): SettingsEnvironment<typeof articleReconcileSettingsSchema> {
   return {
+    RECONCILE_GOODS_OWNER_IDS: bundledFileNames.reconcileGoodsOwnerIds,
+    RECONCILE_QUEUE_URL: resources.reconcileQueueUrl,
+  };
+}
+
+export function articleReconcileWorkerEnvironment(
+  config: Config,
+  resources: ReconcileResources & ConsumerResources,
+): SettingsEnvironment<typeof articleReconcileWorkerSettingsSchema> {
+  return {
+    USE_CASE: "article-reconcile",
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
+    MAX_RECEIVE_COUNT: String(config.articleReconcile.maxReceiveCount),
     ...ongoingSettings(config),
     ARTICLES_TABLE_NAME: resources.articlesTableName,
     STATE_TABLE_NAME: resources.stateTableName,
-    RECONCILE_GOODS_OWNER_IDS: bundledFileNames.reconcileGoodsOwnerIds,
+    RECONCILE_QUEUE_URL: resources.reconcileQueueUrl,
+    RECONCILE_PAGE_SIZE: String(config.articleReconcile.pageSize),
   };
 }
 

@@ -3,21 +3,23 @@
  * find them without guessing logical ids. Every tagged resource carries, under the `OngoingWebhooks` key:
  *
  *   { kind: "queue" | "deadLetterQueue" | "consumer", useCase }           SQS queues and their consumer function
+ *                                                                        (useCase "article-reconcile": the reconcile's worker)
  *   { kind: "route", useCase, eventType, routePath }                     the POST method of a webhook route
  *   { kind: "table", table: "state" | "articles" }                        DynamoDB tables
  *   { kind: "bucket", bucket: "documents" }                              S3 buckets
- *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer and reconcile functions, the REST API
+ *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer, the reconcile's dispatcher, the REST API
  *   { kind: "mail-events" } | { kind: "mail-events-dlq" }                 SES events' function and its dead-letter queue
  *   { kind: "breaker-probe" }                                            the circuit breakers' probe function
  */
 import { CfnResource } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import type { Consumer } from "../functions/shared/consumers.ts";
 import type { EventType, UseCase } from "../functions/shared/webhooks/routes.ts";
 
 export const metadataKey = "OngoingWebhooks";
 
 export type ResourceMetadata =
-  | { readonly kind: "queue" | "deadLetterQueue" | "consumer"; readonly useCase: UseCase }
+  | { readonly kind: "queue" | "deadLetterQueue" | "consumer"; readonly useCase: Consumer }
   | {
       readonly kind: "route";
       readonly useCase: UseCase;

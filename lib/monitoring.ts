@@ -30,7 +30,8 @@ export interface WebhookMonitoringProps {
   readonly api: apigw.RestApi;
   readonly accessLogGroup: logs.ILogGroup;
   readonly authorizerFunction: lambda.IFunction;
-  readonly reconcileFunction: lambda.IFunction;
+  /** The article reconcile: its dispatcher, and its worker with the queue of units. */
+  readonly reconcile: { readonly dispatcher: lambda.IFunction; readonly worker: UseCaseConsumer };
   /** Subscribed to the alarm topic. @default none */
   readonly alarmEmail?: string;
   /** @default 900 */
@@ -293,10 +294,24 @@ export class WebhookMonitoring extends Construct {
     }
     if (props.breakerProbeFunction) this.monitorBreakers(monitoring, props.breakerProbeFunction);
     monitoring.addLargeHeader("Article reconcile").monitorLambdaFunction({
-      lambdaFunction: props.reconcileFunction,
+      lambdaFunction: props.reconcile.dispatcher,
       alarmFriendlyName: "article-reconcile",
-      humanReadableName: "Article reconcile",
+      humanReadableName: "Article reconcile dispatcher",
       addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+    });
+    // A unit on the dead-letter queue is a goods owner whose run stopped: redriving it continues from its place.
+    monitoring.monitorSqsQueueWithDlq({
+      queue: props.reconcile.worker.queue,
+      deadLetterQueue: props.reconcile.worker.deadLetterQueue,
+      alarmFriendlyName: "article-reconcile-queue",
+      humanReadableName: "Article reconcile units",
+      addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+    });
+    monitoring.monitorLambdaFunction({
+      lambdaFunction: props.reconcile.worker.function.function,
+      alarmFriendlyName: "article-reconcile-worker",
+      humanReadableName: "Article reconcile worker",
       addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
     });
 

@@ -29,6 +29,7 @@ beforeAll(() => {
       "ongoingWebhooks.ingress.tracing": true,
       "ongoingWebhooks.email.configurationSetName": "existing-set",
       "ongoingWebhooks.articleReconcile.enabled": false,
+      "ongoingWebhooks.articleReconcile.fullRateDays": 7,
       "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
       "ongoingWebhooks.goodsOwners": {
         "160": { credentialsSecretName: "ongoing-webhooks/goods-owners/160", transportApi: "automation" },
@@ -50,8 +51,9 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 7);
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    // Three use-cases' queues and the reconcile's, each with a dead-letter queue; the SES mail events' dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", 9);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
   });
 
   it("the breaker probe pauses and resumes only the event sources that exist", () => {
@@ -81,6 +83,16 @@ describe("stack variants", () => {
       Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: "existing-set" }) },
     });
     template.hasResourceProperties("AWS::Events::Rule", { State: "DISABLED" });
+  });
+
+  it("schedules a full reconcile of every goods owner when fullRateDays is set, without retries", () => {
+    // The incremental and the full reconcile, the breaker probe's schedule and the SES mail events' rule.
+    template.resourceCountIs("AWS::Events::Rule", 4);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(7 days)",
+      State: "DISABLED",
+      Targets: [Match.objectLike({ Input: '{"mode":"full"}', RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
   });
 });
 

@@ -198,8 +198,9 @@ describe("ingress", () => {
 
 describe("queues and consumers", () => {
   it("gives each use-case an encrypted, SSL-only queue with its own 14-day dead-letter queue", () => {
-    // One queue and one dead-letter queue per use-case, and the SES mail events' dead-letter queue.
-    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2 + 1);
+    // One queue and one dead-letter queue per use-case, the article reconcile's queue of units with its
+    // dead-letter queue, and the SES mail events' dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", useCases.length * 2 + 3);
     for (const useCase of useCases) {
       template.hasResource("AWS::SQS::Queue", {
         Metadata: { [metadataKey]: { kind: "queue", useCase } },
@@ -216,7 +217,7 @@ describe("queues and consumers", () => {
         Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
       });
     }
-    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2 + 1);
+    template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2 + 3);
     for (const policy of resourcesOf("AWS::SQS::QueuePolicy")) {
       expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
     }
@@ -224,8 +225,9 @@ describe("queues and consumers", () => {
 
   it("runs every function on Node 24, arm64, with JSON logs in a log group with retention", () => {
     const functions = resourcesOf("AWS::Lambda::Function");
-    // The consumers, the authorizer, the reconcile, the mail-events function and the breaker probe.
-    expect(functions).toHaveLength(useCases.length + 4);
+    // The consumers, the authorizer, the reconcile's dispatcher and worker, the mail-events function and the
+    // breaker probe.
+    expect(functions).toHaveLength(useCases.length + 5);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -242,7 +244,7 @@ describe("queues and consumers", () => {
   });
 
   it("consumes each queue with partial batch responses, batch size and maximum concurrency from config", () => {
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", useCases.length);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", useCases.length + 1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       BatchSize: 10,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
@@ -427,10 +429,63 @@ describe("tables, schedule, monitoring, outputs", () => {
     });
   });
 
-  it("runs the article reconcile on its schedule", () => {
+  it("runs the article reconcile on its schedule, with no retries of the scheduled invocation", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "rate(1 hour)",
       State: "ENABLED",
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    // Lambda's own two retries of a failed asynchronous invocation are off too.
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { MaximumRetryAttempts: 0 });
+  });
+
+  it("queues one unit per goods owner for a worker that takes one at a time, 15 minutes each", () => {
+    const [queueId] =
+      Object.entries(template.findResources("AWS::SQS::Queue")).find(
+        ([, queue]) =>
+          JSON.stringify(queue.Metadata).includes('"useCase":"article-reconcile"') &&
+          JSON.stringify(queue.Metadata).includes('"kind":"queue"'),
+      ) ?? [];
+    expect(queueId).toBeDefined();
+    template.hasResource("AWS::SQS::Queue", {
+      Metadata: { [metadataKey]: { kind: "queue", useCase: "article-reconcile" } },
+      Properties: Match.objectLike({
+        VisibilityTimeout: 5400,
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      }),
+    });
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "reconcile" } },
+      Properties: Match.objectLike({
+        Timeout: 60,
+        Environment: {
+          Variables: Match.objectLike({
+            // The list itself is bundled beside the handler (see lib/goods-owners-scale.test.ts).
+            RECONCILE_GOODS_OWNER_IDS: "reconcile-goods-owner-ids.json",
+            RECONCILE_QUEUE_URL: { Ref: queueId },
+          }),
+        },
+      }),
+    });
+    template.hasResource("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "consumer", useCase: "article-reconcile" } },
+      Properties: Match.objectLike({
+        Timeout: 900,
+        Environment: {
+          Variables: Match.objectLike({
+            USE_CASE: "article-reconcile",
+            RECONCILE_QUEUE_URL: { Ref: queueId },
+            RECONCILE_PAGE_SIZE: "500",
+            MAX_RECEIVE_COUNT: "5",
+          }),
+        },
+      }),
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 1,
+      EventSourceArn: { "Fn::GetAtt": [queueId, "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
   });
 
@@ -449,7 +504,17 @@ describe("tables, schedule, monitoring, outputs", () => {
       Properties: { Role: { "Fn::GetAtt": [string] }; Environment: { Variables: Record<string, unknown> } };
     }[];
     const consumers = JSON.stringify(probe?.Properties.Environment.Variables.BREAKER_CONSUMERS);
-    const mappingIds = Object.keys(template.findResources("AWS::Lambda::EventSourceMapping"));
+    // The use-cases' mappings; the reconcile's worker is not paused by a breaker (its units retry on their own).
+    const [reconcileWorkerId] = Object.keys(
+      template.findResources("AWS::Lambda::Function", {
+        Metadata: { [metadataKey]: { kind: "consumer", useCase: "article-reconcile" } },
+      }),
+    );
+    const mappingIds = Object.entries(template.findResources("AWS::Lambda::EventSourceMapping"))
+      .filter(
+        ([, mapping]) => !JSON.stringify(mapping.Properties.FunctionName).includes(`"${reconcileWorkerId}"`),
+      )
+      .map(([id]) => id);
     expect(mappingIds).toHaveLength(useCases.length);
     for (const id of mappingIds) expect(consumers).toContain(`{"Ref":"${id}"}`);
 

@@ -27,10 +27,11 @@ import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
 import { useCaseDependencies } from "../functions/shared/breaker/dependencies.ts";
 import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
 import { bookingDocumentsPrefix } from "../functions/transport-booking/document-keys.ts";
+import { ArticleReconcile } from "./article-reconcile.ts";
 import type { Config } from "./config.ts";
 import {
-  articleReconcileBundledFiles,
   articleReconcileEnvironment,
+  articleReconcileWorkerEnvironment,
   articleSyncEnvironment,
   authorizerEnvironment,
   breakerProbeEnvironment,
@@ -39,6 +40,7 @@ import {
   ongoingBundledFiles,
   ongoingSecretGrants,
   orderShippedEmailEnvironment,
+  reconcileDispatcherBundledFiles,
   type SecretGrants,
   type StackResources,
   transportBookingEnvironment,
@@ -54,7 +56,8 @@ export interface OngoingWebhooksStackProps extends StackProps {
   readonly config: Config;
 }
 
-const entry = (name: string) => new URL(`../functions/${name}/index.ts`, import.meta.url).pathname;
+const entry = (name: string, file = "index") =>
+  new URL(`../functions/${name}/${file}.ts`, import.meta.url).pathname;
 
 const environmentOf: Record<
   UseCase,
@@ -156,27 +159,32 @@ export class OngoingWebhooksStack extends Stack {
 
     const mailEvents = this.mailEvents(config, resources);
 
-    const reconcile = new ServiceFunction(this, "ArticleReconcile", {
-      entry: entry("article-reconcile"),
-      serviceName: "article-reconcile",
-      environment: articleReconcileEnvironment(config, resources),
-      bundledFiles: articleReconcileBundledFiles(config),
-      timeoutSeconds: 900,
-      memoryMb: 512,
+    const reconcile = new ArticleReconcile(this, "ArticleReconcile", {
+      dispatcherEntry: entry("article-reconcile"),
+      workerEntry: entry("article-reconcile", "worker"),
+      dispatcherEnvironment: (queue) =>
+        articleReconcileEnvironment({ ...resources, reconcileQueueUrl: queue.queueUrl }),
+      workerEnvironment: (deadLetterQueue, queue) =>
+        articleReconcileWorkerEnvironment(config, {
+          ...resources,
+          deadLetterQueueUrl: deadLetterQueue.queueUrl,
+          reconcileQueueUrl: queue.queueUrl,
+        }),
+      dispatcherBundledFiles: reconcileDispatcherBundledFiles(config),
+      workerBundledFiles: ongoingBundledFiles(config),
+      rateMinutes: config.articleReconcile.rateMinutes,
+      scheduleEnabled: config.articleReconcile.enabled,
+      ...(config.articleReconcile.fullRateDays ? { fullRateDays: config.articleReconcile.fullRateDays } : {}),
+      maxConcurrency: config.articleReconcile.maxConcurrency,
+      maxReceiveCount: config.articleReconcile.maxReceiveCount,
+      timeoutSeconds: config.articleReconcile.timeoutSeconds,
       tracing: config.ingress.tracing,
       logRetentionDays: config.logRetentionDays,
-      description: "Reconciles the article mirror with Ongoing on a schedule",
     });
-    this.stateTable.grantReadWriteData(reconcile.function);
-    this.grantArticles(reconcile.function);
-    this.grantSecrets(reconcile.function, ongoingSecrets);
-    new events.Rule(this, "ArticleReconcileSchedule", {
-      description: "Runs the incremental article reconcile",
-      schedule: events.Schedule.rate(Duration.minutes(config.articleReconcile.rateMinutes)),
-      enabled: config.articleReconcile.enabled,
-      targets: [new targets.LambdaFunction(reconcile.function, { retryAttempts: 2 })],
-    });
-    tagResource(reconcile.function, { kind: "reconcile" });
+    const reconcileWorker = reconcile.worker.function.function;
+    this.stateTable.grantReadWriteData(reconcileWorker);
+    this.grantArticles(reconcileWorker);
+    this.grantSecrets(reconcileWorker, ongoingSecrets);
 
     const breakerProbe = config.breaker.enabled ? this.breakerProbe(config, resources) : undefined;
 
@@ -214,7 +222,7 @@ export class OngoingWebhooksStack extends Stack {
       api: this.ingress.api,
       accessLogGroup: this.ingress.accessLogGroup,
       authorizerFunction: authorizer.function,
-      reconcileFunction: reconcile.function,
+      reconcile: { dispatcher: reconcile.dispatcher.function, worker: reconcile.worker },
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.oldestMessageAgeAlarmSeconds,
       authDenialsAlarmThreshold: config.authDenialsAlarmThreshold,
@@ -236,6 +244,10 @@ export class OngoingWebhooksStack extends Stack {
       });
     }
     new CfnOutput(this, "MailEventsDeadLetterQueueUrl", { value: mailEvents.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "QueueUrlArticleReconcile", { value: reconcile.worker.queue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueUrlArticleReconcile", {
+      value: reconcile.worker.deadLetterQueue.queueUrl,
+    });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
     new CfnOutput(this, "DocumentsBucketName", { value: this.documentsBucket.bucketName });

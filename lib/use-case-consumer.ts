@@ -9,16 +9,23 @@ import type * as kms from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../functions/shared/consumers.ts";
 import { tagResource } from "./metadata.ts";
 import { ServiceFunction } from "./service-function.ts";
 
 export interface UseCaseConsumerProps {
-  readonly useCase: UseCase;
+  /** A webhook use-case, or the article reconcile's worker. */
+  readonly useCase: Consumer;
   /** Absolute path of the consumer's TypeScript entry (exports `handler`). */
   readonly entry: string;
-  /** The function's environment, given the dead-letter queue (the pipeline dead-letters permanent failures itself). */
-  readonly environment: (deadLetterQueue: sqs.IQueue) => Readonly<Record<string, string | undefined>>;
+  /**
+   * The function's environment, given the dead-letter queue (the pipeline dead-letters permanent failures itself)
+   * and the queue.
+   */
+  readonly environment: (
+    deadLetterQueue: sqs.IQueue,
+    queue: sqs.IQueue,
+  ) => Readonly<Record<string, string | undefined>>;
   /** JSON files bundled beside the handler (see ServiceFunction). @default none */
   readonly bundledFiles?: Readonly<Record<string, unknown>>;
   /** Off: the queue still receives webhooks, but no event source mapping consumes it. @default true */
@@ -96,7 +103,7 @@ export class UseCaseConsumer extends Construct {
     this.function = new ServiceFunction(this, "Consumer", {
       entry: props.entry,
       serviceName: props.useCase,
-      environment: props.environment(this.deadLetterQueue),
+      environment: props.environment(this.deadLetterQueue, this.queue),
       ...(props.bundledFiles ? { bundledFiles: props.bundledFiles } : {}),
       timeoutSeconds,
       memoryMb: props.memoryMb ?? 512,

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Consumer } from "../functions/shared/consumers.ts";
 import { dependencies } from "../functions/shared/errors.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
@@ -46,6 +47,8 @@ import {
 const region = "eu-west-1";
 const accountId = "000000000000";
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+/** How long `reconcile()` waits for the worker to take the units the dispatcher queued. */
+const reconcileDrainTimeoutMs = 15 * 60_000;
 /** Transport simulator's required auth header value (the adapter auth secret holds it). */
 const transportAuthValue = "Bearer local-transport-token";
 
@@ -91,7 +94,8 @@ const realTimers: ScheduleTimers = {
 };
 
 export interface LocalQueue {
-  readonly useCase: UseCase;
+  /** The webhook use-case, or `article-reconcile` (the reconcile's units). */
+  readonly useCase: Consumer;
   readonly url: string;
   readonly deadLetterUrl: string;
   readonly maxReceiveCount: number | undefined;
@@ -99,7 +103,7 @@ export interface LocalQueue {
 
 export interface LocalStatus {
   readonly queues: {
-    useCase: UseCase;
+    useCase: Consumer;
     visible: number;
     inFlight: number;
     deadLetters: number;
@@ -136,7 +140,10 @@ export interface LocalStack {
   readonly goodsOwnerId: number;
   readonly assembly: Assembly;
   status(): Promise<LocalStatus>;
-  /** Runs the article reconcile now; resolves with its answer. */
+  /**
+   * Runs the article reconcile now, as the schedule does: resolves with the dispatcher's answer once the worker
+   * has taken every unit it queued (the reconcile queue is empty).
+   */
   reconcile(): Promise<unknown>;
   /** Runs the breaker probe now; resolves with its report. */
   probe(): Promise<unknown>;
@@ -148,7 +155,7 @@ export interface LocalStack {
    * Disables or enables a use-case's event source, as the mapping's `Enabled` does on AWS: disabled, webhooks
    * wait on the queue. Disabling resolves once the consumer has no batch in flight.
    */
-  setConsumerEnabled(useCase: UseCase, enabled: boolean): Promise<void>;
+  setConsumerEnabled(useCase: Consumer, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -250,7 +257,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => transport.stop());
 
     // The breaker probe's Lambda API calls; the event sources are registered once their functions run.
-    const localMappings = new Map<string, LocalMapping & { useCase: UseCase | undefined }>();
+    const localMappings = new Map<string, LocalMapping & { useCase: Consumer | undefined }>();
     const lambdaApi = await startLambdaApi(localMappings, { host });
     stoppers.push(() => lambdaApi.stop());
 
@@ -529,43 +536,50 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: (line) => options.log?.("eventbridge", line),
     });
 
-    // The schedule: an EventBridge rule (or Scheduler schedule) targeting the reconcile function.
+    // The schedules: EventBridge rules (or Scheduler schedules) targeting the reconcile function, each on its
+    // own timer with its own input (the incremental one has none; a full one says `{"mode":"full"}`).
     const scheduleEntries = [
       ...resourcesOfType(template, "AWS::Events::Rule"),
       ...resourcesOfType(template, "AWS::Scheduler::Schedule"),
-    ];
-    const schedule = scheduleEntries.find(
-      ([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId),
-    );
-    const scheduleProperties = record(schedule?.[1].Properties);
-    const target = record(
-      (scheduleProperties.Targets as unknown[] | undefined)?.find(
-        (item) => reconcileId && referencedIds(item).includes(reconcileId),
-      ) ?? scheduleProperties.Target,
-    );
-    const scheduledEvent = () =>
-      target.Input
-        ? JSON.parse(String(target.Input))
-        : {
-            version: "0",
-            id: randomUUID(),
-            "detail-type": "Scheduled Event",
-            source: "aws.events",
-            account: accountId,
-            time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-            region,
-            resources: [`arn:aws:events:${region}:${accountId}:rule/${schedule?.[0] ?? "reconcile"}`],
-            detail: {},
-          };
-    const reconcile = async () => {
+    ].filter(([, resource]) => reconcileId && referencedIds(resource.Properties).includes(reconcileId));
+    const schedules = scheduleEntries.map(([scheduleId, resource]) => {
+      const properties = record(resource.Properties);
+      const target = record(
+        (properties.Targets as unknown[] | undefined)?.find(
+          (item) => reconcileId && referencedIds(item).includes(reconcileId),
+        ) ?? properties.Target,
+      );
+      const event = () =>
+        target.Input
+          ? JSON.parse(String(target.Input))
+          : {
+              version: "0",
+              id: randomUUID(),
+              "detail-type": "Scheduled Event",
+              source: "aws.events",
+              account: accountId,
+              time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+              region,
+              resources: [`arn:aws:events:${region}:${accountId}:rule/${scheduleId}`],
+              detail: {},
+            };
+      return { properties, event, incremental: !target.Input };
+    });
+    const runReconcile = async (event: unknown) => {
       const fn = reconcileId ? functions.get(reconcileId) : undefined;
       if (!fn) throw new Error("the template has no reconcile function");
-      return fn.invoke(scheduledEvent());
+      const answer = await fn.invoke(event);
+      const units = queues.find((queue) => queue.useCase === "article-reconcile");
+      if (units && (options.consumers ?? true)) await drained([units], reconcileDrainTimeoutMs);
+      return answer;
     };
-    const every = rateMs(String(scheduleProperties.ScheduleExpression ?? ""));
-    if ((options.schedule ?? true) && every && scheduleProperties.State !== "DISABLED") {
+    const defaultSchedule = schedules.find((schedule) => schedule.incremental) ?? schedules[0];
+    const reconcile = () => runReconcile(defaultSchedule ? defaultSchedule.event() : {});
+    for (const schedule of schedules) {
+      const every = rateMs(String(schedule.properties.ScheduleExpression ?? ""));
+      if (!(options.schedule ?? true) || !every || schedule.properties.State === "DISABLED") continue;
       const timers = options.scheduleTimers ?? realTimers;
-      const timer = timers.setInterval(() => reconcile().catch(() => undefined), every);
+      const timer = timers.setInterval(() => runReconcile(schedule.event()).catch(() => undefined), every);
       stoppers.push(async () => timers.clearInterval(timer));
     }
 
@@ -630,7 +644,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
       };
     };
-    const eventSourceEnabled = (useCase: UseCase) => {
+    const eventSourceEnabled = (useCase: Consumer) => {
       const [uuid] = [...localMappings].find(([, mapping]) => mapping.useCase === useCase) ?? [];
       return uuid === undefined ? undefined : lambdaApi.enabled(uuid);
     };
@@ -650,6 +664,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...(item?.probeResult?.S ? { probeResult: item.probeResult.S } : {}),
         };
       });
+    };
+    /** Resolves when the queues are empty (nothing visible, in flight or delayed) twice in a row. */
+    const drained = async (which: readonly LocalQueue[], timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      let quiet = 0;
+      while (quiet < 2) {
+        if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms`);
+        await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
+        const depths = await Promise.all(which.map((queue) => depth(queue.url)));
+        quiet = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) ? quiet + 1 : 0;
+      }
     };
     const status = async (): Promise<LocalStatus> => ({
       queues: await Promise.all(
@@ -756,16 +781,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!fn) throw new Error(`the template has no consumer for ${useCase}`);
         await fn.setEventSourceEnabled(enabled);
       },
-      async idle({ timeoutMs = 30_000 } = {}) {
-        const deadline = Date.now() + timeoutMs;
-        let quiet = 0;
-        while (quiet < 2) {
-          if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms`);
-          await new Promise((resolveSleep) => setTimeout(resolveSleep, 100));
-          const depths = await Promise.all(queues.map((queue) => depth(queue.url)));
-          quiet = depths.every((d) => d.visible + d.inFlight + d.delayed === 0) ? quiet + 1 : 0;
-        }
-      },
+      idle: ({ timeoutMs = 30_000 } = {}) => drained(queues, timeoutMs),
       stop: stopAll,
     };
   } catch (error) {

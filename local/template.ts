@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../functions/shared/consumers.ts";
 
 export const metadataKey = "OngoingWebhooks";
 
@@ -23,7 +23,7 @@ export interface CfnTemplate {
 /** The project's own metadata on key resources. */
 export interface ResourceMetadata {
   readonly kind: "queue" | "deadLetterQueue" | "consumer" | "table" | "route" | string;
-  readonly useCase?: UseCase;
+  readonly useCase?: Consumer;
   readonly table?: string;
   readonly bucket?: string;
   readonly routePath?: string;

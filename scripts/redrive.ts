@@ -21,7 +21,8 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { messageAttributes, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
+import { type Consumer, consumers } from "../functions/shared/consumers.ts";
+import { messageAttributes } from "../functions/shared/webhooks/routes.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 
@@ -125,7 +126,7 @@ const pascal = (value: string) =>
 /** Queue URLs of a deployed stack from `cdk deploy --outputs-file` (outputs QueueUrl<UseCase>, DeadLetterQueueUrl<UseCase>). */
 export function queueUrlsFromOutputs(
   file: string,
-  useCase: UseCase,
+  useCase: Consumer,
 ): { queueUrl: string; deadLetterUrl: string } {
   const stacks = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, string>>;
   for (const outputs of Object.values(stacks)) {
@@ -137,7 +138,7 @@ export function queueUrlsFromOutputs(
 }
 
 const usage = `usage: npm run redrive -- <use-case> [--dry-run] [--outputs cdk-outputs.json]
-use-cases: ${useCases.join(", ")}`;
+use-cases: ${consumers.join(", ")} (article-reconcile: the reconcile's units, which continue from their place)`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -150,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
     },
   });
-  const useCase = useCases.find((candidate) => candidate === positionals[0]);
+  const useCase = consumers.find((candidate) => candidate === positionals[0]);
   if (values.help || !useCase) {
     console.error(values.help ? usage : `unknown use-case "${positionals[0] ?? ""}"\n${usage}`);
     return values.help ? 0 : 2;

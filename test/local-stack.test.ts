@@ -265,6 +265,7 @@ describe("the local stack", () => {
     );
     for (const url of Object.values(status.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     expect(status.queues.map((queue) => queue.useCase).sort()).toEqual([
+      "article-reconcile",
       "article-sync",
       "order-shipped-email",
       "transport-booking",
@@ -311,7 +312,7 @@ describe("the local stack", () => {
 
     const listed = (await ongoingCalls()).byOperation.listArticles ?? 0;
     const answer = await scheduled[0]?.tick();
-    // The tick ran the reconcile function itself: its answer names the goods owner, and it read Ongoing.
+    // The tick ran the reconcile itself: the dispatcher's answer names the goods owner, and the worker read Ongoing.
     expect(JSON.stringify(answer)).toContain("159");
     expect((await ongoingCalls()).byOperation.listArticles ?? 0).toBeGreaterThan(listed);
   });

@@ -61,10 +61,19 @@ export interface OngoingProcess {
 const simulatorMain = new URL("../../simulators/ongoing/main.ts", import.meta.url).pathname;
 const startTimeoutMs = 30_000;
 
-export async function startOngoingProcess(): Promise<OngoingProcess> {
+export async function startOngoingProcess(
+  options: {
+    /** API users besides the default ones (one per goods owner, as Ongoing's goods-owner API users are). */
+    users?: readonly { username: string; password: string; goodsOwnerId: number }[];
+  } = {},
+): Promise<OngoingProcess> {
   const child: ChildProcess = fork(simulatorMain, [], {
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, ONGOING_SIMULATOR_PORT: "0" },
+    env: {
+      ...process.env,
+      ONGOING_SIMULATOR_PORT: "0",
+      ...(options.users ? { ONGOING_SIMULATOR_USERS: JSON.stringify(options.users) } : {}),
+    },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -163,6 +172,19 @@ export class OngoingAdmin {
       };
       await json(await this.send("PUT", `articles/${articleSystemId}`, article));
     });
+  }
+
+  /**
+   * `count` articles for a goods owner at once, from `firstArticleSystemId` on, each a copy of seed article 20001
+   * last changed at `articleDataLastUpdated` (default now).
+   */
+  async generateArticles(spec: {
+    goodsOwnerId: number;
+    firstArticleSystemId: number;
+    count: number;
+    articleDataLastUpdated?: string;
+  }): Promise<void> {
+    await json(await this.send("POST", "articles/generate", { ...spec, templateArticleSystemId: 20001 }));
   }
 
   async renameArticle(articleSystemId: number, articleName: string): Promise<void> {

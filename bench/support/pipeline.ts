@@ -168,7 +168,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const queueId = JSON.stringify(mapping.Properties?.EventSourceArn).match(/"Fn::GetAtt":\["([^"]+)"/)?.[1];
     const queue = queueId ? template.Resources[queueId] : undefined;
     const useCase = queue ? metadataOf(queue)?.useCase : undefined;
-    if (!useCase) continue;
+    // The webhook use-cases; the reconcile's units are benchmarked on their own (bench/reconcile.ts).
+    if (!useCase || useCase === "article-reconcile") continue;
     const properties = mapping.Properties as {
       BatchSize?: number;
       ScalingConfig?: { MaximumConcurrency?: number };

@@ -1,23 +1,29 @@
 /**
- * Reconciliation of the article mirror with Ongoing, because Ongoing stops retrying a webhook after a day.
- * Incremental: the articles changed since the last window's start (minus a skew margin), and the tombstones
+ * Reconciliation of the article mirror with Ongoing, because Ongoing stops retrying a webhook after a day. One
+ * goods owner's run goes page by page through Ongoing's article list (`articleSystemIdFrom` + `maxArticlesToGet`,
+ * ascending `articleSystemId`, until a page is empty, as Ongoing documents it) and saves its place after every
+ * page, so a run that nears the time limit stops cleanly and the next slice continues where it stopped.
+ *
+ * Incremental: the articles changed since the last window's start (minus a skew margin), then the tombstones
  * written since then, each asked of Ongoing again (a delete webhook tombstones without asking). Full: every
- * article, and every mirrored article Ongoing no longer lists is tombstoned.
+ * article; a mirrored article in a page's id range that Ongoing did not list is asked for by id, and only one
+ * Ongoing answers 404 for is tombstoned, so no tombstone rests on the list's order or on a run that did not finish.
  */
-import { type ChangeCounts, mirrorCatalogue } from "../article-sync/catalogue.ts";
+import { noChanges } from "../article-sync/catalogue.ts";
 import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
-import { NotFoundError } from "../shared/errors.ts";
+import { NotFoundError, PermanentError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
+import type { ReconcileMode, ReconcileRun } from "./checkpoints.ts";
 import type { ReconcileWatermarks } from "./watermark.ts";
-
-/** Time kept back from the tombstone re-check for writing the watermark and the page still in flight. */
-const tombstoneRecheckReserveMs = 60_000;
 
 /** How far each window reaches back before the last one's start, for clocks that disagree. */
 export const clockSkewMarginMs = 10 * 60 * 1000;
 /** The first incremental run of a goods owner looks this far back (Ongoing's retries cover a day). */
 export const firstWindowLookbackMs = 25 * 60 * 60 * 1000;
+/** Time kept back from the invocation for the page in flight and saving the place: no page starts later. */
+export const sliceReserveMs = 60_000;
+export const defaultPageSize = 500;
 
 export interface ReconcileDependencies {
   readonly mirror: ArticleMirror;
@@ -25,22 +31,29 @@ export interface ReconcileDependencies {
   readonly clientFor: (
     goodsOwnerId: number,
     options: { remainingTimeMs: () => number },
-  ) => Pick<OngoingClient, "pageArticles" | "getArticle">;
+  ) => Pick<OngoingClient, "listArticles" | "getArticle">;
   /** Articles per Ongoing request. @default 500 */
   readonly pageSize?: number;
+  /** No page (or tombstone check) starts with less time left than this, but the first of a slice. @default 60000 */
+  readonly reserveMs?: number;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
 
 export interface ReconcileSummary {
   readonly goodsOwnerId: number;
-  readonly mode: "incremental" | "full";
+  readonly mode: ReconcileMode;
+  readonly runId: string;
   /** The lower bound of `articleDataLastUpdated` asked for (incremental only). */
   readonly from?: string;
   readonly examined: number;
-  /** Tombstones written in the window and asked of Ongoing again (incremental only). */
+  readonly pages: number;
+  readonly slices: number;
+  /** Tombstones written by a webhook and asked of Ongoing again (incremental only). */
   readonly tombstonesRechecked?: number;
-  readonly counts: ChangeCounts;
+  /** Mirrored articles Ongoing's list left out but Ongoing still had (full only; see ReconcileRun). */
+  readonly unlisted?: number;
+  readonly counts: ReconcileRun["counts"];
   /** Writes the reconcile had to make: changes the webhooks had not brought. */
   readonly reconciled: number;
 }
@@ -50,90 +63,173 @@ export function ongoingTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace("Z", "");
 }
 
-export async function reconcileArticles(
+/** A new run of one goods owner: an incremental one starts from the last window (its watermark). */
+export async function startRun(
   dependencies: ReconcileDependencies,
-  request: { goodsOwnerId: number; mode: "incremental" | "full"; remainingTimeMs: () => number },
-): Promise<ReconcileSummary> {
+  request: { goodsOwnerId: number; mode: ReconcileMode; runId: string },
+): Promise<ReconcileRun> {
+  const now = (dependencies.now ?? Date.now)();
+  let from: number | undefined;
+  if (request.mode === "incremental") {
+    const previous = await dependencies.watermarks.get(request.goodsOwnerId);
+    from = previous ? previous.windowStart - clockSkewMarginMs : now - firstWindowLookbackMs;
+  }
+  return {
+    ...request,
+    startedAt: now,
+    ...(from === undefined ? {} : { from }),
+    phase: "articles",
+    cursor: 0,
+    slices: 0,
+    pages: 0,
+    examined: 0,
+    tombstonesRechecked: 0,
+    unlisted: 0,
+    counts: noChanges(),
+    updatedAt: now,
+  };
+}
+
+/**
+ * Works on a run until it is done or the invocation's time is nearly up, saving its place after every page
+ * (`checkpoint`); returns where it got to (`phase: "done"` when finished).
+ */
+export async function reconcileSlice(
+  dependencies: ReconcileDependencies,
+  start: ReconcileRun,
+  slice: { remainingTimeMs: () => number; checkpoint: (run: ReconcileRun) => Promise<void> },
+): Promise<ReconcileRun> {
   const now = dependencies.now ?? Date.now;
-  const { goodsOwnerId, mode } = request;
-  const windowStart = now();
-  const previous = mode === "incremental" ? await dependencies.watermarks.get(goodsOwnerId) : undefined;
-  const fromMs =
-    mode === "incremental"
-      ? previous
-        ? previous.windowStart - clockSkewMarginMs
-        : windowStart - firstWindowLookbackMs
-      : undefined;
-  const from = fromMs === undefined ? undefined : ongoingTime(fromMs);
-  const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: request.remainingTimeMs });
+  const pageSize = dependencies.pageSize ?? defaultPageSize;
+  const reserveMs = dependencies.reserveMs ?? sliceReserveMs;
+  // Every slice makes progress (a page, or a tombstone asked about) before it may stop, so a run always ends.
+  let progressed = false;
+  const mayGoOn = () => !progressed || slice.remainingTimeMs() > reserveMs;
+  const { goodsOwnerId, mode } = start;
+  const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: slice.remainingTimeMs });
   const source: SyncSource = { kind: "reconcile", eventType: `reconcile-${mode}` };
-  const { counts, seen } = await mirrorCatalogue({
-    mirror: dependencies.mirror,
-    goodsOwnerId,
-    pages: client.pageArticles({
-      pageSize: dependencies.pageSize ?? 500,
-      ...(from ? { articleDataLastUpdatedFrom: from } : {}),
-    }),
-    source,
-    now,
-  });
-  let tombstonesRechecked = 0;
-  // Where the next window must start: the run's start, or the first tombstone left unchecked for lack of time.
-  let resumeAt = windowStart;
-  if (fromMs !== undefined) {
+  const mirror = dependencies.mirror;
+  let run: ReconcileRun = { ...start, slices: start.slices + 1, counts: { ...start.counts } };
+  const counted = (change: keyof ReconcileRun["counts"]) => {
+    run = { ...run, counts: { ...run.counts, [change]: run.counts[change] + 1 } };
+  };
+
+  while (run.phase === "articles") {
+    if (!mayGoOn()) return run;
+    const cursor = run.cursor;
+    const observedAt = now();
+    const page = await client.listArticles({
+      articleSystemIdFrom: cursor,
+      maxArticlesToGet: pageSize,
+      ...(run.from === undefined ? {} : { articleDataLastUpdatedFrom: ongoingTime(run.from) }),
+    });
+    const ids = page.map((article) => article.articleSystemId);
+    if (page.length > pageSize || ids.some((id) => id < cursor)) {
+      // The cursor would not move on (or pages would overlap): stop before anything rests on it.
+      throw new PermanentError(
+        "paging-order",
+        `Ongoing answered ${page.length} articles (ids ${Math.min(...ids)}–${Math.max(...ids)}) to articleSystemIdFrom=${cursor}, maxArticlesToGet=${pageSize}: not the cursor paging the reconcile relies on`,
+      );
+    }
+    const last = page.length === 0 ? undefined : Math.max(...ids);
+    // A full run reads the page's whole id range (to the end after the last page): what Ongoing left out is in it.
+    const stored = mode === "full" ? await mirror.between(goodsOwnerId, cursor, last) : undefined;
+    const results = await mirror.applyMany(
+      goodsOwnerId,
+      page.map((article) => ({
+        goodsOwnerId,
+        articleSystemId: article.articleSystemId,
+        article,
+        observedAt,
+        source,
+      })),
+      undefined,
+      stored,
+    );
+    for (const result of results) counted(result.change);
+    if (stored) {
+      const listed = new Set(ids);
+      for (const item of stored.values()) {
+        if (item.deleted || listed.has(item.articleSystemId)) continue;
+        // The page is listed again by the next slice; what was written for it so far reads as unchanged then.
+        if (!mayGoOn()) return run;
+        const askedAt = now();
+        const article = await articleOrGone(client, item.articleSystemId);
+        if (article) run = { ...run, unlisted: run.unlisted + 1 };
+        const { change } = await mirror.apply(
+          { goodsOwnerId, articleSystemId: item.articleSystemId, article, observedAt: askedAt, source },
+          item,
+        );
+        counted(change);
+      }
+    }
+    run = {
+      ...run,
+      pages: run.pages + 1,
+      examined: run.examined + page.length,
+      updatedAt: now(),
+      ...(last === undefined
+        ? { phase: run.from === undefined ? "done" : "tombstones" }
+        : { cursor: last + 1 }),
+    };
+    progressed = true;
+    await slice.checkpoint(run);
+  }
+
+  if (run.phase === "tombstones") {
+    const since = run.tombstonesFrom ?? run.from ?? run.startedAt;
     // A delete webhook tombstones without asking Ongoing, and an article nobody changes again never shows up in
-    // the list above: ask Ongoing about each tombstone of the window, and restore the article it still has.
-    for await (const tombstone of dependencies.mirror.tombstonesSince(goodsOwnerId, fromMs)) {
-      // A reconcile's own tombstones come from Ongoing's list already; only a webhook's need asking.
+    // the list of changes: ask Ongoing about each tombstone of the window, and restore the article it still has.
+    for await (const tombstone of mirror.tombstonesSince(goodsOwnerId, since)) {
+      // A reconcile's own tombstones come from Ongoing's answers already; only a webhook's need asking.
       if (tombstone.syncedBy?.kind === "reconcile") continue;
-      if (request.remainingTimeMs() < tombstoneRecheckReserveMs) {
-        // Leave the rest for the next run: the watermark stays at the earliest unchecked tombstone.
-        const deletedAt = Date.parse(tombstone.deletedAt ?? "");
-        if (!Number.isNaN(deletedAt)) resumeAt = Math.min(resumeAt, deletedAt);
-        continue;
-      }
-      tombstonesRechecked += 1;
+      if (!mayGoOn()) return { ...run, updatedAt: now() };
       const observedAt = now();
-      let article: OngoingArticle | undefined;
-      try {
-        article = await client.getArticle(tombstone.articleSystemId);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      const { change } = await dependencies.mirror.apply(
+      const article = await articleOrGone(client, tombstone.articleSystemId);
+      const { change } = await mirror.apply(
         { goodsOwnerId, articleSystemId: tombstone.articleSystemId, article, observedAt, source },
         tombstone,
       );
-      counts[change] += 1;
+      counted(change);
+      const deletedAt = Date.parse(tombstone.deletedAt ?? "");
+      run = {
+        ...run,
+        tombstonesRechecked: run.tombstonesRechecked + 1,
+        ...(Number.isNaN(deletedAt) ? {} : { tombstonesFrom: deletedAt }),
+      };
+      progressed = true;
     }
+    run = { ...run, phase: "done", updatedAt: now() };
   }
-  if (mode === "full") {
-    for await (const item of dependencies.mirror.items(goodsOwnerId)) {
-      if (item.deleted || seen.has(item.articleSystemId)) continue;
-      // Gone as of the run's start: a webhook that observed the article later keeps it (the write is stale).
-      const { change } = await dependencies.mirror.apply(
-        {
-          goodsOwnerId,
-          articleSystemId: item.articleSystemId,
-          article: undefined,
-          observedAt: windowStart,
-          source,
-        },
-        item,
-      );
-      counts[change] += 1;
-    }
+  return run;
+}
+
+async function articleOrGone(
+  client: Pick<OngoingClient, "getArticle">,
+  articleSystemId: number,
+): Promise<OngoingArticle | undefined> {
+  try {
+    return await client.getArticle(articleSystemId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
   }
-  // Never behind the last watermark: the next window reaches back past it anyway, so progress is kept.
-  const nextStart = Math.max(resumeAt, previous?.windowStart ?? resumeAt);
-  await dependencies.watermarks.advance({ goodsOwnerId, windowStart: nextStart, mode, completedAt: now() });
+}
+
+export function summaryOf(run: ReconcileRun): ReconcileSummary {
+  const { created, updated, deleted } = run.counts;
   return {
-    goodsOwnerId,
-    mode,
-    ...(from ? { from } : {}),
-    examined: seen.size,
-    ...(fromMs === undefined ? {} : { tombstonesRechecked }),
-    counts,
-    reconciled: counts.created + counts.updated + counts.deleted,
+    goodsOwnerId: run.goodsOwnerId,
+    mode: run.mode,
+    runId: run.runId,
+    ...(run.from === undefined ? {} : { from: ongoingTime(run.from) }),
+    examined: run.examined,
+    pages: run.pages,
+    slices: run.slices,
+    ...(run.mode === "incremental"
+      ? { tombstonesRechecked: run.tombstonesRechecked }
+      : { unlisted: run.unlisted }),
+    counts: run.counts,
+    reconciled: created + updated + deleted,
   };
 }

@@ -276,6 +276,21 @@ export class ArticleMirror {
   }
 
   /**
+   * A goods owner's items (tombstones included) with `fromId <= articleSystemId <= toId` (no `toId`: to the end),
+   * in one strongly consistent range query on the table's sort key: a page of Ongoing's list read at once, with
+   * the items Ongoing no longer lists in that range among them.
+   */
+  async between(goodsOwnerId: number, fromId: number, toId?: number): Promise<Map<number, MirrorItem>> {
+    const found = new Map<number, MirrorItem>();
+    const range =
+      toId === undefined
+        ? { keyCondition: "articleSystemId >= :from", values: { ":from": fromId } }
+        : { keyCondition: "articleSystemId BETWEEN :from AND :to", values: { ":from": fromId, ":to": toId } };
+    for await (const item of this.#partition(goodsOwnerId, range)) found.set(item.articleSystemId, item);
+    return found;
+  }
+
+  /**
    * The tombstones of a goods owner written at or after `sinceMs`, oldest first, from the sparse tombstones
    * index: only tombstones are read, however large the catalogue. The index lags the table slightly; the writes
    * that follow are conditional on the revision, so a stale entry only costs a re-read.
@@ -292,7 +307,7 @@ export class ArticleMirror {
   /** A goods owner's items (or index entries), page by page. */
   async *#partition(
     goodsOwnerId: number,
-    index?: { indexName: string; keyCondition: string; values: Record<string, unknown> },
+    index?: { indexName?: string; keyCondition: string; values: Record<string, unknown> },
   ): AsyncIterable<MirrorItem> {
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -303,7 +318,7 @@ export class ArticleMirror {
           ExpressionAttributeValues: { ":goodsOwnerId": goodsOwnerId, ...index?.values },
           ExclusiveStartKey: startKey,
           // A global secondary index can only be read eventually consistent.
-          ...(index ? { IndexName: index.indexName } : { ConsistentRead: true }),
+          ...(index?.indexName ? { IndexName: index.indexName } : { ConsistentRead: true }),
         }),
       );
       for (const item of response.Items ?? []) yield item as MirrorItem;
@@ -388,23 +403,29 @@ export class ArticleMirror {
     );
   }
 
-  /** Applies a page of observations of one goods owner: one batch read, then a few writes at a time. */
+  /**
+   * Applies a page of observations of one goods owner: one batch read (none when the caller read the items
+   * already: `stored`, complete for the page's ids), then a few writes at a time.
+   */
   async applyMany(
     goodsOwnerId: number,
     observations: readonly ArticleObservation[],
     concurrency = 8,
+    stored?: ReadonlyMap<number, MirrorItem>,
   ): Promise<MirrorResult[]> {
-    const stored = await this.getMany(
-      goodsOwnerId,
-      observations.map((observation) => observation.articleSystemId),
-    );
+    const items =
+      stored ??
+      (await this.getMany(
+        goodsOwnerId,
+        observations.map((observation) => observation.articleSystemId),
+      ));
     const results: MirrorResult[] = new Array(observations.length);
     let next = 0;
     const worker = async () => {
       while (next < observations.length) {
         const index = next++;
         const observation = observations[index] as ArticleObservation;
-        results[index] = await this.apply(observation, stored.get(observation.articleSystemId) ?? null);
+        results[index] = await this.apply(observation, items.get(observation.articleSystemId) ?? null);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, observations.length) }, worker));

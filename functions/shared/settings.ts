@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as z from "zod";
+import { consumers } from "./consumers.ts";
 import { dependencies } from "./errors.ts";
 import { useCases } from "./webhooks/routes.ts";
 
@@ -83,7 +84,7 @@ export const ongoingSettingsSchema = z.object({
 
 /** What every SQS consumer needs (the pipeline). */
 export const consumerSettingsSchema = z.object({
-  USE_CASE: z.enum(useCases),
+  USE_CASE: z.enum(consumers),
   /** The state table; only consumers that keep state get it (and access to it). */
   STATE_TABLE_NAME: z.string().min(1).optional(),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
@@ -137,11 +138,12 @@ export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSe
   ARTICLES_TABLE_NAME: z.string().min(1),
 });
 
-export const articleReconcileSettingsSchema = ongoingSettingsSchema.extend({
-  ARTICLES_TABLE_NAME: z.string().min(1),
-  STATE_TABLE_NAME: z.string().min(1),
+/** The reconcile's dispatcher: queues one unit of work per goods owner. */
+export const articleReconcileSettingsSchema = z.object({
   /** Goods owners reconciled on schedule: the bundled file (a JSON array of ids) it is in. @default [] */
   RECONCILE_GOODS_OWNER_IDS: bundledJson(reconcileGoodsOwnerIdsSchema).default([]),
+  /** The queue of units the reconcile worker consumes. */
+  RECONCILE_QUEUE_URL: z.string().min(1),
 });
 
 /** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
@@ -168,6 +170,18 @@ export const breakerProbeSettingsSchema = ongoingSettingsSchema.extend({
   TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
   TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
+
+/** The reconcile's worker: a consumer of that queue, one goods owner per message. */
+export const articleReconcileWorkerSettingsSchema = consumerSettingsSchema
+  .extend(ongoingSettingsSchema.shape)
+  .extend({
+    ARTICLES_TABLE_NAME: z.string().min(1),
+    STATE_TABLE_NAME: z.string().min(1),
+    /** Its own queue, for a unit's continuation. */
+    RECONCILE_QUEUE_URL: z.string().min(1),
+    /** Articles per Ongoing request (`maxArticlesToGet`). */
+    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  });
 
 export const authorizerSettingsSchema = z.object({
   WEBHOOK_TOKEN_SECRET: z.string().min(1),

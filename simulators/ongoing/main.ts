@@ -1,10 +1,15 @@
 /** Runs the Ongoing simulator standalone for the local stack: `npx tsx simulators/ongoing/main.ts`. */
-import { startOngoingSimulator } from "./server.ts";
+import { type SimulatorUser, startOngoingSimulator } from "./server.ts";
 
 const port = Number(process.env.ONGOING_SIMULATOR_PORT ?? 3001);
+// More API users than the default two (a benchmark over many goods owners): a JSON array of {username, password, goodsOwnerId}.
+const users = process.env.ONGOING_SIMULATOR_USERS
+  ? (JSON.parse(process.env.ONGOING_SIMULATOR_USERS) as SimulatorUser[])
+  : undefined;
 const simulator = await startOngoingSimulator({
   port,
   host: process.env.ONGOING_SIMULATOR_HOST ?? "127.0.0.1",
+  ...(users ? { users } : {}),
 });
 console.log(
   `Ongoing simulator: API ${simulator.baseUrl} admin ${simulator.adminUrl} (user demo / demo-password, goods owner 159)`,

@@ -136,6 +136,64 @@ describe("Ongoing simulator: admin API", () => {
     ]);
   });
 
+  it("holds 100,000 articles over 10 goods owners and pages one owner's by articleSystemIdFrom and maxArticlesToGet", async () => {
+    for (let owner = 0; owner < 10; owner++) {
+      const generated = await admin("POST", "articles/generate", {
+        goodsOwnerId: owner === 0 ? 159 : 1000 + owner,
+        firstArticleSystemId: 1_000_000 + owner * 10_000,
+        count: 10_000,
+        templateArticleSystemId: 20001,
+      });
+      expect(generated.status).toBe(201);
+    }
+    const { body: counts } = await admin("GET", "");
+    expect(counts.articles).toBeGreaterThanOrEqual(100_000);
+    // The cursor is inclusive and pages run in ascending articleSystemId, the seed's own articles first.
+    const seen: number[] = [];
+    let from = 0;
+    for (;;) {
+      const { status, body } = await api(
+        "GET",
+        `articles?goodsOwnerId=159&articleSystemIdFrom=${from}&maxArticlesToGet=1000`,
+        {
+          auth: demoAuth,
+        },
+      );
+      expect(status).toBe(200);
+      const page = body as Array<{
+        articleSystemId: number;
+        goodsOwner: { id: number };
+        articleNumber: string;
+      }>;
+      if (page.length === 0) break;
+      expect(page.length).toBeLessThanOrEqual(1000);
+      expect(page.every((article) => article.goodsOwner.id === 159 && article.articleSystemId >= from)).toBe(
+        true,
+      );
+      seen.push(...page.map((article) => article.articleSystemId));
+      from = (page.at(-1)?.articleSystemId ?? 0) + 1;
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => id >= 1_000_000)).toHaveLength(10_000);
+    const one = await api("GET", "articles?goodsOwnerId=159&articleSystemIdFrom=1005000&maxArticlesToGet=1", {
+      auth: demoAuth,
+    });
+    expect(one.body).toEqual([
+      expect.objectContaining({ articleSystemId: 1_005_000, articleNumber: "GEN-159-1005000" }),
+    ]);
+    // A deleted article leaves the pages at once.
+    expect((await admin("DELETE", "articles/1005000")).status).toBe(204);
+    const after = await api(
+      "GET",
+      "articles?goodsOwnerId=159&articleSystemIdFrom=1005000&maxArticlesToGet=1",
+      {
+        auth: demoAuth,
+      },
+    );
+    expect(after.body).toEqual([expect.objectContaining({ articleSystemId: 1_005_001 })]);
+  });
+
   it("injects faults by count, by path and method, and for a time window", async () => {
     await admin("POST", "faults", {
       status: 503,

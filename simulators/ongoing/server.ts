@@ -141,6 +141,8 @@ export class OngoingSimulatorState {
   readonly users: SimulatorUser[];
   private nextFaultId = 1;
   private lastArticleUpdate = 0;
+  /** Article ids per goods owner in ascending order (Ongoing's paging order), rebuilt after a change. */
+  private readonly articleIndex = new Map<number, number[]>();
   readonly inFlightWrites = new Map<number, number>();
   /** Larger request bodies are answered 413. */
   maxRequestBytes: number;
@@ -161,6 +163,7 @@ export class OngoingSimulatorState {
   reset(): void {
     this.orders.clear();
     this.articles.clear();
+    this.articleIndex.clear();
     this.files.clear();
     this.writes.length = 0;
     this.requests.length = 0;
@@ -170,6 +173,60 @@ export class OngoingSimulatorState {
     const seed = buildSeed(this.seedMode);
     for (const order of seed.orders) this.orders.set(orderIdOf(order) as number, order);
     for (const article of seed.articles) this.articles.set(article.articleSystemId as number, article);
+  }
+
+  /** A goods owner's article ids, ascending: built once per change, so paging a large catalogue stays cheap. */
+  articleIdsOf(goodsOwnerId: number): readonly number[] {
+    let ids = this.articleIndex.get(goodsOwnerId);
+    if (!ids) {
+      ids = [];
+      for (const [id, article] of this.articles) if (goodsOwnerIdOf(article) === goodsOwnerId) ids.push(id);
+      ids.sort((a, b) => a - b);
+      this.articleIndex.set(goodsOwnerId, ids);
+    }
+    return ids;
+  }
+
+  private articleChanged(...goodsOwnerIds: (number | undefined)[]): void {
+    for (const id of goodsOwnerIds) if (id !== undefined) this.articleIndex.delete(id);
+  }
+
+  /**
+   * Many articles at once for a goods owner (a large catalogue for a benchmark): consecutive ids from
+   * `firstArticleSystemId`, each a copy of `template` with its own number and name.
+   */
+  generateArticles(options: {
+    goodsOwnerId: number;
+    firstArticleSystemId: number;
+    count: number;
+    template?: Json;
+    articleDataLastUpdated?: string;
+  }): number {
+    const { goodsOwnerId, firstArticleSystemId, count } = options;
+    if (
+      !Number.isInteger(firstArticleSystemId) ||
+      !Number.isInteger(count) ||
+      count < 0 ||
+      count > 1_000_000
+    ) {
+      throw new Error("firstArticleSystemId and count (0–1000000) must be whole numbers");
+    }
+    const lastUpdated = options.articleDataLastUpdated ?? this.touch();
+    for (let index = 0; index < count; index++) {
+      const articleSystemId = firstArticleSystemId + index;
+      const previous = this.articles.get(articleSystemId);
+      this.articleChanged(previous && goodsOwnerIdOf(previous));
+      this.articles.set(articleSystemId, {
+        ...clone(options.template ?? {}),
+        articleSystemId,
+        articleNumber: `GEN-${goodsOwnerId}-${articleSystemId}`,
+        articleName: `Generated article ${articleSystemId}`,
+        goodsOwner: { id: goodsOwnerId },
+        articleDataLastUpdated: lastUpdated,
+      });
+    }
+    this.articleChanged(goodsOwnerId);
+    return count;
   }
 
   /** Creates or replaces an order (`orderInfo.orderId` required, or given as `orderId`). */
@@ -200,6 +257,10 @@ export class OngoingSimulatorState {
     if (goodsOwnerIdOf(article) === undefined) throw new Error("goodsOwner.id is required");
     const stored: Json = { ...clone(article), articleSystemId };
     if (typeof stored.articleDataLastUpdated !== "string") stored.articleDataLastUpdated = this.touch();
+    const previous = this.articles.get(articleSystemId);
+    if (!previous || goodsOwnerIdOf(previous) !== goodsOwnerIdOf(stored)) {
+      this.articleChanged(previous && goodsOwnerIdOf(previous), goodsOwnerIdOf(stored));
+    }
     this.articles.set(articleSystemId, stored);
     return clone(stored);
   }
@@ -214,6 +275,8 @@ export class OngoingSimulatorState {
   }
 
   deleteArticle(articleSystemId: number): boolean {
+    const previous = this.articles.get(articleSystemId);
+    this.articleChanged(previous && goodsOwnerIdOf(previous));
     return this.articles.delete(articleSystemId);
   }
 
@@ -386,18 +449,32 @@ const apiRoutes: ApiRoute[] = [
       if (!Number.isInteger(from) || !Number.isInteger(max) || max < 0 || Number.isNaN(since)) {
         throw new HttpProblem(400, "The request is invalid.");
       }
-      return [...context.state.articles.values()]
-        .filter(
-          (article) =>
-            goodsOwnerIdOf(article) === context.user.goodsOwnerId &&
-            (article.articleSystemId as number) >= from &&
-            (articleNumber === null || article.articleNumber === articleNumber) &&
-            (since === undefined ||
-              (typeof article.articleDataLastUpdated === "string" &&
-                parseOngoingTime(article.articleDataLastUpdated) >= since)),
-        )
-        .sort((a, b) => (a.articleSystemId as number) - (b.articleSystemId as number))
-        .slice(0, max);
+      // Ascending articleSystemId from `articleSystemIdFrom` (inclusive), at most `maxArticlesToGet`: the
+      // cursor paging Ongoing documents ("repeat until a page is empty").
+      const ids = context.state.articleIdsOf(context.user.goodsOwnerId);
+      let low = 0;
+      let high = ids.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if ((ids[middle] as number) < from) low = middle + 1;
+        else high = middle;
+      }
+      const page: Json[] = [];
+      for (let index = low; index < ids.length && page.length < max; index++) {
+        const article = context.state.articles.get(ids[index] as number) as Json;
+        if (articleNumber !== null && article.articleNumber !== articleNumber) continue;
+        if (
+          since !== undefined &&
+          !(
+            typeof article.articleDataLastUpdated === "string" &&
+            parseOngoingTime(article.articleDataLastUpdated) >= since
+          )
+        ) {
+          continue;
+        }
+        page.push(article);
+      }
+      return page;
     },
   },
   {
@@ -669,7 +746,8 @@ async function handleAdmin(
     ownerFilter === null || goodsOwnerIdOf(resource) === Number(ownerFilter);
   const segments = adminPath.split("/").filter(Boolean);
   const [collection, id] = segments;
-  const key = `${method} ${collection ?? ""}${id === undefined ? "" : "/:id"}`;
+  // A numeric segment is a record's id; a word names an action (`articles/generate`).
+  const key = `${method} ${collection ?? ""}${id === undefined ? "" : /^\d+$/.test(id) ? "/:id" : `/${id}`}`;
   try {
     const notFound = () => new HttpProblem(404, `${collection} ${id} not found`);
     const found = <T>(value: T | undefined): T => {
@@ -715,6 +793,21 @@ async function handleAdmin(
           201,
           state.putArticle({ ...article, articleDataLastUpdated: undefined }, articleSystemId),
         );
+      }
+      case "POST articles/generate": {
+        const spec = jsonBody();
+        const templateId = spec.templateArticleSystemId;
+        const template = typeof templateId === "number" ? found(state.articles.get(templateId)) : undefined;
+        const count = state.generateArticles({
+          goodsOwnerId: adminNumber(String(spec.goodsOwnerId)),
+          firstArticleSystemId: adminNumber(String(spec.firstArticleSystemId)),
+          count: adminNumber(String(spec.count)),
+          ...(template ? { template } : {}),
+          ...(typeof spec.articleDataLastUpdated === "string"
+            ? { articleDataLastUpdated: spec.articleDataLastUpdated }
+            : {}),
+        });
+        return sendJson(response, 201, { generated: count, articles: state.articles.size });
       }
       case "GET articles/:id":
         return sendJson(response, 200, found(state.articles.get(adminNumber(id))));

@@ -33,7 +33,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
-import type { EventType, UseCase } from "../../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../../functions/shared/consumers.ts";
+import type { EventType } from "../../functions/shared/webhooks/routes.ts";
 import { messageAttributes } from "../../functions/shared/webhooks/routes.ts";
 import { queueDepth, startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
@@ -41,7 +42,7 @@ import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } fro
 import { createStackTables, localCredentials } from "./tables.ts";
 
 export interface HarnessOptions {
-  readonly useCase: UseCase;
+  readonly useCase: Consumer;
   /** The queue's RedrivePolicy maxReceiveCount, and the pipeline's MAX_RECEIVE_COUNT. @default 3 */
   readonly maxReceiveCount?: number;
   /** Secrets the Secrets Manager stand-in serves (name → string value); more with `harness.secrets.put`. */
@@ -76,6 +77,8 @@ export interface RunOptions {
   readonly maxConcurrency?: number;
   /** @default 30000 */
   readonly functionTimeoutMs?: number;
+  /** Another queue than the harness's own (one made with `addQueue`). */
+  readonly queueUrl?: string;
 }
 
 export interface Harness {
@@ -100,7 +103,14 @@ export interface Harness {
    * test unparsable bodies); attributes eventType, apiRequestId (a fresh id), receivedAt (epoch ms), then
    * `attrs`. Returns the message id.
    */
-  send(payload: unknown, eventType: EventType, attrs?: Record<string, string>): Promise<string>;
+  send(
+    payload: unknown,
+    eventType: EventType | (string & {}),
+    attrs?: Record<string, string>,
+    queueUrl?: string,
+  ): Promise<string>;
+  /** Another queue with its own dead-letter queue, redriven like the harness's (a second consumer in one test). */
+  addQueue(name: string): Promise<{ queueUrl: string; deadLetterQueueUrl: string }>;
   /** Runs the handler as Lambda's SQS event source does (local/sqs-poller.ts) until the queue is drained. */
   run(handler: Handler<SQSEvent, SQSBatchResponse>, options?: RunOptions): Promise<void>;
   /** Takes every message off the dead-letter queue (a second call sees only newer ones). */
@@ -141,12 +151,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const documentsBucket = `test-${useCase}-documents`;
   await s3.send(new CreateBucketCommand({ Bucket: documentsBucket }));
-  const deadLetterQueueUrl = await createQueue(sqs, `${useCase}-dlq`, {});
-  const deadLetterQueueArn = await attribute(sqs, deadLetterQueueUrl, "QueueArn");
-  const queueUrl = await createQueue(sqs, useCase, {
-    VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount }),
-  });
+  const addQueue = async (name: string) => {
+    const deadLetterQueueUrl = await createQueue(sqs, `${name}-dlq`, {});
+    const deadLetterQueueArn = await attribute(sqs, deadLetterQueueUrl, "QueueArn");
+    const queueUrl = await createQueue(sqs, name, {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount }),
+    });
+    return { queueUrl, deadLetterQueueUrl };
+  };
+  const { queueUrl, deadLetterQueueUrl } = await addQueue(useCase);
 
   const env: Record<string, string> = {
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -183,7 +197,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     secrets,
     sqs,
-    async send(payload, eventType, attrs = {}) {
+    addQueue,
+    async send(payload, eventType, attrs = {}, toQueueUrl = queueUrl) {
       const attributes: Record<string, string> = {
         [messageAttributes.eventType]: eventType,
         [messageAttributes.requestId]: randomUUID(),
@@ -192,7 +207,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       };
       const sent = await sqs.send(
         new SendMessageCommand({
-          QueueUrl: queueUrl,
+          QueueUrl: toQueueUrl,
           MessageBody: typeof payload === "string" ? payload : JSON.stringify(payload),
           MessageAttributes: Object.fromEntries(
             Object.entries(attributes).map(([name, value]): [string, MessageAttributeValue] => [
@@ -206,7 +221,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     async run(handler, runOptions = {}) {
       const poller = await startSqsPoller({
-        queueUrl,
+        queueUrl: runOptions.queueUrl ?? queueUrl,
         handler,
         sqsClient: sqs,
         batchSize: runOptions.batchSize ?? 10,

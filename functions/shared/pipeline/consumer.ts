@@ -35,15 +35,15 @@ type ConsumerSettings = z.output<typeof consumerSettingsSchema>;
 const defaultMaxConcurrency = 10;
 
 /** The Lambda handler of a use-case: `export const handler = createConsumer(definition)`. */
-export function createConsumer<S extends z.ZodType>(
-  definition: UseCaseDefinition<S>,
+export function createConsumer<S extends z.ZodType, E extends string = WebhookEventType>(
+  definition: UseCaseDefinition<S, E>,
 ): Handler<SQSEvent, SQSBatchResponse> {
   if (definition.idempotency === false && definition.idempotencyKey) {
     throw new Error(
       `${definition.useCase}: idempotencyKey has no effect with idempotency: false; remove one`,
     );
   }
-  let pipeline: RecordPipeline<S> | undefined;
+  let pipeline: RecordPipeline<S, E> | undefined;
 
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
@@ -89,8 +89,8 @@ export function createConsumer<S extends z.ZodType>(
 /** What a record became, beyond the handler's own outcome. */
 type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outcome };
 
-class RecordPipeline<S extends z.ZodType> {
-  readonly #definition: UseCaseDefinition<S>;
+class RecordPipeline<S extends z.ZodType, E extends string> {
+  readonly #definition: UseCaseDefinition<S, E>;
   readonly #settings: ConsumerSettings;
   /** Undefined when the use-case has no dependencies or the stack keeps no breakers. */
   readonly #breakers: CircuitBreakers | undefined;
@@ -99,13 +99,13 @@ class RecordPipeline<S extends z.ZodType> {
   readonly #handleOnce:
     | ((
         key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>>,
+        record: WebhookRecord<z.infer<S>, E>,
         context: HandlerContext,
         run: { executed: boolean },
       ) => Promise<Outcome>)
     | undefined;
 
-  constructor(definition: UseCaseDefinition<S>, settings: ConsumerSettings) {
+  constructor(definition: UseCaseDefinition<S, E>, settings: ConsumerSettings) {
     this.#definition = definition;
     this.#settings = settings;
     const dependencies = definition.dependencies ?? [];
@@ -138,7 +138,7 @@ class RecordPipeline<S extends z.ZodType> {
     this.#handleOnce = makeIdempotent(
       async (
         _key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>>,
+        record: WebhookRecord<z.infer<S>, E>,
         context: HandlerContext,
         run: { executed: boolean },
       ): Promise<Outcome> => {
@@ -266,7 +266,7 @@ class RecordPipeline<S extends z.ZodType> {
     sqsRecord: SQSRecord,
     receiveCount: number,
     apiRequestId: string | undefined,
-  ): WebhookRecord<z.infer<S>> {
+  ): WebhookRecord<z.infer<S>, E> {
     let body: unknown;
     try {
       body = JSON.parse(sqsRecord.body);
@@ -275,7 +275,8 @@ class RecordPipeline<S extends z.ZodType> {
       throw new PermanentError("invalid-payload", "the body is not JSON");
     }
     const eventType = stringAttribute(sqsRecord, messageAttributes.eventType);
-    if (!eventTypes.includes(eventType as WebhookEventType)) {
+    const accepted: readonly string[] = this.#definition.eventTypes ?? eventTypes;
+    if (eventType === undefined || !accepted.includes(eventType)) {
       throw new PermanentError(
         "invalid-payload",
         `unknown or missing eventType attribute: ${eventType ?? "none"}`,
@@ -298,7 +299,7 @@ class RecordPipeline<S extends z.ZodType> {
     );
     return {
       payload: parsed.data,
-      eventType: eventType as WebhookEventType,
+      eventType: eventType as E,
       messageId: sqsRecord.messageId,
       receiveCount,
       apiRequestId,
@@ -321,14 +322,14 @@ class RecordPipeline<S extends z.ZodType> {
     return keys;
   }
 
-  #idempotencyKey(record: WebhookRecord<z.infer<S>>): string | undefined {
+  #idempotencyKey(record: WebhookRecord<z.infer<S>, E>): string | undefined {
     if (this.#definition.idempotencyKey) return this.#definition.idempotencyKey(record);
     const { webhookEventId, goodsOwnerId } = (record.payload ?? {}) as Record<string, unknown>;
     if (webhookEventId === undefined || goodsOwnerId === undefined) return undefined;
     return `${this.#definition.useCase}#${String(goodsOwnerId)}#${String(webhookEventId)}`;
   }
 
-  async #run(record: WebhookRecord<z.infer<S>>, context: HandlerContext): Promise<Result> {
+  async #run(record: WebhookRecord<z.infer<S>, E>, context: HandlerContext): Promise<Result> {
     if (this.#handleOnce === undefined) return this.#definition.handle(record, context);
     const key = this.#idempotencyKey(record);
     if (key === undefined) context.logger?.warn("no idempotency key; processing without deduplication");

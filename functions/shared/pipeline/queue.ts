@@ -9,7 +9,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { sqsClient } from "../aws/sqs.ts";
-import { messageAttributes, type UseCase } from "../webhooks/routes.ts";
+import type { Consumer } from "../consumers.ts";
+import { messageAttributes } from "../webhooks/routes.ts";
 
 /** SQS accepts at most 10 message attributes per message. */
 const maxAttributes = 10;
@@ -48,7 +49,7 @@ export function toSdkAttributes(attributes: SQSMessageAttributes): Record<string
 /** Sends the original body to the DLQ with the original attributes and the reason; throws if SQS refuses. */
 export async function sendToDeadLetterQueue(
   deadLetterQueueUrl: string,
-  useCase: UseCase,
+  useCase: Consumer,
   record: SQSRecord,
   why: DeadLetterReason,
 ): Promise<void> {

@@ -6,14 +6,15 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
+import type { Consumer } from "../consumers.ts";
 import type { Dependency } from "../errors.ts";
-import type { EventType, UseCase } from "../webhooks/routes.ts";
+import type { EventType } from "../webhooks/routes.ts";
 
-/** One parsed webhook, as a handler receives it. */
-export interface WebhookRecord<P> {
+/** One parsed webhook (or other queued message), as a handler receives it. */
+export interface WebhookRecord<P, E extends string = EventType> {
   readonly payload: P;
-  /** From the route the webhook was posted to. */
-  readonly eventType: EventType;
+  /** From the route the webhook was posted to (the message's `eventType` attribute). */
+  readonly eventType: E;
   readonly messageId: string;
   /**
    * Receives that count towards the retry budget, this one included: 1 on the first attempt. Receives spent
@@ -53,8 +54,10 @@ export interface HandlerContext {
   readonly logger?: Logger;
 }
 
-export interface UseCaseDefinition<S extends z.ZodType> {
-  readonly useCase: UseCase;
+export interface UseCaseDefinition<S extends z.ZodType, E extends string = EventType> {
+  readonly useCase: Consumer;
+  /** The `eventType` attributes this consumer accepts; any other is dead-lettered. @default the webhook event types */
+  readonly eventTypes?: readonly E[];
   /** The payload schema (from `webhooks/schemas.ts`). */
   readonly schema: S;
   /**
@@ -68,7 +71,7 @@ export interface UseCaseDefinition<S extends z.ZodType> {
    * The idempotency key of a record: records with the same key are processed once while the key's record
    * lives in the state table. Defaults to the use-case, `goodsOwnerId` and `webhookEventId`. Not allowed with `idempotency: false`.
    */
-  readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>>) => string;
+  readonly idempotencyKey?: (record: WebhookRecord<z.infer<S>, E>) => string;
   /** Log/metric-safe correlation ids of a payload (order id, article id); never personal data. */
   readonly correlationIds?: (payload: z.infer<S>) => Record<string, string | number>;
   /**
@@ -78,5 +81,5 @@ export interface UseCaseDefinition<S extends z.ZodType> {
   readonly dependencies?: readonly Dependency[];
   /** Records of one batch handled at the same time (bounds memory and downstream load). @default 10 */
   readonly maxConcurrency?: number;
-  readonly handle: (record: WebhookRecord<z.infer<S>>, context: HandlerContext) => Promise<Outcome>;
+  readonly handle: (record: WebhookRecord<z.infer<S>, E>, context: HandlerContext) => Promise<Outcome>;
 }
