@@ -6,6 +6,7 @@
  */
 import { type ChangeCounts, mirrorCatalogue } from "../article-sync/catalogue.ts";
 import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
+import { requireOwnArticle } from "../article-sync/ownership.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
@@ -96,7 +97,7 @@ export async function reconcileArticles(
       const observedAt = now();
       let article: OngoingArticle | undefined;
       try {
-        article = await client.getArticle(tombstone.articleSystemId);
+        article = requireOwnArticle(goodsOwnerId, await client.getArticle(tombstone.articleSystemId));
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }
