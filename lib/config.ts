@@ -238,7 +238,12 @@ const configObject = z.strictObject({
        */
       transporters: z.array(transporterMatch).optional(),
       /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
-      adapterUrl: z.url({ protocol: /^https?$/ }).optional(),
+      adapterUrl: z
+        .url({
+          protocol: /^https$/,
+          error: "an https URL: bookings carry consignee addresses and the adapter's secret",
+        })
+        .optional(),
       /** Secret holding the adapter's auth header value. @default none (no auth header) */
       adapterAuthSecretName: secretName.optional(),
       /** Header the adapter's secret is sent in. @default "Authorization" */
@@ -293,6 +298,17 @@ const configObject = z.strictObject({
     .default(30),
 });
 
+/**
+ * Whether SES sends from `address` under `identity`: an address identity covers itself only; a domain identity
+ * covers every address at the domain and at its subdomains (SES's inherited verification).
+ */
+export function senderIdentityCovers(identity: string, address: string): boolean {
+  const [wanted, given] = [identity.toLowerCase(), address.toLowerCase()];
+  if (wanted.includes("@")) return wanted === given;
+  const domain = given.slice(given.lastIndexOf("@") + 1);
+  return domain === wanted || domain.endsWith(`.${wanted}`);
+}
+
 /** The configuration, with the checks that span several keys. */
 export const configSchema = configObject.superRefine((config, ctx) => {
   // Each invocation sends its share of the rate; a full batch must fit in its time-out with room to record it.
@@ -318,6 +334,24 @@ export const configSchema = configObject.superRefine((config, ctx) => {
         code: "custom",
         path: ["goodsOwners", id, "credentialsSecretName"],
         message: `must start with ongoing.goodsOwnerSecretPrefix ("${prefix}"): functions may read only the secrets under it`,
+      });
+    }
+  }
+  // SES refuses (mail-rejected, at run time) a From address its sending identity does not cover.
+  const identity = config.email.senderIdentity;
+  const senders = [
+    ...(config.email.default ? [["email", "default", "fromAddress", config.email.default.fromAddress]] : []),
+    ...Object.entries(config.goodsOwners).flatMap(([id, owner]) =>
+      owner.email?.fromAddress ? [["goodsOwners", id, "email", "fromAddress", owner.email.fromAddress]] : [],
+    ),
+  ];
+  for (const entry of senders) {
+    const address = entry.at(-1) as string;
+    if (!senderIdentityCovers(identity, address)) {
+      ctx.addIssue({
+        code: "custom",
+        path: entry.slice(0, -1),
+        message: `"${address}" is not covered by email.senderIdentity ("${identity}"): SES would reject every mail from it`,
       });
     }
   }
