@@ -306,7 +306,7 @@ describe("queues and consumers", () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ["ses:SendEmail", "ses:SendRawEmail"],
+            Action: "ses:SendEmail",
             Resource: Match.arrayWith([{ "Fn::Join": ["", Match.arrayWith([":identity/example.com"])] }]),
           }),
         ]),
@@ -340,6 +340,60 @@ describe("queues and consumers", () => {
     }
     expect(consumer("article-sync").policies).not.toContain(`"${tableId}"`);
     expect(consumer("article-sync").environment).not.toHaveProperty("STATE_TABLE_NAME");
+  });
+
+  it("grants each function only the state items under its own key prefixes, and the mirror only what it uses", () => {
+    const stateTableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("StateTable"),
+    );
+    const articlesTableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("ArticlesTable"),
+    );
+    type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const statementsOn = (metadata: Record<string, string>, tableId: string | undefined) => {
+      const [fn] = Object.values(
+        template.findResources("AWS::Lambda::Function", { Metadata: { [metadataKey]: metadata } }),
+      ) as { Properties: { Role: { "Fn::GetAtt": [string] } } }[];
+      const roleId = fn?.Properties.Role["Fn::GetAtt"][0];
+      return (
+        Object.values(template.findResources("AWS::IAM::Policy")) as {
+          Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
+        }[]
+      )
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableId}"`));
+    };
+    const stateAccess = {
+      "order-shipped-email": [{ kind: "consumer", useCase: "order-shipped-email" }, ["shipped-mail#*"]],
+      "transport-booking": [
+        { kind: "consumer", useCase: "transport-booking" },
+        ["idempotency#transport-booking#*", "transport-booking#*"],
+      ],
+      "mail-events": [{ kind: "mail-events" }, ["shipped-mail#*"]],
+      "article-reconcile": [{ kind: "reconcile" }, ["article-reconcile#*"]],
+    } as const;
+    for (const [name, [metadata, leadingKeys]] of Object.entries(stateAccess)) {
+      expect(statementsOn(metadata, stateTableId), name).toEqual([
+        {
+          Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+          Effect: "Allow",
+          Resource: expect.anything(),
+          Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": leadingKeys } },
+        },
+      ]);
+    }
+    const mirrorUsers: Record<string, string>[] = [
+      { kind: "consumer", useCase: "article-sync" },
+      { kind: "reconcile" },
+    ];
+    for (const metadata of mirrorUsers) {
+      const statements = statementsOn(metadata, articlesTableId);
+      expect(statements.map((statement) => statement.Action)).toEqual([
+        ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+      ]);
+    }
+    expect(json).not.toContain("ses:SendRawEmail");
   });
 
   it("records bounces and complaints of the stack's mail configuration set as CloudWatch metrics", () => {

@@ -44,6 +44,7 @@ import {
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
+import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
@@ -114,8 +115,8 @@ export class OngoingWebhooksStack extends Stack {
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
-    this.stateTable.grantReadWriteData(emailFunction);
-    this.stateTable.grantReadWriteData(transportFunction);
+    grantStateKeys(this.stateTable, emailFunction, stateKeyPrefixes["order-shipped-email"]);
+    grantStateKeys(this.stateTable, transportFunction, stateKeyPrefixes["transport-booking"]);
     // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -140,7 +141,7 @@ export class OngoingWebhooksStack extends Stack {
     }
     emailFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        actions: ["ses:SendEmail"],
         resources: [
           this.formatArn({ service: "ses", resource: "identity", resourceName: config.email.senderIdentity }),
           this.formatArn({
@@ -165,7 +166,7 @@ export class OngoingWebhooksStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       description: "Reconciles the article mirror with Ongoing on a schedule",
     });
-    this.stateTable.grantReadWriteData(reconcile.function);
+    grantStateKeys(this.stateTable, reconcile.function, stateKeyPrefixes["article-reconcile"]);
     this.grantArticles(reconcile.function);
     this.grantSecrets(reconcile.function, ongoingSecrets);
     new events.Rule(this, "ArticleReconcileSchedule", {
@@ -241,24 +242,13 @@ export class OngoingWebhooksStack extends Stack {
   }
 
   /**
-   * Reads and writes on the article mirror and its tombstones index, named. The table's own grant would name
-   * every index of the table with a wildcard (`index/*`).
+   * The mirror's reads (batch get, query) and its only write (a conditional update) on the article mirror and its
+   * tombstones index, named. The table's own grant would name every index with a wildcard (`index/*`).
    */
   private grantArticles(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        "dynamodb:BatchGetItem",
-        "dynamodb:Query",
-        "dynamodb:GetItem",
-        "dynamodb:Scan",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:BatchWriteItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:DescribeTable",
-      ],
+      actions: ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
       resourceArns: [
         this.articlesTable.tableArn,
         `${this.articlesTable.tableArn}/index/${tombstonesIndex.name}`,
@@ -318,7 +308,7 @@ export class OngoingWebhooksStack extends Stack {
       description: "Records SES's sending events on the shipped-mail records",
     });
     const fn = mailEvents.function;
-    this.stateTable.grantReadWriteData(fn);
+    grantStateKeys(this.stateTable, fn, stateKeyPrefixes["mail-events"]);
     fn.configureAsyncInvoke({
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       retryAttempts: 2,
