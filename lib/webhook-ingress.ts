@@ -241,7 +241,13 @@ export class WebhookIngress extends Construct {
         .join(",")},"requestId":"$context.requestId"}`;
     const responses: [string, apigw.ResponseType, string, string][] = [
       ["Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", json({ message: '"Missing webhook token"' })],
-      ["AccessDenied", apigw.ResponseType.ACCESS_DENIED, "403", json({ message: '"Invalid webhook token"' })],
+      [
+        "AccessDenied",
+        apigw.ResponseType.ACCESS_DENIED,
+        "403",
+        // The authorizer's Deny says why: missing-token (without the cache, e.g. Basic auth) or invalid-token.
+        json({ message: '"Missing or invalid webhook token"', reason: '"$context.authorizer.denial"' }),
+      ],
       [
         "BadRequestBody",
         apigw.ResponseType.BAD_REQUEST_BODY,
