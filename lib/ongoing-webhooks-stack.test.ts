@@ -180,8 +180,27 @@ describe("ingress", () => {
       ]),
     );
     const format = (stage.AccessLogSetting as { Format: string }).Format;
-    expect(JSON.parse(format)).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
     expect(format).not.toMatch(/\$input|body/i);
+    // API Gateway's substitution: `messageString` comes quoted and escaped, a quoted field's value escaped within
+    // its quotes. A validation failure's text holds quotes: the line must still parse, with the detail in it.
+    const message = 'Invalid request body "x"';
+    const validation = '[object has missing required properties (["articleSystemId"])]';
+    const values: Record<string, string> = {
+      "$context.error.messageString": JSON.stringify(message),
+      "$context.error.validationErrorString": validation,
+      "$context.identity.userAgent": 'curl "quoted" \\ agent',
+    };
+    const line = format
+      .replace(/\$context\.error\.messageString/g, values["$context.error.messageString"] ?? "")
+      .replace(/"(\$context\.[A-Za-z.]+)"/g, (_, name: string) => JSON.stringify(values[name] ?? name));
+    expect(format).not.toMatch(/[^"]\$context\.(?!error\.messageString)[A-Za-z.]+[^"A-Za-z.]/);
+    expect(JSON.parse(line)).toMatchObject({
+      requestId: "$context.requestId",
+      status: "$context.status",
+      errorMessage: message,
+      validationError: validation,
+      denial: "$context.authorizer.denial",
+    });
     expect(stage.TracingEnabled).toBe(false);
   });
 

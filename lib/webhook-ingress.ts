@@ -48,24 +48,35 @@ export interface WebhookIngressProps {
   readonly stageName?: string;
 }
 
-/** One JSON access-log line per request: who, what, outcome, timings; never bodies or the token. */
-const accessLogFormat = JSON.stringify({
-  requestId: "$context.requestId",
-  requestTime: "$context.requestTimeEpoch",
-  sourceIp: "$context.identity.sourceIp",
-  userAgent: "$context.identity.userAgent",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  status: "$context.status",
-  responseLength: "$context.responseLength",
-  responseLatency: "$context.responseLatency",
-  integrationStatus: "$context.integration.status",
-  integrationLatency: "$context.integration.latency",
-  authorizerStatus: "$context.authorizer.status",
-  authorizerError: "$context.authorizer.error",
-  errorType: "$context.error.responseType",
-  errorMessage: "$context.error.message",
-});
+/**
+ * One JSON access-log line per request: who, what, outcome, timings, and why a body was refused (the validation
+ * detail the 400 answer leaves out); never bodies or the token. Free text is either pre-quoted by API Gateway
+ * (`messageString`) or a quoted field API Gateway escapes, so the line parses whatever the request held.
+ */
+export const accessLogFields: Readonly<Record<string, string>> = {
+  requestId: '"$context.requestId"',
+  requestTime: '"$context.requestTimeEpoch"',
+  sourceIp: '"$context.identity.sourceIp"',
+  userAgent: '"$context.identity.userAgent"',
+  httpMethod: '"$context.httpMethod"',
+  resourcePath: '"$context.resourcePath"',
+  status: '"$context.status"',
+  responseLength: '"$context.responseLength"',
+  responseLatency: '"$context.responseLatency"',
+  integrationStatus: '"$context.integration.status"',
+  integrationLatency: '"$context.integration.latency"',
+  authorizerStatus: '"$context.authorizer.status"',
+  authorizerError: '"$context.authorizer.error"',
+  denial: '"$context.authorizer.denial"',
+  wafResponseCode: '"$context.wafResponseCode"',
+  errorType: '"$context.error.responseType"',
+  errorMessage: "$context.error.messageString",
+  validationError: '"$context.error.validationErrorString"',
+};
+
+const accessLogFormat = `{${Object.entries(accessLogFields)
+  .map(([key, value]) => `"${key}":${value}`)
+  .join(",")}}`;
 
 export class WebhookIngress extends Construct {
   readonly api: apigw.RestApi;
