@@ -205,6 +205,24 @@ const configObject = z.strictObject({
        * account already has one. @default true
        */
       cloudWatchRole: z.boolean().default(true),
+      /**
+       * An AWS WAF web ACL on the stage: it blocks a source IP over `rateLimitPerIp` requests per
+       * `rateWindowSeconds`, and bodies over `maxBodyBytes`, before they reach API Gateway. Costs about
+       * $7/month plus $0.60 per million requests (see README). @default off
+       */
+      waf: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Requests per window one source IP may send (set it above Ongoing's peak per address). @default 3000 */
+          rateLimitPerIp: z.number().int().min(10).max(2_000_000_000).default(3000),
+          /** @default 300 */
+          rateWindowSeconds: z
+            .union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)])
+            .default(300),
+          /** Largest body let through (WAF inspects at most 16 KB; Ongoing's webhooks are well under 1 KB). @default 16384 */
+          maxBodyBytes: z.number().int().min(1024).max(16_384).default(16_384),
+        })
+        .default({ enabled: false, rateLimitPerIp: 3000, rateWindowSeconds: 300, maxBodyBytes: 16_384 }),
     })
     .default({
       maxBodyBytes: 65_536,
@@ -212,6 +230,7 @@ const configObject = z.strictObject({
       throttlingBurstLimit: 100,
       tracing: false,
       cloudWatchRole: true,
+      waf: { enabled: false, rateLimitPerIp: 3000, rateWindowSeconds: 300, maxBodyBytes: 16_384 },
     }),
   email: z.strictObject({
     /** The verified SES identity (domain or address) mail is sent from; `ses:SendEmail` is granted on it only. */

@@ -204,6 +204,10 @@ describe("ingress", () => {
     expect(stage.TracingEnabled).toBe(false);
   });
 
+  it("puts no WAF web ACL on the stage by default (ingress.waf.enabled)", () => {
+    template.resourceCountIs("AWS::WAFv2::WebACL", 0);
+  });
+
   it("registers API Gateway's account logging role (kept on delete), so a first deploy in a new account works", () => {
     template.resourceCountIs("AWS::ApiGateway::Account", 1);
     const stage = resourcesOf("AWS::ApiGateway::Stage")[0]?.Properties ?? {};

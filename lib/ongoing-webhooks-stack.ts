@@ -204,6 +204,15 @@ export class OngoingWebhooksStack extends Stack {
       tracing: config.ingress.tracing,
       cloudWatchRole: config.ingress.cloudWatchRole,
       logRetentionDays: config.logRetentionDays,
+      ...(config.ingress.waf.enabled
+        ? {
+            firewall: {
+              rateLimitPerIp: config.ingress.waf.rateLimitPerIp,
+              rateWindowSeconds: config.ingress.waf.rateWindowSeconds,
+              maxBodyBytes: config.ingress.waf.maxBodyBytes,
+            },
+          }
+        : {}),
     });
 
     const monitoring = new WebhookMonitoring(this, "Monitoring", {

@@ -19,6 +19,7 @@ import {
   serverErrorTemplate,
 } from "./ingress-templates.ts";
 import { tagResource } from "./metadata.ts";
+import { WebhookFirewall, type WebhookFirewallOptions } from "./webhook-firewall.ts";
 
 export interface WebhookIngressProps {
   readonly routes: readonly Route[];
@@ -46,6 +47,8 @@ export interface WebhookIngressProps {
   readonly logRetentionDays?: number;
   /** @default "v1" */
   readonly stageName?: string;
+  /** An AWS WAF web ACL on the stage (rate limit per source IP, body size); undefined: none. @default none */
+  readonly firewall?: WebhookFirewallOptions;
 }
 
 /**
@@ -81,6 +84,8 @@ const accessLogFormat = `{${Object.entries(accessLogFields)
 export class WebhookIngress extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogGroup: logs.LogGroup;
+  /** The web ACL on the stage, when `firewall` is given. */
+  readonly firewall: WebhookFirewall | undefined;
   /** Full URL of each route, by route path. */
   readonly routeUrls: Record<string, string> = {};
 
@@ -120,11 +125,18 @@ export class WebhookIngress extends Construct {
       },
     });
     tagResource(this.api, { kind: "api" });
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: "AwsSolutions::AwsSolutions-APIG3",
-      reason:
-        "No WAF: every route needs the token authorizer, the stage is throttled, and Ongoing posts from changing addresses",
-    });
+    if (props.firewall) {
+      this.firewall = new WebhookFirewall(this, "Firewall", {
+        ...props.firewall,
+        stage: this.api.deploymentStage,
+      });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: "AwsSolutions::AwsSolutions-APIG3",
+        reason:
+          "ingress.waf is off (its default, to save its monthly cost): every route needs the token authorizer and each method is throttled",
+      });
+    }
     const accountRole = this.api.node.tryFindChild("CloudWatchRole");
     if (accountRole) {
       Validations.of(accountRole).acknowledge({
