@@ -142,6 +142,33 @@ describe("parseConfig", () => {
     );
   });
 
+  it("refuses at synth a From address the SES sender identity does not cover, naming the key", () => {
+    expect(
+      errorOf({
+        "ongoingWebhooks.goodsOwners": { "159": { email: { fromAddress: "orders@shop.example.net" } } },
+      }),
+    ).toContain(
+      'ongoingWebhooks.goodsOwners.159.email.fromAddress: "orders@shop.example.net" is not covered by email.senderIdentity ("example.com")',
+    );
+    expect(errorOf({ "ongoingWebhooks.email.senderIdentity": "shipping@example.org" })).toContain(
+      "ongoingWebhooks.email.default.fromAddress",
+    );
+    // A domain identity covers its subdomains; an address identity only itself.
+    expect(
+      parseWith({
+        "ongoingWebhooks.goodsOwners": { "159": { email: { fromAddress: "a@Mail.Example.com" } } },
+      }).goodsOwners["159"]?.email?.fromAddress,
+    ).toBe("a@Mail.Example.com");
+    expect(() => parseWith({ "ongoingWebhooks.email.senderIdentity": "shipping@example.com" })).not.toThrow();
+    expect(() => parseWith({ "ongoingWebhooks.email.senderIdentity": "ample.com" })).toThrow(ConfigError);
+  });
+
+  it("refuses a transport adapter over plain http", () => {
+    expect(
+      errorOf({ "ongoingWebhooks.transport.adapterUrl": "http://transport.example.com/bookings" }),
+    ).toContain("ongoingWebhooks.transport.adapterUrl: an https URL");
+  });
+
   it("tells no transporter list from an empty one, and needs no default mail branding", () => {
     expect(parseWith({ "ongoingWebhooks.transport": {} }).transport.transporters).toBeUndefined();
     expect(parseWith({ "ongoingWebhooks.transport.transporters": [] }).transport.transporters).toEqual([]);

@@ -214,6 +214,24 @@ const configObject = z.strictObject({
        * account already has one. @default true
        */
       cloudWatchRole: z.boolean().default(true),
+      /**
+       * An AWS WAF web ACL on the stage: it blocks a source IP over `rateLimitPerIp` requests per
+       * `rateWindowSeconds`, and bodies over `maxBodyBytes`, before they reach API Gateway. Costs about
+       * $7/month plus $0.60 per million requests (see README). @default off
+       */
+      waf: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Requests per window one source IP may send (set it above Ongoing's peak per address). @default 3000 */
+          rateLimitPerIp: z.number().int().min(10).max(2_000_000_000).default(3000),
+          /** @default 300 */
+          rateWindowSeconds: z
+            .union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)])
+            .default(300),
+          /** Largest body let through (WAF inspects at most 16 KB; Ongoing's webhooks are well under 1 KB). @default 16384 */
+          maxBodyBytes: z.number().int().min(1024).max(16_384).default(16_384),
+        })
+        .default({ enabled: false, rateLimitPerIp: 3000, rateWindowSeconds: 300, maxBodyBytes: 16_384 }),
     })
     .default({
       maxBodyBytes: 65_536,
@@ -221,6 +239,7 @@ const configObject = z.strictObject({
       throttlingBurstLimit: 100,
       tracing: false,
       cloudWatchRole: true,
+      waf: { enabled: false, rateLimitPerIp: 3000, rateWindowSeconds: 300, maxBodyBytes: 16_384 },
     }),
   email: z.strictObject({
     /** The verified SES identity (domain or address) mail is sent from; `ses:SendEmail` is granted on it only. */
@@ -247,7 +266,12 @@ const configObject = z.strictObject({
        */
       transporters: z.array(transporterMatch).optional(),
       /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
-      adapterUrl: z.url({ protocol: /^https?$/ }).optional(),
+      adapterUrl: z
+        .url({
+          protocol: /^https$/,
+          error: "an https URL: bookings carry consignee addresses and the adapter's secret",
+        })
+        .optional(),
       /** Secret holding the adapter's auth header value. @default none (no auth header) */
       adapterAuthSecretName: secretName.optional(),
       /** Header the adapter's secret is sent in. @default "Authorization" */
@@ -357,6 +381,17 @@ export function worstCaseBackoffSeconds(baseSeconds: number, maxReceiveCount: nu
   return total;
 }
 
+/**
+ * Whether SES sends from `address` under `identity`: an address identity covers itself only; a domain identity
+ * covers every address at the domain and at its subdomains (SES's inherited verification).
+ */
+export function senderIdentityCovers(identity: string, address: string): boolean {
+  const [wanted, given] = [identity.toLowerCase(), address.toLowerCase()];
+  if (wanted.includes("@")) return wanted === given;
+  const domain = given.slice(given.lastIndexOf("@") + 1);
+  return domain === wanted || domain.endsWith(`.${wanted}`);
+}
+
 /** The configuration, with the checks that span several keys. */
 export const configSchema = configObject.superRefine((config, ctx) => {
   // A message whose retries outlast the queue's retention would vanish instead of reaching the DLQ.
@@ -397,6 +432,24 @@ export const configSchema = configObject.superRefine((config, ctx) => {
         code: "custom",
         path: ["goodsOwners", id, "credentialsSecretName"],
         message: `must start with ongoing.goodsOwnerSecretPrefix ("${prefix}"): functions may read only the secrets under it`,
+      });
+    }
+  }
+  // SES refuses (mail-rejected, at run time) a From address its sending identity does not cover.
+  const identity = config.email.senderIdentity;
+  const senders = [
+    ...(config.email.default ? [["email", "default", "fromAddress", config.email.default.fromAddress]] : []),
+    ...Object.entries(config.goodsOwners).flatMap(([id, owner]) =>
+      owner.email?.fromAddress ? [["goodsOwners", id, "email", "fromAddress", owner.email.fromAddress]] : [],
+    ),
+  ];
+  for (const entry of senders) {
+    const address = entry.at(-1) as string;
+    if (!senderIdentityCovers(identity, address)) {
+      ctx.addIssue({
+        code: "custom",
+        path: entry.slice(0, -1),
+        message: `"${address}" is not covered by email.senderIdentity ("${identity}"): SES would reject every mail from it`,
       });
     }
   }

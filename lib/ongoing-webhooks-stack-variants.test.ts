@@ -27,6 +27,7 @@ beforeAll(() => {
       "ongoingWebhooks.useCases.transport-booking.enabled": false,
       "ongoingWebhooks.useCases.article-sync.timeoutSeconds": 120,
       "ongoingWebhooks.ingress.tracing": true,
+      "ongoingWebhooks.ingress.waf": { enabled: true, rateLimitPerIp: 1200 },
       "ongoingWebhooks.email.configurationSetName": "existing-set",
       "ongoingWebhooks.articleReconcile.enabled": false,
       "ongoingWebhooks.articleReconcile.fullRateDays": 7,
@@ -47,6 +48,37 @@ describe("stack variants", () => {
       Type: "REQUEST",
       IdentitySource: "",
       AuthorizerResultTtlInSeconds: 0,
+    });
+  });
+
+  it("with WAF on, puts a web ACL on the stage: a rate limit per source IP and a body-size limit", () => {
+    template.hasResourceProperties("AWS::WAFv2::WebACL", {
+      Scope: "REGIONAL",
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Name: "rate-per-source-ip",
+          Action: { Block: {} },
+          Statement: {
+            RateBasedStatement: { AggregateKeyType: "IP", Limit: 1200, EvaluationWindowSec: 300 },
+          },
+        }),
+        Match.objectLike({
+          Name: "body-size",
+          Action: { Block: {} },
+          Statement: {
+            SizeConstraintStatement: Match.objectLike({
+              FieldToMatch: { Body: { OversizeHandling: "MATCH" } },
+              ComparisonOperator: "GT",
+              Size: 16_384,
+            }),
+          },
+        }),
+      ],
+    });
+    const [stageId] = Object.keys(template.findResources("AWS::ApiGateway::Stage"));
+    template.hasResourceProperties("AWS::WAFv2::WebACLAssociation", {
+      ResourceArn: Match.objectLike({ "Fn::Join": ["", Match.arrayWith([{ Ref: stageId }])] }),
     });
   });
 

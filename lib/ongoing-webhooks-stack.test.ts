@@ -180,9 +180,32 @@ describe("ingress", () => {
       ]),
     );
     const format = (stage.AccessLogSetting as { Format: string }).Format;
-    expect(JSON.parse(format)).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
     expect(format).not.toMatch(/\$input|body/i);
+    // API Gateway's substitution: `messageString` comes quoted and escaped, a quoted field's value escaped within
+    // its quotes. A validation failure's text holds quotes: the line must still parse, with the detail in it.
+    const message = 'Invalid request body "x"';
+    const validation = '[object has missing required properties (["articleSystemId"])]';
+    const values: Record<string, string> = {
+      "$context.error.messageString": JSON.stringify(message),
+      "$context.error.validationErrorString": validation,
+      "$context.identity.userAgent": 'curl "quoted" \\ agent',
+    };
+    const line = format
+      .replace(/\$context\.error\.messageString/g, values["$context.error.messageString"] ?? "")
+      .replace(/"(\$context\.[A-Za-z.]+)"/g, (_, name: string) => JSON.stringify(values[name] ?? name));
+    expect(format).not.toMatch(/[^"]\$context\.(?!error\.messageString)[A-Za-z.]+[^"A-Za-z.]/);
+    expect(JSON.parse(line)).toMatchObject({
+      requestId: "$context.requestId",
+      status: "$context.status",
+      errorMessage: message,
+      validationError: validation,
+      denial: "$context.authorizer.denial",
+    });
     expect(stage.TracingEnabled).toBe(false);
+  });
+
+  it("puts no WAF web ACL on the stage by default (ingress.waf.enabled)", () => {
+    template.resourceCountIs("AWS::WAFv2::WebACL", 0);
   });
 
   it("registers API Gateway's account logging role (kept on delete), so a first deploy in a new account works", () => {
@@ -311,7 +334,7 @@ describe("queues and consumers", () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ["ses:SendEmail", "ses:SendRawEmail"],
+            Action: "ses:SendEmail",
             Resource: Match.arrayWith([{ "Fn::Join": ["", Match.arrayWith([":identity/example.com"])] }]),
           }),
         ]),
@@ -350,12 +373,88 @@ describe("queues and consumers", () => {
     const onStateTable = statements.filter((statement) => JSON.stringify(statement).includes(`"${tableId}"`));
     expect(onStateTable).toEqual([
       expect.objectContaining({
-        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Action: [
+          "dynamodb:BatchGetItem",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ],
         Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["breaker#*"] } },
       }),
     ]);
     expect(articleSync.environment).not.toHaveProperty("STATE_TABLE_NAME");
     expect(articleSync.environment).toHaveProperty("BREAKER_TABLE_NAME");
+  });
+
+  it("grants each function only the state items under its own key prefixes, and the mirror only what it uses", () => {
+    const stateTableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("StateTable"),
+    );
+    const articlesTableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("ArticlesTable"),
+    );
+    type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const statementsOn = (metadata: Record<string, string>, tableId: string | undefined) => {
+      const [fn] = Object.values(
+        template.findResources("AWS::Lambda::Function", { Metadata: { [metadataKey]: metadata } }),
+      ) as { Properties: { Role: { "Fn::GetAtt": [string] } } }[];
+      const roleId = fn?.Properties.Role["Fn::GetAtt"][0];
+      return (
+        Object.values(template.findResources("AWS::IAM::Policy")) as {
+          Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
+        }[]
+      )
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableId}"`));
+    };
+    const stateAccess = {
+      "order-shipped-email": [
+        { kind: "consumer", useCase: "order-shipped-email" },
+        ["shipped-mail#*", "breaker#*"],
+      ],
+      "transport-booking": [
+        { kind: "consumer", useCase: "transport-booking" },
+        ["idempotency#transport-booking#*", "transport-booking#*", "breaker#*"],
+      ],
+      "mail-events": [{ kind: "mail-events" }, ["shipped-mail#*"]],
+      "article-reconcile": [
+        { kind: "consumer", useCase: "article-reconcile" },
+        ["article-reconcile#*", "article-reconcile-run#*"],
+      ],
+      "breaker-probe": [{ kind: "breaker-probe" }, ["breaker#*"]],
+    } as const;
+    for (const [name, [metadata, leadingKeys]] of Object.entries(stateAccess)) {
+      expect(statementsOn(metadata, stateTableId), name).toEqual([
+        {
+          Action: [
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+          ],
+          Effect: "Allow",
+          Resource: expect.anything(),
+          Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": leadingKeys } },
+        },
+      ]);
+    }
+    const mirrorUsers: Record<string, string>[] = [
+      { kind: "consumer", useCase: "article-sync" },
+      { kind: "consumer", useCase: "article-reconcile" },
+    ];
+    // The reconcile's dispatcher only queues units: no table at all.
+    expect(statementsOn({ kind: "reconcile" }, stateTableId)).toEqual([]);
+    expect(statementsOn({ kind: "reconcile" }, articlesTableId)).toEqual([]);
+    for (const metadata of mirrorUsers) {
+      const statements = statementsOn(metadata, articlesTableId);
+      expect(statements.map((statement) => statement.Action)).toEqual([
+        ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+      ]);
+    }
+    expect(json).not.toContain("ses:SendRawEmail");
   });
 
   it("records bounces and complaints of the stack's mail configuration set as CloudWatch metrics", () => {

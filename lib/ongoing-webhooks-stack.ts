@@ -48,6 +48,7 @@ import {
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
+import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
@@ -119,8 +120,8 @@ export class OngoingWebhooksStack extends Stack {
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
-    this.stateTable.grantReadWriteData(emailFunction);
-    this.stateTable.grantReadWriteData(transportFunction);
+    grantStateKeys(this.stateTable, emailFunction, stateKeyPrefixes["order-shipped-email"]);
+    grantStateKeys(this.stateTable, transportFunction, stateKeyPrefixes["transport-booking"]);
     // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -145,7 +146,7 @@ export class OngoingWebhooksStack extends Stack {
     }
     emailFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        actions: ["ses:SendEmail"],
         resources: [
           this.formatArn({ service: "ses", resource: "identity", resourceName: config.email.senderIdentity }),
           this.formatArn({
@@ -182,7 +183,7 @@ export class OngoingWebhooksStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
     const reconcileWorker = reconcile.worker.function.function;
-    this.stateTable.grantReadWriteData(reconcileWorker);
+    grantStateKeys(this.stateTable, reconcileWorker, stateKeyPrefixes["article-reconcile"]);
     this.grantArticles(reconcileWorker);
     this.grantSecrets(reconcileWorker, ongoingSecrets);
 
@@ -215,6 +216,15 @@ export class OngoingWebhooksStack extends Stack {
       tracing: config.ingress.tracing,
       cloudWatchRole: config.ingress.cloudWatchRole,
       logRetentionDays: config.logRetentionDays,
+      ...(config.ingress.waf.enabled
+        ? {
+            firewall: {
+              rateLimitPerIp: config.ingress.waf.rateLimitPerIp,
+              rateWindowSeconds: config.ingress.waf.rateWindowSeconds,
+              maxBodyBytes: config.ingress.waf.maxBodyBytes,
+            },
+          }
+        : {}),
     });
 
     const monitoring = new WebhookMonitoring(this, "Monitoring", {
@@ -290,7 +300,7 @@ export class OngoingWebhooksStack extends Stack {
       bundledFiles: ongoingBundledFiles(config),
     });
     const fn = probe.function;
-    this.stateTable.grantReadWriteData(fn);
+    grantStateKeys(this.stateTable, fn, stateKeyPrefixes["breaker-probe"]);
     this.grantSecrets(fn, ongoingSecretGrants(config));
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(fn, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
@@ -319,34 +329,22 @@ export class OngoingWebhooksStack extends Stack {
     tagResource(fn, { kind: "breaker-probe" });
 
     // Article-sync keeps no state, but reads and moves its dependency's breaker: those items only.
-    iam.Grant.addToPrincipal({
-      grantee: this.consumers["article-sync"].function.function,
-      actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
-      resourceArns: [this.stateTable.tableArn],
-      conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["breaker#*"] } },
-    });
+    grantStateKeys(
+      this.stateTable,
+      this.consumers["article-sync"].function.function,
+      stateKeyPrefixes["article-sync"],
+    );
     return fn;
   }
 
   /**
-   * Reads and writes on the article mirror and its tombstones index, named. The table's own grant would name
-   * every index of the table with a wildcard (`index/*`).
+   * The mirror's reads (batch get, query) and its only write (a conditional update) on the article mirror and its
+   * tombstones index, named. The table's own grant would name every index with a wildcard (`index/*`).
    */
   private grantArticles(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        "dynamodb:BatchGetItem",
-        "dynamodb:Query",
-        "dynamodb:GetItem",
-        "dynamodb:Scan",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:BatchWriteItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:DescribeTable",
-      ],
+      actions: ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
       resourceArns: [
         this.articlesTable.tableArn,
         `${this.articlesTable.tableArn}/index/${tombstonesIndex.name}`,
@@ -406,7 +404,7 @@ export class OngoingWebhooksStack extends Stack {
       description: "Records SES's sending events on the shipped-mail records",
     });
     const fn = mailEvents.function;
-    this.stateTable.grantReadWriteData(fn);
+    grantStateKeys(this.stateTable, fn, stateKeyPrefixes["mail-events"]);
     fn.configureAsyncInvoke({
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       retryAttempts: 2,

@@ -19,6 +19,7 @@ import {
   serverErrorTemplate,
 } from "./ingress-templates.ts";
 import { tagResource } from "./metadata.ts";
+import { WebhookFirewall, type WebhookFirewallOptions } from "./webhook-firewall.ts";
 
 export interface WebhookIngressProps {
   readonly routes: readonly Route[];
@@ -46,30 +47,45 @@ export interface WebhookIngressProps {
   readonly logRetentionDays?: number;
   /** @default "v1" */
   readonly stageName?: string;
+  /** An AWS WAF web ACL on the stage (rate limit per source IP, body size); undefined: none. @default none */
+  readonly firewall?: WebhookFirewallOptions;
 }
 
-/** One JSON access-log line per request: who, what, outcome, timings; never bodies or the token. */
-const accessLogFormat = JSON.stringify({
-  requestId: "$context.requestId",
-  requestTime: "$context.requestTimeEpoch",
-  sourceIp: "$context.identity.sourceIp",
-  userAgent: "$context.identity.userAgent",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  status: "$context.status",
-  responseLength: "$context.responseLength",
-  responseLatency: "$context.responseLatency",
-  integrationStatus: "$context.integration.status",
-  integrationLatency: "$context.integration.latency",
-  authorizerStatus: "$context.authorizer.status",
-  authorizerError: "$context.authorizer.error",
-  errorType: "$context.error.responseType",
-  errorMessage: "$context.error.message",
-});
+/**
+ * One JSON access-log line per request: who, what, outcome, timings, and why a body was refused (the validation
+ * detail the 400 answer leaves out); never bodies or the token. Free text is either pre-quoted by API Gateway
+ * (`messageString`) or a quoted field API Gateway escapes, so the line parses whatever the request held.
+ */
+export const accessLogFields: Readonly<Record<string, string>> = {
+  requestId: '"$context.requestId"',
+  requestTime: '"$context.requestTimeEpoch"',
+  sourceIp: '"$context.identity.sourceIp"',
+  userAgent: '"$context.identity.userAgent"',
+  httpMethod: '"$context.httpMethod"',
+  resourcePath: '"$context.resourcePath"',
+  status: '"$context.status"',
+  responseLength: '"$context.responseLength"',
+  responseLatency: '"$context.responseLatency"',
+  integrationStatus: '"$context.integration.status"',
+  integrationLatency: '"$context.integration.latency"',
+  authorizerStatus: '"$context.authorizer.status"',
+  authorizerError: '"$context.authorizer.error"',
+  denial: '"$context.authorizer.denial"',
+  wafResponseCode: '"$context.wafResponseCode"',
+  errorType: '"$context.error.responseType"',
+  errorMessage: "$context.error.messageString",
+  validationError: '"$context.error.validationErrorString"',
+};
+
+const accessLogFormat = `{${Object.entries(accessLogFields)
+  .map(([key, value]) => `"${key}":${value}`)
+  .join(",")}}`;
 
 export class WebhookIngress extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogGroup: logs.LogGroup;
+  /** The web ACL on the stage, when `firewall` is given. */
+  readonly firewall: WebhookFirewall | undefined;
   /** Full URL of each route, by route path. */
   readonly routeUrls: Record<string, string> = {};
 
@@ -109,11 +125,18 @@ export class WebhookIngress extends Construct {
       },
     });
     tagResource(this.api, { kind: "api" });
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: "AwsSolutions::AwsSolutions-APIG3",
-      reason:
-        "No WAF: every route needs the token authorizer, the stage is throttled, and Ongoing posts from changing addresses",
-    });
+    if (props.firewall) {
+      this.firewall = new WebhookFirewall(this, "Firewall", {
+        ...props.firewall,
+        stage: this.api.deploymentStage,
+      });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: "AwsSolutions::AwsSolutions-APIG3",
+        reason:
+          "ingress.waf is off (its default, to save its monthly cost): every route needs the token authorizer and each method is throttled",
+      });
+    }
     const accountRole = this.api.node.tryFindChild("CloudWatchRole");
     if (accountRole) {
       Validations.of(accountRole).acknowledge({
@@ -241,7 +264,13 @@ export class WebhookIngress extends Construct {
         .join(",")},"requestId":"$context.requestId"}`;
     const responses: [string, apigw.ResponseType, string, string][] = [
       ["Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", json({ message: '"Missing webhook token"' })],
-      ["AccessDenied", apigw.ResponseType.ACCESS_DENIED, "403", json({ message: '"Invalid webhook token"' })],
+      [
+        "AccessDenied",
+        apigw.ResponseType.ACCESS_DENIED,
+        "403",
+        // The authorizer's Deny says why: missing-token (without the cache, e.g. Basic auth) or invalid-token.
+        json({ message: '"Missing or invalid webhook token"', reason: '"$context.authorizer.denial"' }),
+      ],
       [
         "BadRequestBody",
         apigw.ResponseType.BAD_REQUEST_BODY,

@@ -246,8 +246,9 @@ export function ingressHandler(
           return gatewayResponse("AUTHORIZER_FAILURE");
         }
       }
-      if (!policyAllows(result.result, methodArn)) return gatewayResponse("ACCESS_DENIED");
+      // Set first: a Deny's context is what the ACCESS_DENIED answer tells the caller.
       context.authorizer = { principalId: result.result.principalId, ...(result.result.context ?? {}) };
+      if (!policyAllows(result.result, methodArn)) return gatewayResponse("ACCESS_DENIED");
     }
 
     const contentType = mediaType(header("content-type"));

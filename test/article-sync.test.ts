@@ -163,6 +163,16 @@ describe("article-sync", () => {
     expect(harness.metricCount("ArticlesDeleted", { goodsOwnerId: "159" })).toBe(1);
   });
 
+  it("refuses, as a permanent failure, an article Ongoing says belongs to another goods owner", async () => {
+    // The one secret is goods owner 159's: a webhook of goods owner 160 gets 159's article back.
+    await harness.send({ ...webhook(18068), goodsOwnerId: 160 }, "article-updated");
+    await harness.run(handler);
+    const letters = await harness.deadLetters();
+    expect(letters.map((letter) => letter.attributes.failureCode)).toEqual(["goods-owner-mismatch"]);
+    expect(letters[0]?.attributes.failureReason).toMatch(/goods owner 159, not 160/);
+    expect(await mirror.get(160, 18068)).toBeUndefined();
+  });
+
   it("treats an article Ongoing does not have as deleted", async () => {
     await deliver(["article-created", 999_999]);
     expect(await item(999_999)).toMatchObject({ deleted: true });

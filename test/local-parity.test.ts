@@ -129,7 +129,7 @@ describe.each(routes.map((route) => [route.path, route] as const))("route %s", (
     expect(response.status).toBe(Number(gatewayResponse?.Properties?.StatusCode));
     const body = (await response.json()) as { requestId: string };
     const expected = evaluateMappingTemplate(templates["application/json"] ?? "", {
-      context: { requestId: body.requestId },
+      context: { requestId: body.requestId, authorizer: { denial: "invalid-token" } },
     }).output;
     expect(body).toEqual(JSON.parse(expected));
   });

@@ -207,7 +207,9 @@ describe("the local stack", () => {
     await stack.idle();
     const callsBefore = await ongoingCallCount();
     const valid = JSON.stringify({ webhookEventId: 1, goodsOwnerId: 159, articleSystemId: 18068 });
-    expect((await post("article-updated", valid, { "x-auth-token": "wrong" })).status).toBe(403);
+    const denied = await post("article-updated", valid, { "x-auth-token": "wrong" });
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({ reason: "invalid-token" });
     const missing = await fetch(`${stack.urls.ingress}/webhooks/article-updated`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -11,6 +11,7 @@
  */
 import { noChanges } from "../article-sync/catalogue.ts";
 import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
+import { requireOwnArticle } from "../article-sync/ownership.ts";
 import { NotFoundError, PermanentError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
@@ -154,7 +155,7 @@ export async function reconcileSlice(
         // The page is listed again by the next slice; what was written for it so far reads as unchanged then.
         if (!mayGoOn()) return run;
         const askedAt = now();
-        const article = await articleOrGone(client, item.articleSystemId);
+        const article = await articleOrGone(client, goodsOwnerId, item.articleSystemId);
         if (article) run = { ...run, unlisted: run.unlisted + 1 };
         const { change } = await mirror.apply(
           { goodsOwnerId, articleSystemId: item.articleSystemId, article, observedAt: askedAt, source },
@@ -185,7 +186,7 @@ export async function reconcileSlice(
       if (tombstone.syncedBy?.kind === "reconcile") continue;
       if (!mayGoOn()) return { ...run, updatedAt: now() };
       const observedAt = now();
-      const article = await articleOrGone(client, tombstone.articleSystemId);
+      const article = await articleOrGone(client, goodsOwnerId, tombstone.articleSystemId);
       const { change } = await mirror.apply(
         { goodsOwnerId, articleSystemId: tombstone.articleSystemId, article, observedAt, source },
         tombstone,
@@ -206,10 +207,11 @@ export async function reconcileSlice(
 
 async function articleOrGone(
   client: Pick<OngoingClient, "getArticle">,
+  goodsOwnerId: number,
   articleSystemId: number,
 ): Promise<OngoingArticle | undefined> {
   try {
-    return await client.getArticle(articleSystemId);
+    return requireOwnArticle(goodsOwnerId, await client.getArticle(articleSystemId));
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;

@@ -5,6 +5,7 @@
  */
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { ArticleMirror, MirrorChange, SyncSource } from "./mirror.ts";
+import { requireOwnArticle } from "./ownership.ts";
 
 export type ChangeCounts = Record<MirrorChange, number>;
 
@@ -41,10 +42,11 @@ export async function mirrorCatalogue(
     const next = await iterator.next();
     if (next.done) break;
     page += 1;
+    // One foreign article means the credentials are another goods owner's: the whole run stops, nothing is mirrored.
     const observations = next.value.map((article) => ({
       goodsOwnerId: options.goodsOwnerId,
       articleSystemId: article.articleSystemId,
-      article,
+      article: requireOwnArticle(options.goodsOwnerId, article),
       observedAt,
       source: options.source,
     }));

@@ -19,6 +19,7 @@ import { logger } from "../shared/powertools/logger.ts";
 import { type ArticleWebhook, articleWebhookSchema } from "../shared/webhooks/schemas.ts";
 import { metricOfChange, publishArticleCounts } from "./metrics.ts";
 import type { ArticleMirror, ArticleObservation, MirrorResult, SyncSource } from "./mirror.ts";
+import { requireOwnArticle } from "./ownership.ts";
 
 export interface ArticleSyncDependencies {
   readonly mirror: ArticleMirror;
@@ -131,7 +132,7 @@ export function observeArticle(
     started.observedAt = observedAt;
     const client = dependencies.clientFor(goodsOwnerId, { remainingTimeMs: () => context.remainingTimeMs() });
     try {
-      const article = await client.getArticle(articleSystemId);
+      const article = requireOwnArticle(goodsOwnerId, await client.getArticle(articleSystemId));
       return { goodsOwnerId, articleSystemId, article, observedAt, source };
     } catch (error) {
       if (error instanceof NotFoundError)

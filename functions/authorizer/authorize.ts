@@ -19,8 +19,13 @@ export interface AuthorizerOptions {
   readonly readTokenSecret: () => Promise<string>;
 }
 
-/** API Gateway answers 401 when a REQUEST authorizer fails with exactly this message. */
-export const unauthorized = "Unauthorized";
+/**
+ * Why a request was denied, in the Deny's context (`$context.authorizer.denial` in the 403 answer). A missing
+ * token is denied, not thrown as `Unauthorized` (API Gateway's 401): a throw counts as a function error, so
+ * every stray request would fire the authorizer's fault alarm. With the authorizer cache on (the default) API
+ * Gateway answers a missing token header 401 itself, before the function runs.
+ */
+export type Denial = "missing-token" | "invalid-token";
 
 /** Reads the token secret: a plain string, or JSON `{"current","previous"}` during a rotation. */
 export function parseTokenSecret(value: string): WebhookTokens {
@@ -85,26 +90,29 @@ export function stageResource(methodArn: string): string {
   return `${apiArn}/${stage}/POST/*`;
 }
 
-function policy(effect: "Allow" | "Deny", methodArn: string): APIGatewayAuthorizerResult {
+function policy(effect: "Allow" | "Deny", methodArn: string, denial?: Denial): APIGatewayAuthorizerResult {
   return {
     principalId: "ongoing-wms",
     policyDocument: {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: effect, Resource: stageResource(methodArn) }],
     },
+    ...(denial ? { context: { denial } } : {}),
   };
 }
 
 /**
- * Missing token → throws `Unauthorized` (API Gateway answers 401); wrong token → Deny (403); right → Allow.
- * A secret that cannot be read throws another error (API Gateway answers 500, so Ongoing retries).
+ * Missing or wrong token → Deny (403) saying which; right → Allow. Only a real fault throws: a secret that cannot
+ * be read (API Gateway answers 500, so Ongoing retries, and the fault alarm fires).
  */
 export async function authorize(
   event: Pick<APIGatewayRequestAuthorizerEvent, "headers" | "methodArn">,
   options: AuthorizerOptions,
 ): Promise<APIGatewayAuthorizerResult> {
   const presented = presentedToken(event.headers, options);
-  if (presented === undefined) throw new Error(unauthorized);
+  if (presented === undefined) return policy("Deny", event.methodArn, "missing-token");
   const tokens = parseTokenSecret(await options.readTokenSecret());
-  return policy(tokenMatches(presented, tokens) ? "Allow" : "Deny", event.methodArn);
+  return tokenMatches(presented, tokens)
+    ? policy("Allow", event.methodArn)
+    : policy("Deny", event.methodArn, "invalid-token");
 }

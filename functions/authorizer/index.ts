@@ -3,7 +3,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { logger } from "../shared/powertools/logger.ts";
 import { getSecretString } from "../shared/secrets.ts";
 import { authorizerSettingsSchema, readSettings } from "../shared/settings.ts";
-import { authorize, unauthorized } from "./authorize.ts";
+import { authorize } from "./authorize.ts";
 
 const settings = readSettings(authorizerSettingsSchema);
 
@@ -16,19 +16,15 @@ export const handler = async (
       allowBasicAuth: settings.WEBHOOK_ALLOW_BASIC_AUTH,
       readTokenSecret: () => getSecretString(settings.WEBHOOK_TOKEN_SECRET),
     });
-    const effect = result.policyDocument.Statement[0]?.Effect;
-    if (effect !== "Allow")
-      logger.warn("webhook token rejected", {
+    const denial = result.context?.denial;
+    if (denial !== undefined)
+      logger.warn(denial === "missing-token" ? "webhook without token" : "webhook token rejected", {
         path: event.path,
         sourceIp: event.requestContext.identity.sourceIp,
       });
     return result;
   } catch (error) {
-    if (error instanceof Error && error.message === unauthorized) {
-      logger.warn("webhook without token", { path: event.path });
-    } else {
-      logger.error("authorizer failed", { error });
-    }
+    logger.error("authorizer failed", { error });
     throw error;
   }
 };

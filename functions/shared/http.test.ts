@@ -12,6 +12,14 @@ beforeAll(async () => {
     received.push(request.headers);
     // "/stall" never answers; anything else answers with the body length it read.
     if (request.url === "/stall") return;
+    // "/big/<n>" answers n bytes, chunked (no content-length); "/big-declared/<n>" declares them first.
+    const big = /^\/big(-declared)?\/(\d+)$/.exec(request.url ?? "");
+    if (big) {
+      const bytes = Number(big[2]);
+      if (big[1]) response.setHeader("content-length", bytes);
+      for (let sent = 0; sent < bytes; sent += 1024) response.write("x".repeat(Math.min(1024, bytes - sent)));
+      return response.end();
+    }
     let length = 0;
     request.on("data", (chunk: Buffer) => {
       length += chunk.length;
@@ -54,5 +62,20 @@ describe("sendHttp", () => {
     await expect(queued).rejects.toMatchObject({ timedOut: true });
     server.closeAllConnections();
     await Promise.all(stalled);
+  });
+
+  it("reads a body up to the cap and refuses a longer one as a network error, declared or not", async () => {
+    const get = (path: string) =>
+      sendHttp({
+        method: "GET",
+        url: `${url}${path}`,
+        headers: {},
+        timeoutMs: 5_000,
+        maxResponseBytes: 10_000,
+      });
+    expect((await get("/big/10000")).body).toHaveLength(10_000);
+    for (const path of ["/big/50000", "/big-declared/50000"]) {
+      await expect(get(path)).rejects.toMatchObject({ name: "HttpNetworkError", code: "ERESPONSETOOLARGE" });
+    }
   });
 });

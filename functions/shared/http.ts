@@ -13,7 +13,15 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** Largest answer body read; a longer one is cut off as a network error (`ERESPONSETOOLARGE`). @default 20 MiB */
+  maxResponseBytes?: number;
 }
+
+/**
+ * Bodies from Ongoing and the transport system are read into memory: a cap keeps a broken or hostile server from
+ * exhausting the function's memory. Large enough for a page of 500 articles or a booking with its labels.
+ */
+export const defaultMaxResponseBytes = 20 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -64,8 +72,21 @@ export function sendHttp(input: HttpRequest): Promise<HttpResponse> {
       url,
       { method: input.method, headers, agent: agents[url.protocol as "http:" | "https:"], signal },
       (response) => {
+        const maxBytes = input.maxResponseBytes ?? defaultMaxResponseBytes;
+        const tooLarge = () => {
+          fail(
+            Object.assign(new Error(`response body over ${maxBytes} bytes`), { code: "ERESPONSETOOLARGE" }),
+          );
+          request.destroy();
+        };
+        if (Number(response.headers["content-length"] ?? 0) > maxBytes) return tooLarge();
         const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        response.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxBytes) return tooLarge();
+          chunks.push(chunk);
+        });
         response.on("error", fail);
         response.on("aborted", () =>
           fail(Object.assign(new Error("response aborted"), { code: "ECONNRESET" })),

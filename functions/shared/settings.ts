@@ -23,6 +23,15 @@ const json = <T extends z.ZodType>(schema: T) =>
     })
     .pipe(schema);
 
+/** Loopback hosts: the only ones reached over plain http (the local stack's simulators). */
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** An https URL, or an http one to this machine's loopback (the local stack); nothing else in clear text. */
+export const secureUrl = z.url({ protocol: /^https?$/ }).refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || loopbackHosts.has(url.hostname);
+}, "an https URL (plain http only to a loopback host)");
+
 /**
  * A value too large for the environment (Lambda allows 4 KB in all), which the stack writes as a JSON file into
  * the function's bundle (lib/bundled-files.ts): the variable names the file, relative to the code directory
@@ -124,7 +133,7 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
   .extend({
     /** Default transporter list (per-goods-owner overrides in GOODS_OWNERS); absent is not `[]`, see goods-owners.ts. */
     TRANSPORTERS: json(z.array(transporterMatch)).optional(),
-    TRANSPORT_ADAPTER_URL: z.url().optional(),
+    TRANSPORT_ADAPTER_URL: secureUrl.optional(),
     TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
     TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
     TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

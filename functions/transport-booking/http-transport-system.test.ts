@@ -62,6 +62,16 @@ describe("HTTP transport adapter", () => {
       code: "transport-rejected",
       message: "transport system rejected the booking (HTTP 422): unknown service code",
     });
+    simulator.injectFault({
+      status: 400,
+      body: { message: "Receiver 'Anna Svensson', anna@example.se, +46 70 123 45 67: address not found" },
+    });
+    const redacted = await adapter()
+      .book(shipment, time)
+      .catch((error: Error) => error.message);
+    expect(redacted).toBe(
+      'transport system rejected the booking (HTTP 400): Receiver "…", [email], [number]: address not found',
+    );
     simulator.injectFault({ status: 200, body: { parcels: [] } });
     await expect(adapter().book(shipment, time)).rejects.toMatchObject({
       name: "PermanentError",

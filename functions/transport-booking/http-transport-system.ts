@@ -7,6 +7,7 @@
 import { dependencyAnswered } from "../shared/breaker/answers.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
+import { logSafeText } from "../shared/log-safe-text.ts";
 import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
 
 export interface HttpTransportSystemOptions {
@@ -29,12 +30,15 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A short, log-safe reason from an error body (`message` or `error`), at most 200 characters. */
+/**
+ * A short reason from an error body (`message` or `error`): it ends up in logs and dead-letter attributes, so
+ * whatever it echoes of the consignee is redacted (see logSafeText).
+ */
 function reasonFrom(body: string): string {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
     const reason = typeof parsed.message === "string" ? parsed.message : parsed.error;
-    return typeof reason === "string" ? `: ${reason.slice(0, 200)}` : "";
+    return typeof reason === "string" ? `: ${logSafeText(reason)}` : "";
   } catch {
     return "";
   }
@@ -108,5 +112,5 @@ function parseBooking(text: string): Booking {
 function errorCode(error: unknown): string {
   if (error instanceof HttpNetworkError && error.timedOut) return "timeout";
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return typeof code === "string" ? code : typeof message === "string" ? message : "unknown";
+  return typeof code === "string" ? code : typeof message === "string" ? logSafeText(message) : "unknown";
 }
