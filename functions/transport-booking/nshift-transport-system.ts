@@ -157,13 +157,7 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
       const printed = parse(response.body, printedShipmentSchema.array().min(1), "the printed shipment");
       return bookingFromPrinted(printed);
     }
-    if (response.status === 422 && adopted) {
-      throw new PermanentError(
-        "transport-booking-unknown",
-        `nShift will not print stored shipment ${stored.id} (${stored.reference}) again: an earlier attempt most ` +
-          "likely printed it and its answer was lost. Not booked twice; take its labels and parcel numbers from nShift",
-      );
-    }
+    if (response.status === 422 && adopted) throw printedBefore(stored, "not printable");
     throw new PermanentError(
       "transport-rejected",
       `nShift refused to print stored shipment ${stored.id} (HTTP ${response.status})${validationMessages(response.body)}`,
@@ -177,6 +171,7 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
       const found = earlierAttempt === false ? undefined : await find(reference, remainingTimeMs);
       const stored = found ?? (await store(shipment, remainingTimeMs));
       const status = (stored.status ?? "READY").toUpperCase();
+      if (found && !printableStatuses.includes(status)) throw printedBefore(found, status);
       if (!printableStatuses.includes(status)) {
         throw new PermanentError(
           "transport-rejected",
@@ -187,6 +182,15 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
       return print(stored, found !== undefined, remainingTimeMs);
     },
   };
+}
+
+/** An earlier attempt's stored shipment that cannot be printed: most likely printed already, its answer lost. */
+function printedBefore(stored: StoredShipment, status: string): PermanentError {
+  return new PermanentError(
+    "transport-booking-unknown",
+    `nShift holds stored shipment ${stored.id} for ${stored.reference} (${status}): an earlier attempt most likely ` +
+      "printed it and its answer was lost. Not booked twice; take its labels and parcel numbers from nShift",
+  );
 }
 
 function parse<T>(
