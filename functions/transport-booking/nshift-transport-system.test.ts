@@ -146,12 +146,20 @@ describe("nShift adapter against the nShift simulator", () => {
     expect((error as PermanentError).code).toBe("transport-unauthorized");
   });
 
-  it("a shipment nShift cannot take is permanent, naming the fields", async () => {
+  it("a shipment nShift stores as INVALID is permanent, naming the fields; once the order is fixed a new one is booked", async () => {
     const error = await failure(
       adapter().book({ ...shipment, consignee: { ...shipment.consignee, postCode: undefined } }, first),
     );
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as Error).message).toMatch(/HTTP 422\): Address_Zipcode: Value missing/);
+    expect((error as PermanentError).code).toBe("transport-rejected");
+    expect((error as Error).message).toMatch(
+      /as INVALID \(\d+\), not printable: Address_Zipcode: Value missing/,
+    );
+
+    // The INVALID one was never printed: the redrive stores the fixed shipment instead of adopting it.
+    await adapter().book(shipment, retry);
+    expect(simulator.state.stored.size).toBe(2);
+    expect(simulator.printedFor("159-50163")).toHaveLength(1);
   });
 
   it("an unreachable nShift is transient", async () => {

@@ -47,6 +47,9 @@ const reserveMs = 1_000;
 
 const defaultPrintConfig = { target1Media: "laser-a4", target1Type: "pdf" };
 
+/** Stored shipments nShift could not make printable: never printed, so not an earlier booking to adopt. */
+const refusedStatuses = ["INVALID", "FAILED"];
+
 /** The credentials secret's JSON, checked: a wrong shape is a configuration error, not something to retry. */
 export function parseNshiftCredentials(value: unknown, secretName: string): NshiftCredentials {
   const { id, secret } = (value ?? {}) as { id?: unknown; secret?: unknown };
@@ -130,7 +133,11 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
     }
     const list = parse(response.body, storedShipmentSchema.array(), "its stored shipments");
     // `equals` is asked for; the exact match is checked again so a looser search can never adopt another order.
-    return list.find((stored) => stored.reference === reference);
+    // One nShift refused (INVALID, FAILED) was never printed: it is left behind and a new one stored.
+    return list.find(
+      (stored) =>
+        stored.reference === reference && !refusedStatuses.includes((stored.status ?? "").toUpperCase()),
+    );
   }
 
   async function store(shipment: Shipment, remainingTimeMs: () => number): Promise<StoredShipment> {

@@ -4,8 +4,8 @@
  * (sources in ./README.md), with an admin API under `/_admin/` to inject faults and read what was booked.
  *
  * - Basic auth with an API key's id and secret id; anything else is 401 `{code, message}`.
- * - `POST /stored-shipments`: stores the shipment (201, status READY), or 422 with a status list when it lacks
- *   what a shipment needs (receiver name/zip code/city/country, service, parcels).
+ * - `POST /stored-shipments`: stores the shipment (201): READY, or INVALID with its status list when the receiver
+ *   lacks a name, zip code, city or country; 422 with a status list without a service or parcels.
  * - `GET /stored-shipments?searchField=orderNo|reference|shipmentNo&searchOp=equals|contains|startsWith|endsWith
  *   &searchValue=…`: at most 50, as documented.
  * - `POST /stored-shipments/{id}/shipments[?returnFile=true]`: prints it once: 201 with the printed shipment
@@ -46,7 +46,8 @@ export interface StoredRecord {
   readonly id: string;
   readonly shipment: z.infer<typeof nshiftShipmentSchema>;
   readonly created: string;
-  status: "READY" | "PRINTED";
+  status: "READY" | "INVALID" | "PRINTED";
+  readonly statuses: { message: string; messageCode: string; field: string; type: string }[];
 }
 
 export interface PrintedRecord {
@@ -154,7 +155,7 @@ export async function startNshiftSimulator(options: NshiftSimulatorOptions = {})
   const storedInfo = (record: StoredRecord) => ({
     href: `${origin}${nshiftApiPath}/stored-shipments/${record.id}`,
     id: record.id,
-    status: record.status === "PRINTED" ? "PRINTED" : "READY",
+    status: record.status,
     orderNo: record.shipment.orderNo ?? null,
     reference: record.shipment.senderReference,
     serviceId: record.shipment.service.id,
@@ -164,7 +165,7 @@ export async function startNshiftSimulator(options: NshiftSimulatorOptions = {})
     rcvCity: record.shipment.receiver.city ?? null,
     rcvCountry: record.shipment.receiver.country ?? null,
     created: record.created,
-    statuses: null,
+    statuses: record.statuses.length > 0 ? record.statuses : null,
   });
 
   const store = (body: string) => {
@@ -175,26 +176,24 @@ export async function startNshiftSimulator(options: NshiftSimulatorOptions = {})
       return { status: 400, body: { code: "ILLEGAL", message: "Illegal shipment data in body" } };
     }
     const parsed = nshiftShipmentSchema.safeParse(json);
-    const missing = parsed.success
-      ? requiredFields.filter(([, value]) => !value(parsed.data)).map(([field]) => field)
-      : parsed.error.issues.map((issue) => issue.path.join("_"));
-    if (!parsed.success || missing.length > 0) {
-      return {
-        status: 422,
-        body: missing.map((field) => ({
-          message: "Value missing",
-          messageCode: "Missing",
-          field,
-          type: "error",
-        })),
-      };
+    const missingStatus = (field: string) => ({
+      message: "Value missing",
+      messageCode: "Missing",
+      field,
+      type: "error",
+    });
+    if (!parsed.success) {
+      return { status: 422, body: parsed.error.issues.map((issue) => missingStatus(issue.path.join("_"))) };
     }
+    // Stored even when incomplete, as documented: INVALID, with its validation messages.
+    const missing = requiredFields.filter(([, value]) => !value(parsed.data)).map(([field]) => field);
     sequence += 1;
     const record: StoredRecord = {
       id: String(4_000_000 + sequence),
       shipment: parsed.data,
       created: new Date().toISOString(),
-      status: "READY",
+      status: missing.length > 0 ? "INVALID" : "READY",
+      statuses: missing.map(missingStatus),
     };
     state.stored.set(record.id, record);
     return { status: 201, body: storedInfo(record) };
