@@ -169,6 +169,35 @@ describe("parseConfig", () => {
     ).toContain("ongoingWebhooks.transport.adapterUrl: an https URL");
   });
 
+  it("books with the HTTP adapter unless nShift is chosen, and then needs the nShift account", () => {
+    expect(parseWith({}).transport.adapter).toBe("http");
+    expect(() => parseWith({ "ongoingWebhooks.transport.adapter": "nshift" })).toThrow(
+      /ongoingWebhooks\.transport\.nshift: required when the nShift adapter is chosen \(transport\.adapter\)/,
+    );
+    expect(() =>
+      parseWith({ "ongoingWebhooks.goodsOwners": { "159": { transportAdapter: "nshift" } } }),
+    ).toThrow(/required when the nShift adapter is chosen \(goodsOwners\.159\.transportAdapter\)/);
+    const config = parseWith({
+      "ongoingWebhooks.goodsOwners": { "159": { transportAdapter: "nshift" } },
+      "ongoingWebhooks.transport.nshift": { credentialsSecretName: "nshift/api-key", senderQuickId: "WH1" },
+    });
+    expect(config.transport.nshift).toEqual({
+      baseUrl: "https://api.unifaun.com/rs-extapi/v1",
+      credentialsSecretName: "nshift/api-key",
+      senderQuickId: "WH1",
+      timeoutMs: 15_000,
+    });
+    expect(() =>
+      parseWith({
+        "ongoingWebhooks.transport.nshift": {
+          baseUrl: "http://api.unifaun.com/rs-extapi/v1",
+          credentialsSecretName: "nshift/api-key",
+          senderQuickId: "WH1",
+        },
+      }),
+    ).toThrow(/ongoingWebhooks\.transport\.nshift\.baseUrl: an https URL/);
+  });
+
   it("tells no transporter list from an empty one, and needs no default mail branding", () => {
     expect(parseWith({ "ongoingWebhooks.transport": {} }).transport.transporters).toBeUndefined();
     expect(parseWith({ "ongoingWebhooks.transport.transporters": [] }).transport.transporters).toEqual([]);

@@ -8,6 +8,7 @@ import * as z from "zod";
 import { mailPacingReserveMs } from "../functions/order-shipped-email/send-pacing.ts";
 import { maxVisibilitySeconds } from "../functions/shared/pipeline/retry.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
+import { nshiftDefaultBaseUrl } from "../functions/transport-booking/nshift-shipment.ts";
 
 export const contextKey = "ongoingWebhooks";
 
@@ -46,6 +47,9 @@ const transporterMatch = z.strictObject({
 
 const ongoingApi = z.enum(["rest", "automation"]);
 
+/** Which transport adapter books: the generic HTTP adapter or the built-in nShift Delivery one. */
+const transportAdapter = z.enum(["http", "nshift"]);
+
 const goodsOwnerSettings = z.strictObject({
   /** Secret with this goods owner's REST API user `{"username","password"}`. @default ongoing.credentialsSecretName */
   credentialsSecretName: secretName.optional(),
@@ -55,6 +59,8 @@ const goodsOwnerSettings = z.strictObject({
   email: emailBranding.partial().optional(),
   /** Transporters booked for this goods owner. @default transport.transporters */
   transporters: z.array(transporterMatch).optional(),
+  /** The transport adapter that books this goods owner's orders. @default transport.adapter */
+  transportAdapter: transportAdapter.optional(),
 });
 
 const useCaseSettings = z.strictObject({
@@ -265,6 +271,23 @@ const configObject = z.strictObject({
        * @default none: then a goods owner without its own list is dead-lettered (`no-transporters-configured`)
        */
       transporters: z.array(transporterMatch).optional(),
+      /** The adapter that books (per goods owner: goodsOwners.N.transportAdapter). @default "http" */
+      adapter: transportAdapter.default("http"),
+      /** The built-in nShift Delivery adapter (README: nShift Delivery). Required when "nshift" is chosen anywhere. */
+      nshift: z
+        .strictObject({
+          /** nShift's REST API root, https only. @default "https://api.unifaun.com/rs-extapi/v1" */
+          baseUrl: z
+            .url({ protocol: /^https$/, error: "an https URL, e.g. https://api.unifaun.com/rs-extapi/v1" })
+            .default(nshiftDefaultBaseUrl),
+          /** Secret holding the API key as JSON `{"id","secret"}` (its id and secret id). */
+          credentialsSecretName: secretName,
+          /** Quick id of the sender saved in the nShift account (the warehouse). */
+          senderQuickId: z.string().min(1).max(64),
+          /** Time-out of one request to nShift. @default 15000 */
+          timeoutMs: z.number().int().min(500).max(60_000).default(15_000),
+        })
+        .optional(),
       /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
       adapterUrl: z
         .url({
@@ -288,7 +311,12 @@ const configObject = z.strictObject({
        */
       documentRetentionDays: z.number().int().min(1).max(3650).default(30),
     })
-    .default({ adapterAuthHeaderName: "Authorization", adapterTimeoutMs: 15_000, documentRetentionDays: 30 }),
+    .default({
+      adapter: "http",
+      adapterAuthHeaderName: "Authorization",
+      adapterTimeoutMs: 15_000,
+      documentRetentionDays: 30,
+    }),
   /** Per-use-case consumer settings. @default see each field */
   useCases: z
     .strictObject(
@@ -452,6 +480,20 @@ export const configSchema = configObject.superRefine((config, ctx) => {
         message: `"${address}" is not covered by email.senderIdentity ("${identity}"): SES would reject every mail from it`,
       });
     }
+  }
+  // Choosing nShift anywhere needs its account settings.
+  const nshiftUsers = [
+    ...(config.transport.adapter === "nshift" ? ["transport.adapter"] : []),
+    ...Object.entries(config.goodsOwners)
+      .filter(([, owner]) => owner.transportAdapter === "nshift")
+      .map(([id]) => `goodsOwners.${id}.transportAdapter`),
+  ];
+  if (nshiftUsers.length > 0 && config.transport.nshift === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["transport", "nshift"],
+      message: `required when the nShift adapter is chosen (${nshiftUsers.join(", ")}): {credentialsSecretName, senderQuickId}`,
+    });
   }
   // The Automation API logs in as the integrator: choosing it anywhere needs that login.
   const automationUsers = [

@@ -145,6 +145,11 @@ export function transportBookingEnvironment(
     TRANSPORT_ADAPTER_AUTH_SECRET: config.transport.adapterAuthSecretName,
     TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
     TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
+    TRANSPORT_ADAPTER: config.transport.adapter,
+    NSHIFT_BASE_URL: config.transport.nshift?.baseUrl,
+    NSHIFT_CREDENTIALS_SECRET: config.transport.nshift?.credentialsSecretName,
+    NSHIFT_SENDER_QUICK_ID: config.transport.nshift?.senderQuickId,
+    NSHIFT_TIMEOUT_MS: config.transport.nshift && String(config.transport.nshift.timeoutMs),
     DOCUMENTS_BUCKET_NAME: resources.documentsBucketName,
   };
 }

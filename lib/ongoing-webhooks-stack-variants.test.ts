@@ -33,7 +33,15 @@ beforeAll(() => {
       "ongoingWebhooks.articleReconcile.fullRateDays": 7,
       "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
       "ongoingWebhooks.goodsOwners": {
-        "160": { credentialsSecretName: "ongoing-webhooks/goods-owners/160", transportApi: "automation" },
+        "160": {
+          credentialsSecretName: "ongoing-webhooks/goods-owners/160",
+          transportApi: "automation",
+          transportAdapter: "nshift",
+        },
+      },
+      "ongoingWebhooks.transport.nshift": {
+        credentialsSecretName: "ongoing-webhooks/nshift-api-key",
+        senderQuickId: "WH1",
       },
     },
     outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-variant-")),
@@ -148,9 +156,20 @@ describe("secret grants with many goods owners", () => {
     expect(secretsReadBy("transport-booking")).toEqual([
       "ongoing-webhooks/automation",
       "ongoing-webhooks/goods-owners/*",
+      "ongoing-webhooks/nshift-api-key",
       "ongoing-webhooks/ongoing-api",
       "ongoing-webhooks/transport-adapter",
     ]);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          TRANSPORT_ADAPTER: "http",
+          NSHIFT_BASE_URL: "https://api.unifaun.com/rs-extapi/v1",
+          NSHIFT_CREDENTIALS_SECRET: "ongoing-webhooks/nshift-api-key",
+          NSHIFT_SENDER_QUICK_ID: "WH1",
+        }),
+      },
+    });
     expect(secretsReadBy("order-shipped-email")).toEqual([
       "ongoing-webhooks/goods-owners/*",
       "ongoing-webhooks/ongoing-api",

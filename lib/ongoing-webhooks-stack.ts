@@ -144,6 +144,12 @@ export class OngoingWebhooksStack extends Stack {
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(transportFunction, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }
+    if (config.transport.nshift) {
+      this.grantSecrets(transportFunction, {
+        names: [config.transport.nshift.credentialsSecretName],
+        prefixes: [],
+      });
+    }
     emailFunction.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["ses:SendEmail"],

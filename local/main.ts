@@ -26,6 +26,7 @@ const rows: [string, string][] = [
     urls.ongoingAdmin ? `${urls.ongoing}  (admin ${urls.ongoingAdmin})` : `${urls.ongoing} (external)`,
   ],
   ["transport system", `${urls.transport}  (admin ${urls.transportAdmin})`],
+  ["nShift Delivery", `${urls.nshift}  (admin ${urls.nshiftAdmin})`],
   ["Secrets Manager", urls.secretsManager],
 ];
 const width = Math.max(...rows.map(([name]) => name.length));

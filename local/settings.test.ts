@@ -9,6 +9,7 @@ describe("local settings", () => {
         ingress: 3000,
         ongoing: 3001,
         transport: 3002,
+        nshift: 3004,
         secretsManager: 3003,
         ses: 8005,
         dynamodb: 8000,
@@ -18,7 +19,13 @@ describe("local settings", () => {
       webhookToken: "local-dev-token",
       goodsOwnerId: 159,
       externalOngoing: undefined,
+      nshiftGoodsOwnerIds: [],
     });
+  });
+
+  it("books the goods owners in LOCAL_NSHIFT_GOODS_OWNERS through the nShift simulator", () => {
+    expect(localDefaults({ LOCAL_NSHIFT_GOODS_OWNERS: "159, 160" }).nshiftGoodsOwnerIds).toEqual([159, 160]);
+    expect(() => localDefaults({ LOCAL_NSHIFT_GOODS_OWNERS: "159;x" })).toThrow(/LOCAL_NSHIFT_GOODS_OWNERS/);
   });
 
   it("moves every port by its variable", () => {

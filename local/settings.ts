@@ -14,6 +14,7 @@ export const portVariables = {
   ingress: { variable: "LOCAL_INGRESS_PORT", port: 3000 },
   ongoing: { variable: "ONGOING_SIMULATOR_PORT", port: 3001 },
   transport: { variable: "TRANSPORT_SIMULATOR_PORT", port: 3002 },
+  nshift: { variable: "NSHIFT_SIMULATOR_PORT", port: 3004 },
   secretsManager: { variable: "SECRETS_MANAGER_PORT", port: 3003 },
   ses: { variable: "SES_PORT", port: 8005 },
   dynamodb: { variable: "DYNAMODB_PORT", port: 8000 },
@@ -37,6 +38,8 @@ export interface LocalDefaults {
   readonly goodsOwnerId: number;
   /** Set when ONGOING_BASE_URL points the pipeline at another Ongoing (the simulator is then not started). */
   readonly externalOngoing: ExternalOngoing | undefined;
+  /** Goods owners booked through the nShift simulator (LOCAL_NSHIFT_GOODS_OWNERS, comma-separated). @default none */
+  readonly nshiftGoodsOwnerIds: readonly number[];
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: PortName): number {
@@ -48,6 +51,15 @@ function portFrom(env: NodeJS.ProcessEnv, name: PortName): number {
     throw new Error(`${variable}=${raw} is not a port number (0-65535)`);
   }
   return value;
+}
+
+function nshiftGoodsOwnersFrom(env: NodeJS.ProcessEnv): number[] {
+  const raw = (env.LOCAL_NSHIFT_GOODS_OWNERS ?? "").trim();
+  if (raw === "") return [];
+  const ids = raw.split(",").map((id) => id.trim());
+  if (!ids.every((id) => /^[1-9]\d*$/.test(id)))
+    throw new Error(`LOCAL_NSHIFT_GOODS_OWNERS=${raw} is not a comma-separated list of goods-owner ids`);
+  return ids.map(Number);
 }
 
 function goodsOwnerIdFrom(env: NodeJS.ProcessEnv): number {
@@ -72,5 +84,6 @@ export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaul
     externalOngoing: baseUrl
       ? { baseUrl, username: env.ONGOING_USERNAME ?? "", password: env.ONGOING_PASSWORD ?? "" }
       : undefined,
+    nshiftGoodsOwnerIds: nshiftGoodsOwnersFrom(env),
   };
 }

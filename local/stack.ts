@@ -18,6 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import type { Consumer } from "../functions/shared/consumers.ts";
 import { dependencies } from "../functions/shared/errors.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import { startNshiftSimulator } from "../simulators/nshift/server.ts";
 import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
@@ -51,6 +52,22 @@ const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 const reconcileDrainTimeoutMs = 15 * 60_000;
 /** Transport simulator's required auth header value (the adapter auth secret holds it). */
 const transportAuthValue = "Bearer local-transport-token";
+/** The API key the nShift simulator accepts, served as the nShift credentials secret. */
+const nshiftApiKey = { id: "local-nshift", secret: "local-nshift-secret" };
+
+/** Context that books the given goods owners through nShift (the local stack points it at the simulator). */
+export function nshiftContext(goodsOwnerIds: readonly number[]): Record<string, unknown> {
+  if (goodsOwnerIds.length === 0) return {};
+  return {
+    "ongoingWebhooks.transport.nshift": {
+      credentialsSecretName: "ongoing-webhooks/nshift-api-key",
+      senderQuickId: "LOCAL",
+    },
+    ...Object.fromEntries(
+      goodsOwnerIds.map((id) => [`ongoingWebhooks.goodsOwners.${id}.transportAdapter`, "nshift"]),
+    ),
+  };
+}
 
 export interface LocalStackOptions {
   /** Ports by name; 0 = a free one. @default the environment's (see settings.ts), else the documented defaults */
@@ -132,6 +149,9 @@ export interface LocalStack {
   readonly urls: LocalStatus["endpoints"] & {
     readonly ongoingAdmin?: string;
     readonly transportAdmin: string;
+    /** The nShift simulator's REST API root and admin API. */
+    readonly nshift: string;
+    readonly nshiftAdmin: string;
   };
   readonly queues: readonly LocalQueue[];
   readonly tables: LocalStatus["tables"];
@@ -218,7 +238,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const assembly = options.assemblyDir
       ? readAssembly(options.assemblyDir)
-      : await synthesize({ outdir: defaultAssemblyDir });
+      : await synthesize({
+          outdir: defaultAssemblyDir,
+          context: nshiftContext(defaults.nshiftGoodsOwnerIds),
+        });
     const { template } = assembly;
 
     const dynamodb = await onPort("dynamodb", port("dynamodb"), () => startDynamoDb(port("dynamodb")));
@@ -255,6 +278,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
     stoppers.push(() => transport.stop());
+    const nshift = await onPort("nshift", port("nshift"), () =>
+      startNshiftSimulator({ port: port("nshift"), host, apiKey: nshiftApiKey }),
+    );
+    stoppers.push(() => nshift.stop());
 
     // The breaker probe's Lambda API calls; the event sources are registered once their functions run.
     const localMappings = new Map<string, LocalMapping & { useCase: Consumer | undefined }>();
@@ -458,6 +485,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         secrets.put(environment.WEBHOOK_TOKEN_SECRET, defaults.webhookToken);
       if (environment.TRANSPORT_ADAPTER_AUTH_SECRET)
         secrets.put(environment.TRANSPORT_ADAPTER_AUTH_SECRET, transportAuthValue);
+      if (environment.NSHIFT_BASE_URL !== undefined) environment.NSHIFT_BASE_URL = nshift.baseUrl;
+      if (environment.NSHIFT_CREDENTIALS_SECRET)
+        secrets.put(environment.NSHIFT_CREDENTIALS_SECRET, JSON.stringify(nshiftApiKey));
 
       const mapping = mappings.find(([, candidate]) =>
         referencedIds(candidate.Properties?.FunctionName).includes(id),
@@ -760,6 +790,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...endpoints,
         ...(ongoing ? { ongoingAdmin: ongoing.adminUrl } : {}),
         transportAdmin: transport.adminUrl,
+        nshift: nshift.baseUrl,
+        nshiftAdmin: nshift.adminUrl,
       },
       queues,
       tables: tableNamesOut,

@@ -3,6 +3,7 @@ import {
   automationCredentialsSecretFor,
   brandingFor,
   credentialsSecretFor,
+  transportAdapterFor,
   transportApiFor,
   transportersFor,
 } from "./goods-owners.ts";
@@ -38,6 +39,15 @@ describe("credentialsSecretFor", () => {
       }),
     );
     expect(credentialsSecretFor(160, { GOODS_OWNERS })).toBe("ongoing/160");
+  });
+});
+
+describe("transportAdapterFor", () => {
+  it("takes the goods owner's adapter over the deployment's", () => {
+    const owners: GoodsOwnerSettings = { ...GOODS_OWNERS, "162": { transportAdapter: "nshift" } };
+    expect(transportAdapterFor(162, { GOODS_OWNERS: owners, TRANSPORT_ADAPTER: "http" })).toBe("nshift");
+    expect(transportAdapterFor(159, { GOODS_OWNERS: owners, TRANSPORT_ADAPTER: "http" })).toBe("http");
+    expect(transportAdapterFor(999, { GOODS_OWNERS: owners, TRANSPORT_ADAPTER: "nshift" })).toBe("nshift");
   });
 });
 

@@ -36,6 +36,16 @@ export function transportApiFor(
   return own(goodsOwnerId, settings.GOODS_OWNERS)?.transportApi ?? settings.ONGOING_TRANSPORT_API;
 }
 
+export type TransportAdapter = "http" | "nshift";
+
+/** Which transport adapter books the goods owner's orders: its own choice, else the deployment's. */
+export function transportAdapterFor(
+  goodsOwnerId: number,
+  settings: { GOODS_OWNERS: GoodsOwnerSettings; TRANSPORT_ADAPTER: TransportAdapter },
+): TransportAdapter {
+  return own(goodsOwnerId, settings.GOODS_OWNERS)?.transportAdapter ?? settings.TRANSPORT_ADAPTER;
+}
+
 /** The integrator login's secret for the Automation API (one for all goods owners). Throws `no-credentials`. */
 export function automationCredentialsSecretFor(
   goodsOwnerId: number,

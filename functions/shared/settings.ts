@@ -71,6 +71,7 @@ export const goodsOwnerSettingsSchema = z.record(
     transportApi: z.enum(["rest", "automation"]).optional(),
     email: emailBranding.optional(),
     transporters: z.array(transporterMatch).optional(),
+    transportAdapter: z.enum(["http", "nshift"]).optional(),
   }),
 );
 export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
@@ -137,6 +138,13 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     TRANSPORT_ADAPTER_AUTH_SECRET: z.string().min(1).optional(),
     TRANSPORT_ADAPTER_AUTH_HEADER: z.string().default("Authorization"),
     TRANSPORT_ADAPTER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+    /** The default adapter (per-goods-owner overrides in GOODS_OWNERS). */
+    TRANSPORT_ADAPTER: z.enum(["http", "nshift"]).default("http"),
+    /** The nShift account, when the nShift adapter is chosen anywhere. */
+    NSHIFT_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    NSHIFT_CREDENTIALS_SECRET: z.string().min(1).optional(),
+    NSHIFT_SENDER_QUICK_ID: z.string().min(1).optional(),
+    NSHIFT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
     /** The bucket labels and other booking documents are kept in until written back (keys only in the record). */
     DOCUMENTS_BUCKET_NAME: z.string().min(1),
     /** How long a write whose answer was lost may take to land before the order is read again to look for it. */

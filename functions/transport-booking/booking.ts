@@ -79,8 +79,8 @@ export interface TransportBookingDependencies {
   readonly workflows: WorkflowStore<BookingWorkflowData>;
   /** Where labels and other booking documents are kept until written back. */
   readonly documents: DocumentStore;
-  /** The transport system to book with; throws PermanentError when none is configured. */
-  readonly transportSystem: () => TransportSystem;
+  /** The transport system to book the goods owner's orders with; throws PermanentError when none is configured. */
+  readonly transportSystem: (goodsOwnerId: number) => TransportSystem;
   readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
   readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
   /**
@@ -161,10 +161,13 @@ export function createTransportBooking(
     workflow: Workflow<BookingWorkflowData>,
     order: OngoingOrder,
     context: HandlerContext,
+    earlierAttempt: boolean,
   ): Promise<Workflow<BookingWorkflowData>> {
     let booking: Booking;
     try {
-      booking = await dependencies.transportSystem().book(shipmentFromOrder(order), context);
+      booking = await dependencies
+        .transportSystem(order.goodsOwner.id)
+        .book(shipmentFromOrder(order), { remainingTimeMs: () => context.remainingTimeMs(), earlierAttempt });
     } catch (error) {
       metrics.addMetric("TransportFailed", MetricUnit.Count, 1);
       await release(workflow, context);
@@ -333,7 +336,8 @@ export function createTransportBooking(
     }
     if (!owned) workflow = await claim(workflow, context);
     if (workflow.step === "booking") {
-      workflow = await book(workflow, order, context);
+      // A record this delivery has just created has seen no attempt; any other may have.
+      workflow = await book(workflow, order, context, !owned);
       dependencies.afterBooked?.();
     }
     const done = await writeBack(workflow, order, orders, context);

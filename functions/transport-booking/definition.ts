@@ -8,11 +8,16 @@
 import type { z } from "zod";
 import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError } from "../shared/errors.ts";
-import { automationCredentialsSecretFor, transportApiFor, transportersFor } from "../shared/goods-owners.ts";
+import {
+  automationCredentialsSecretFor,
+  transportAdapterFor,
+  transportApiFor,
+  transportersFor,
+} from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
-import { getSecretString } from "../shared/secrets.ts";
+import { getSecretJson, getSecretString } from "../shared/secrets.ts";
 import { readSettings, transportBookingSettingsSchema } from "../shared/settings.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
 import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
@@ -24,6 +29,8 @@ import {
 } from "./booking.ts";
 import { s3DocumentStore } from "./documents.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
+import { nshiftDefaultBaseUrl } from "./nshift-shipment.ts";
+import { createNshiftTransportSystem, parseNshiftCredentials } from "./nshift-transport-system.ts";
 import { restOngoingOrders } from "./ongoing-orders.ts";
 import { automationOngoingOrders } from "./ongoing-orders-automation.ts";
 import type { TransportSystem } from "./transport-system.ts";
@@ -32,6 +39,33 @@ import type { TransportSystem } from "./transport-system.ts";
 const workflowTtlSeconds = 90 * 24 * 3600;
 
 type Settings = z.output<typeof transportBookingSettingsSchema>;
+
+/** The adapter for each goods owner, as configured (each built once, on first use). */
+function transportSystemsFrom(settings: Settings): (goodsOwnerId: number) => TransportSystem {
+  const http = transportSystemFrom(settings);
+  const nshift = nshiftTransportSystemFrom(settings);
+  return (goodsOwnerId) => (transportAdapterFor(goodsOwnerId, settings) === "nshift" ? nshift() : http());
+}
+
+function nshiftTransportSystemFrom(settings: Settings): () => TransportSystem {
+  const secretName = settings.NSHIFT_CREDENTIALS_SECRET;
+  const senderQuickId = settings.NSHIFT_SENDER_QUICK_ID;
+  if (!secretName || !senderQuickId) {
+    return () => {
+      throw new PermanentError(
+        "transport-not-configured",
+        "the nShift adapter is chosen but NSHIFT_CREDENTIALS_SECRET or NSHIFT_SENDER_QUICK_ID is not set (transport.nshift)",
+      );
+    };
+  }
+  const system = createNshiftTransportSystem({
+    baseUrl: settings.NSHIFT_BASE_URL ?? nshiftDefaultBaseUrl,
+    senderQuickId,
+    timeoutMs: settings.NSHIFT_TIMEOUT_MS,
+    credentials: async () => parseNshiftCredentials(await getSecretJson(secretName), secretName),
+  });
+  return () => system;
+}
 
 function transportSystemFrom(settings: Settings): () => TransportSystem {
   const url = settings.TRANSPORT_ADAPTER_URL;
@@ -68,7 +102,7 @@ function build(settings: Settings, hooks: TransportBookingHooks) {
       ttlSeconds: workflowTtlSeconds,
     }),
     documents: s3DocumentStore(settings.DOCUMENTS_BUCKET_NAME),
-    transportSystem: transportSystemFrom(settings),
+    transportSystem: transportSystemsFrom(settings),
     ongoingOrdersFor(goodsOwnerId, remainingTimeMs) {
       if (transportApiFor(goodsOwnerId, settings) === "automation") {
         // Named `no-credentials` failure here, rather than the Automation client's own configuration error.

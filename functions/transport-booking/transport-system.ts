@@ -83,12 +83,22 @@ export function bookingDocuments(booking: Booking): Label[] {
   });
 }
 
+export interface BookOptions {
+  remainingTimeMs(): number;
+  /**
+   * False only when no earlier attempt can have reached the transport system (the workflow has just recorded
+   * "booking"); otherwise an adapter without an idempotency key looks for that attempt's booking first.
+   * @default unknown (treated as true)
+   */
+  readonly earlierAttempt?: boolean;
+}
+
 export interface TransportSystem {
   /**
    * Books the shipment. Booking the same `idempotencyKey` again returns the same booking. Throws
    * PermanentError when the transport system rejects it (4xx) and TransientError when it may heal.
    */
-  book(shipment: Shipment, options: { remainingTimeMs(): number }): Promise<Booking>;
+  book(shipment: Shipment, options: BookOptions): Promise<Booking>;
 }
 
 /** The idempotency key of one order's booking. */
