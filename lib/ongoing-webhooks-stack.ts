@@ -118,11 +118,19 @@ export class OngoingWebhooksStack extends Stack {
     const articleSyncFunction = this.consumers["article-sync"].function.function;
     this.stateTable.grantReadWriteData(emailFunction);
     this.stateTable.grantReadWriteData(transportFunction);
-    // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
+    // Put and get of booking documents, list of their prefix only (no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["s3:PutObject", "s3:GetObject"],
         resources: [this.documentsBucket.arnForObjects(`${bookingDocumentsPrefix}*`)],
+      }),
+    );
+    // Without list, S3 answers a missing key with 403 AccessDenied, not NoSuchKey: an expired label would look transient.
+    transportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.documentsBucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": `${bookingDocumentsPrefix}*` } },
       }),
     );
     const bucketLogicalId = this.resolve(
