@@ -190,6 +190,34 @@ describe("the breaker probe", () => {
     await store.close("ongoing", Date.now());
   });
 
+  it("closes a half-open breaker at the next scheduled run even when that run comes a little early", async () => {
+    const { probeBreakers } = await import("./probe.ts");
+    const { ongoingCheck } = await import("./checks.ts");
+    const { breakerProbeSettingsSchema, readSettings } = await import("../shared/settings.ts");
+    const settings = readSettings(breakerProbeSettingsSchema);
+    const intervalMs = settings.BREAKER_PROBE_INTERVAL_SECONDS * 1000;
+    const halfOpenedAt = Date.now();
+    await store.open("ongoing", "503", halfOpenedAt);
+    await store.halfOpen("ongoing", halfOpenedAt);
+    const run = (afterMs: number) =>
+      probeBreakers({
+        store,
+        checks: { ongoing: ongoingCheck(settings) },
+        consumers: settings.BREAKER_CONSUMERS,
+        // Nothing is paused and the breaker is not open: the mappings and queues are not asked.
+        mappingState: () => Promise.reject(new Error("not expected")),
+        setMappingEnabled: () => Promise.reject(new Error("not expected")),
+        waiting: () => Promise.resolve(0),
+        probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
+        now: () => halfOpenedAt + afterMs,
+      });
+    await run(intervalMs * 0.5);
+    expect(await position("ongoing")).toBe("half-open");
+    const report = await run(intervalMs * 0.95);
+    expect(await position("ongoing")).toBe("closed");
+    expect(report.deferred).toEqual([]);
+  });
+
   it("reopens a half-open breaker whose dependency fails the probe again", async () => {
     await store.open("ongoing", "503", Date.now());
     await store.halfOpen("ongoing", Date.now());

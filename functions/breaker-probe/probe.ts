@@ -11,6 +11,9 @@ import type { Dependency } from "../shared/errors.ts";
 import type { BreakerConsumer } from "../shared/settings.ts";
 import type { Check } from "./checks.ts";
 
+/** A half-open breaker closes at the next run: scheduled runs come about one interval apart, some a little early. */
+const closeAfterIntervals = 0.9;
+
 export interface ProbeDependencies {
   readonly store: BreakerStore;
   readonly checks: Partial<Record<Dependency, Check>>;
@@ -58,7 +61,7 @@ export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeRepor
       await deps.store.open(dependency, `probe: ${result.detail}`, now());
     } else if (
       state.position === "half-open" &&
-      now() - (state.changedAt ?? 0) >= deps.probeIntervalSeconds * 1000
+      now() - (state.changedAt ?? 0) >= deps.probeIntervalSeconds * 1000 * closeAfterIntervals
     ) {
       await deps.store.close(dependency, now());
     }
