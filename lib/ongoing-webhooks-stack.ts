@@ -47,7 +47,7 @@ import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
-import { UseCaseConsumer } from "./use-case-consumer.ts";
+import { sqsMaxMessageSizeBytes, UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
 
 export interface OngoingWebhooksStackProps extends StackProps {
@@ -385,6 +385,7 @@ export class OngoingWebhooksStack extends Stack {
     const deadLetterQueue = new sqs.Queue(this, "MailEventsDeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      maxMessageSizeBytes: sqsMaxMessageSizeBytes,
       retentionPeriod: Duration.days(14),
     });
     Validations.of(deadLetterQueue).acknowledge({
