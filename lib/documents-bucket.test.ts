@@ -94,7 +94,7 @@ describe("documents bucket", () => {
     });
   });
 
-  it("lets transport booking put and get objects under the documents prefix only, and no other function in", () => {
+  it("lets transport booking put, get and list objects under the documents prefix only, and no other function in", () => {
     template.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -106,8 +106,25 @@ describe("documents bucket", () => {
         ]),
       },
     });
+    // List of the prefix only: without it S3 answers a missing (expired) document with AccessDenied, not NoSuchKey.
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: "s3:ListBucket",
+            Condition: { StringLike: { "s3:prefix": "booking-documents/*" } },
+            Effect: "Allow",
+            Resource: { "Fn::GetAtt": [bucketId(), "Arn"] },
+          },
+        ]),
+      },
+    });
     const transport = policiesOf("transport-booking");
-    expect(transport.match(/"s3:[A-Za-z*]+"/g)?.sort()).toEqual(['"s3:GetObject"', '"s3:PutObject"']);
+    expect(transport.match(/"s3:[A-Z][A-Za-z*]*"/g)?.sort()).toEqual([
+      '"s3:GetObject"',
+      '"s3:ListBucket"',
+      '"s3:PutObject"',
+    ]);
     for (const useCase of ["order-shipped-email", "article-sync"]) {
       expect(policiesOf(useCase)).not.toContain(bucketId());
     }

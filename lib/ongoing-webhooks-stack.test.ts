@@ -5,6 +5,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { routes, routeUrlPath, useCases } from "../functions/shared/webhooks/routes.ts";
 import { requestModel } from "../functions/shared/webhooks/schemas.ts";
+import { sqsDefaultMaximumMessageSize } from "../local/aws-limits.ts";
 import { createApp } from "./app.ts";
 import { metadataKey } from "./metadata.ts";
 
@@ -239,6 +240,11 @@ describe("queues and consumers", () => {
         Metadata: { [metadataKey]: { kind: "deadLetterQueue", useCase } },
         Properties: Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 }),
       });
+    }
+    // The size the local stack assumes (an older queue's default is 256 KiB): every queue says it.
+    expect(sqsDefaultMaximumMessageSize).toBe(1_048_576);
+    for (const queue of resourcesOf("AWS::SQS::Queue")) {
+      expect(queue.Properties).toMatchObject({ MaximumMessageSize: sqsDefaultMaximumMessageSize });
     }
     template.resourceCountIs("AWS::SQS::QueuePolicy", useCases.length * 2 + 3);
     for (const policy of resourcesOf("AWS::SQS::QueuePolicy")) {

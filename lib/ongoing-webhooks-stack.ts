@@ -50,7 +50,7 @@ import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
 import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
-import { UseCaseConsumer } from "./use-case-consumer.ts";
+import { sqsMaxMessageSizeBytes, UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
 
 export interface OngoingWebhooksStackProps extends StackProps {
@@ -122,11 +122,19 @@ export class OngoingWebhooksStack extends Stack {
     const articleSyncFunction = this.consumers["article-sync"].function.function;
     grantStateKeys(this.stateTable, emailFunction, stateKeyPrefixes["order-shipped-email"]);
     grantStateKeys(this.stateTable, transportFunction, stateKeyPrefixes["transport-booking"]);
-    // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
+    // Put and get of booking documents, list of their prefix only (no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["s3:PutObject", "s3:GetObject"],
         resources: [this.documentsBucket.arnForObjects(`${bookingDocumentsPrefix}*`)],
+      }),
+    );
+    // Without list, S3 answers a missing key with 403 AccessDenied, not NoSuchKey: an expired label would look transient.
+    transportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.documentsBucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": `${bookingDocumentsPrefix}*` } },
       }),
     );
     const bucketLogicalId = this.resolve(
@@ -393,6 +401,7 @@ export class OngoingWebhooksStack extends Stack {
     const deadLetterQueue = new sqs.Queue(this, "MailEventsDeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      maxMessageSizeBytes: sqsMaxMessageSizeBytes,
       retentionPeriod: Duration.days(14),
     });
     Validations.of(deadLetterQueue).acknowledge({

@@ -13,6 +13,12 @@ import type { Consumer } from "../functions/shared/consumers.ts";
 import { tagResource } from "./metadata.ts";
 import { ServiceFunction } from "./service-function.ts";
 
+/**
+ * SQS's largest message (1 MiB), set explicitly: a queue created before SQS raised its default keeps 256 KiB,
+ * and the ingress, the pipeline's requeue and the dead-lettering all pass a webhook on whole.
+ */
+export const sqsMaxMessageSizeBytes = 1_048_576;
+
 export interface UseCaseConsumerProps {
   /** A webhook use-case, or the article reconcile's worker. */
   readonly useCase: Consumer;
@@ -89,11 +95,13 @@ export class UseCaseConsumer extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
       ...encryption,
       enforceSSL: true,
+      maxMessageSizeBytes: sqsMaxMessageSizeBytes,
       retentionPeriod: Duration.days(14),
     });
     this.queue = new sqs.Queue(this, "Queue", {
       ...encryption,
       enforceSSL: true,
+      maxMessageSizeBytes: sqsMaxMessageSizeBytes,
       // SQS's longest: webhooks waiting out a long outage (or a slow fix) must not expire before they are processed.
       retentionPeriod: Duration.days(14),
       visibilityTimeout: Duration.seconds(timeoutSeconds * visibilityTimeoutFactor),

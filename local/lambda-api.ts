@@ -2,7 +2,8 @@
  * A stand-in for the two Lambda API calls the breaker probe makes (GetEventSourceMapping and
  * UpdateEventSourceMapping `Enabled`), over the same REST paths, so the probe pauses and resumes the local event
  * sources as it does the mappings on AWS. As on AWS, an update answers at once ("Disabling") and takes effect
- * in the background (the local event source waits for its batches in flight).
+ * in the background (the local event source waits for its batches in flight); an update while the mapping is
+ * in such a transitional state is refused with ResourceInUseException, as on AWS.
  */
 import { createServer, type ServerResponse } from "node:http";
 import { closeServer, listen, readBody } from "../simulators/http.ts";
@@ -18,8 +19,15 @@ export interface LambdaApiStandIn {
   readonly endpoint: string;
   /** Whether a mapping is enabled (or enabling) now. */
   enabled(uuid: string): boolean | undefined;
+  /**
+   * Holds a mapping in a state (a test knob, e.g. "Updating" as after a configuration change) until released
+   * with `undefined`; while it is transitional, an update is refused with ResourceInUseException, as on AWS.
+   */
+  hold(uuid: string, state: TransitionalState | undefined): void;
   stop(): Promise<void>;
 }
+
+export type TransitionalState = "Enabling" | "Disabling" | "Updating" | "Creating";
 
 const pathPattern = /^\/2015-03-31\/event-source-mappings\/([^/]+)$/;
 
@@ -30,10 +38,11 @@ export async function startLambdaApi(
 ): Promise<LambdaApiStandIn> {
   // Mappings may be added after the start (the functions start once the endpoint is known).
   const changed = new Map<string, "Enabled" | "Enabling" | "Disabled" | "Disabling">();
+  const held = new Map<string, TransitionalState>();
   const stateOf = (uuid: string) => {
     const mapping = mappings.get(uuid);
     if (!mapping) return undefined;
-    return changed.get(uuid) ?? (mapping.enabled ? "Enabled" : "Disabled");
+    return held.get(uuid) ?? changed.get(uuid) ?? (mapping.enabled ? "Enabled" : "Disabled");
   };
 
   const answer = (response: ServerResponse, status: number, body: unknown, errorType?: string) => {
@@ -77,6 +86,16 @@ export async function startLambdaApi(
       return;
     }
     const body = JSON.parse((await readBody(request)) || "{}") as { Enabled?: boolean };
+    const current = stateOf(uuid);
+    if (current !== "Enabled" && current !== "Disabled") {
+      answer(
+        response,
+        400,
+        { Type: "User", message: `The resource you requested is currently in use (${current}).` },
+        "ResourceInUseException",
+      );
+      return;
+    }
     if (typeof body.Enabled === "boolean") {
       const enabled = body.Enabled;
       changed.set(uuid, enabled ? "Enabling" : "Disabling");
@@ -93,6 +112,10 @@ export async function startLambdaApi(
     enabled: (uuid) => {
       const current = stateOf(uuid);
       return current === undefined ? undefined : current === "Enabled" || current === "Enabling";
+    },
+    hold: (uuid, state) => {
+      if (state) held.set(uuid, state);
+      else held.delete(uuid);
     },
     stop: () => closeServer(server),
   };

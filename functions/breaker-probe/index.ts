@@ -24,9 +24,9 @@ const checks = {
 };
 const store = new BreakerStore(settings.STATE_TABLE_NAME);
 
-async function mappingEnabled(mappingId: string): Promise<boolean> {
+async function mappingState(mappingId: string): Promise<string | undefined> {
   const { State } = await lambdaClient.send(new GetEventSourceMappingCommand({ UUID: mappingId }));
-  return State === "Enabled" || State === "Enabling" || State === "Updating" || State === "Creating";
+  return State;
 }
 
 async function setMappingEnabled(mappingId: string, enabled: boolean): Promise<void> {
@@ -64,7 +64,7 @@ export async function handler(_event: unknown, context: Context) {
     store,
     checks,
     consumers: settings.BREAKER_CONSUMERS,
-    mappingEnabled,
+    mappingState,
     setMappingEnabled,
     waiting,
     probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
@@ -81,6 +81,9 @@ export async function handler(_event: unknown, context: Context) {
         { ...breaker },
       );
     }
+  }
+  for (const { useCase, reason } of report.deferred) {
+    logger.warn(`event source of ${useCase} left for the next run: ${reason}`, { useCase, reason });
   }
   if (report.paused.length > 0 || report.resumed.length > 0) {
     logger.info("event sources changed", { paused: report.paused, resumed: report.resumed });

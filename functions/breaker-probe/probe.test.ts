@@ -53,6 +53,7 @@ let probe: (
   breakers: { dependency: string; position: string; waiting: number }[];
   paused: string[];
   resumed: string[];
+  deferred: { useCase: string; reason: string }[];
 }>;
 const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
@@ -159,6 +160,62 @@ describe("the breaker probe", () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     await probe({}, context);
     expect(await position("ongoing")).toBe("closed");
+  });
+
+  it("leaves a mapping in a transitional state for the next run, and still handles the others", async () => {
+    await store.open("ongoing", "Ongoing getOrder answered 503", Date.now());
+    ongoing.state.addFault({ status: 503, forMs: 60_000 });
+    lambdaApi.hold("mapping-article-sync", "Updating");
+    const changesBefore = articleSync.changes.length;
+    const report = await probe({}, context);
+    expect(report.paused).toEqual(["order-shipped-email"]);
+    expect(report.deferred).toEqual([{ useCase: "article-sync", reason: "mapping Updating" }]);
+    expect(report.breakers.find((b) => b.dependency === "ongoing")).toMatchObject({ position: "open" });
+
+    // The breaker's own pause still on its way (Disabling) when Ongoing answers again: resumed next run.
+    lambdaApi.hold("mapping-article-sync", undefined);
+    await probe({}, context);
+    await vi.waitFor(() => expect(lambdaApi.enabled("mapping-article-sync")).toBe(false));
+    ongoing.state.clearFaults();
+    lambdaApi.hold("mapping-mail", "Disabling");
+    const resuming = await probe({}, context);
+    expect(resuming.resumed).toEqual(["article-sync"]);
+    expect(resuming.deferred).toEqual([{ useCase: "order-shipped-email", reason: "mapping Disabling" }]);
+    expect(await store.pausedMappings()).toEqual(new Set(["mapping-mail"]));
+    lambdaApi.hold("mapping-mail", undefined);
+    const next = await probe({}, context);
+    expect(next.resumed).toEqual(["order-shipped-email"]);
+    await vi.waitFor(() => expect(lambdaApi.enabled("mapping-mail")).toBe(true));
+    expect(articleSync.changes.slice(changesBefore)).toEqual([false, true]);
+    await store.close("ongoing", Date.now());
+  });
+
+  it("closes a half-open breaker at the next scheduled run even when that run comes a little early", async () => {
+    const { probeBreakers } = await import("./probe.ts");
+    const { ongoingCheck } = await import("./checks.ts");
+    const { breakerProbeSettingsSchema, readSettings } = await import("../shared/settings.ts");
+    const settings = readSettings(breakerProbeSettingsSchema);
+    const intervalMs = settings.BREAKER_PROBE_INTERVAL_SECONDS * 1000;
+    const halfOpenedAt = Date.now();
+    await store.open("ongoing", "503", halfOpenedAt);
+    await store.halfOpen("ongoing", halfOpenedAt);
+    const run = (afterMs: number) =>
+      probeBreakers({
+        store,
+        checks: { ongoing: ongoingCheck(settings) },
+        consumers: settings.BREAKER_CONSUMERS,
+        // Nothing is paused and the breaker is not open: the mappings and queues are not asked.
+        mappingState: () => Promise.reject(new Error("not expected")),
+        setMappingEnabled: () => Promise.reject(new Error("not expected")),
+        waiting: () => Promise.resolve(0),
+        probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
+        now: () => halfOpenedAt + afterMs,
+      });
+    await run(intervalMs * 0.5);
+    expect(await position("ongoing")).toBe("half-open");
+    const report = await run(intervalMs * 0.95);
+    expect(await position("ongoing")).toBe("closed");
+    expect(report.deferred).toEqual([]);
   });
 
   it("reopens a half-open breaker whose dependency fails the probe again", async () => {

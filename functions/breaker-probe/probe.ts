@@ -11,12 +11,15 @@ import type { Dependency } from "../shared/errors.ts";
 import type { BreakerConsumer } from "../shared/settings.ts";
 import type { Check } from "./checks.ts";
 
+/** A half-open breaker closes at the next run: scheduled runs come about one interval apart, some a little early. */
+const closeAfterIntervals = 0.9;
+
 export interface ProbeDependencies {
   readonly store: BreakerStore;
   readonly checks: Partial<Record<Dependency, Check>>;
   readonly consumers: readonly BreakerConsumer[];
-  /** Whether an event source mapping is enabled (or on its way there). */
-  readonly mappingEnabled: (mappingId: string) => Promise<boolean>;
+  /** An event source mapping's state (Lambda GetEventSourceMapping `State`: Enabled, Disabled, Updating, …). */
+  readonly mappingState: (mappingId: string) => Promise<string | undefined>;
   /** Pauses or resumes an event source mapping (Lambda UpdateEventSourceMapping `Enabled`). */
   readonly setMappingEnabled: (mappingId: string, enabled: boolean) => Promise<void>;
   /** Messages on a queue (visible, delayed and in flight). */
@@ -38,6 +41,8 @@ export interface ProbeReport {
   readonly breakers: BreakerReport[];
   readonly paused: string[];
   readonly resumed: string[];
+  /** Consumers left for the next run: a mapping in a transitional state, or one whose update failed. */
+  readonly deferred: { readonly useCase: string; readonly reason: string }[];
 }
 
 export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeReport> {
@@ -56,7 +61,7 @@ export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeRepor
       await deps.store.open(dependency, `probe: ${result.detail}`, now());
     } else if (
       state.position === "half-open" &&
-      now() - (state.changedAt ?? 0) >= deps.probeIntervalSeconds * 1000
+      now() - (state.changedAt ?? 0) >= deps.probeIntervalSeconds * 1000 * closeAfterIntervals
     ) {
       await deps.store.close(dependency, now());
     }
@@ -64,21 +69,38 @@ export async function probeBreakers(deps: ProbeDependencies): Promise<ProbeRepor
 
   const states = await deps.store.read(needed);
   const paused = await deps.store.pausedMappings();
-  const report: ProbeReport = { breakers: [], paused: [], resumed: [] };
+  const report: ProbeReport = { breakers: [], paused: [], resumed: [], deferred: [] };
+  // One consumer at a time, each on its own: one that fails (e.g. ResourceInUseException) does not stop the rest.
   for (const consumer of deps.consumers) {
     const blocked = consumer.dependencies.some((d) => states.get(d)?.position === "open");
-    if (blocked && !paused.has(consumer.mappingId)) {
-      // One an operator turned off stays theirs: the breaker resumes only what it paused.
-      if (!(await deps.mappingEnabled(consumer.mappingId))) continue;
-      // Recorded first: a mapping the breaker paused is always one it will resume.
-      await deps.store.markPaused(consumer.mappingId, true);
-      await deps.setMappingEnabled(consumer.mappingId, false);
-      report.paused.push(consumer.useCase);
-    } else if (!blocked && paused.has(consumer.mappingId)) {
-      if (!(await deps.mappingEnabled(consumer.mappingId)))
-        await deps.setMappingEnabled(consumer.mappingId, true);
-      await deps.store.markPaused(consumer.mappingId, false);
-      report.resumed.push(consumer.useCase);
+    const ours = paused.has(consumer.mappingId);
+    if (blocked === ours) continue;
+    try {
+      const mappingState = await deps.mappingState(consumer.mappingId);
+      if (mappingState !== "Enabled" && mappingState !== "Disabled") {
+        // Disabling, Enabling, Updating, Creating: Lambda refuses an update now; the next run looks again.
+        report.deferred.push({ useCase: consumer.useCase, reason: `mapping ${mappingState ?? "unknown"}` });
+        continue;
+      }
+      if (blocked) {
+        // One an operator turned off stays theirs: the breaker resumes only what it paused.
+        if (mappingState !== "Enabled") continue;
+        // Recorded first: a mapping the breaker paused is always one it will resume.
+        await deps.store.markPaused(consumer.mappingId, true);
+        try {
+          await deps.setMappingEnabled(consumer.mappingId, false);
+        } catch (error) {
+          await deps.store.markPaused(consumer.mappingId, false);
+          throw error;
+        }
+        report.paused.push(consumer.useCase);
+      } else {
+        if (mappingState === "Disabled") await deps.setMappingEnabled(consumer.mappingId, true);
+        await deps.store.markPaused(consumer.mappingId, false);
+        report.resumed.push(consumer.useCase);
+      }
+    } catch (error) {
+      report.deferred.push({ useCase: consumer.useCase, reason: String(error) });
     }
   }
   for (const dependency of needed) {

@@ -6,6 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { useLocalAws } from "../../../test/support/env.ts";
+import { OngoingWriteUnknownError } from "../ongoing/client.ts";
 import { dependencyAnswered, takeAnswered } from "./answers.ts";
 import { CircuitBreakers } from "./breakers.ts";
 import { BreakerStore, breakerKey } from "./store.ts";
@@ -68,6 +69,22 @@ describe("circuit breakers shared across containers", () => {
       await a.breakers.settle();
     }
     expect((await a.store.read(["ongoing"])).get("ongoing")?.position).toBe("closed");
+  });
+
+  it("opens when records read a dependency and then fail writing to it (its reads answer, its writes do not)", async () => {
+    const failure = new OngoingWriteUnknownError(
+      { code: "ongoing-unavailable", message: "Ongoing postOrderFile answered 503" },
+      { unanswered: true },
+    );
+    expect(failure.dependency).toBe("ongoing");
+    const a = container();
+    const results: boolean[] = [];
+    for (let record = 0; record < 3; record++) {
+      dependencyAnswered("ongoing"); // the record's GET answered
+      results.push(await a.breakers.outage("ongoing", failure.message));
+    }
+    expect(results).toEqual([false, false, true]);
+    expect((await a.store.read(["ongoing"])).get("ongoing")?.position).toBe("open");
   });
 
   it("half-open lets a few trial records through across containers, then the first answer closes it", async () => {

@@ -107,11 +107,12 @@ export class CircuitBreakers {
 
   /**
    * After a record: every dependency that answered since the last look is healthy, so its count starts over and
-   * an open or half-open breaker closes (the first real answer ends the outage).
+   * an open or half-open breaker closes (the first real answer ends the outage); but not `failedOn`.
    */
-  async settle(): Promise<void> {
-    const answered = takeAnswered();
-    if (answered.size === 0) return;
+  async settle(failedOn?: Dependency): Promise<void> {
+    // The record's own answers from the dependency it then failed on prove nothing (GETs answer, writes fail).
+    const answered = [...takeAnswered()].filter((dependency) => dependency !== failedOn);
+    if (answered.length === 0) return;
     const states = await this.states();
     for (const dependency of answered) {
       this.#consecutive.set(dependency, 0);
@@ -129,7 +130,7 @@ export class CircuitBreakers {
    * without counting the receive.
    */
   async outage(dependency: Dependency, reason: string): Promise<boolean> {
-    await this.settle();
+    await this.settle(dependency);
     const count = (this.#consecutive.get(dependency) ?? 0) + 1;
     this.#consecutive.set(dependency, count);
     const position = (await this.states()).get(dependency)?.position;

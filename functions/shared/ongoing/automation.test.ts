@@ -238,9 +238,11 @@ describe("Automation client: failures", () => {
     simulator.state.addFault({ ...fault, path: "UploadOrderFile$" });
     const upload = client.uploadOrderFile(159, { orderId: 60_001, orderNumber: "DEMO-159-0001" }, file);
     await expect(upload).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    // Ongoing's failure, not the message's: it counts towards Ongoing's circuit breaker.
     await expect(upload).rejects.toMatchObject({
       name: "OngoingWriteUnknownError",
       code: "ongoing-write-unknown",
+      dependency: "ongoing",
     });
     expect(calls("UploadOrderFile")).toBe(1);
     expect(await client.getOrderFiles(159, 60_001)).toEqual([

@@ -170,9 +170,11 @@ describe("Ongoing client: failures", () => {
     simulator.state.addFault({ ...fault, method: "POST", path: "/files$" });
     const upload = client.postOrderFile(60_001, file);
     await expect(upload).rejects.toBeInstanceOf(OngoingWriteUnknownError);
+    // Ongoing's failure, not the message's: it counts towards Ongoing's circuit breaker.
     await expect(upload).rejects.toMatchObject({
       name: "OngoingWriteUnknownError",
       code: "ongoing-write-unknown",
+      dependency: "ongoing",
     });
     expect(calls("postOrderFile")).toBe(1);
     expect(await client.getOrderFiles(60_001)).toEqual([{ fileName: "l.pdf", mimeType: "application/pdf" }]);

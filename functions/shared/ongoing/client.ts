@@ -82,9 +82,11 @@ export interface OngoingFile {
  */
 export class OngoingWriteUnknownError extends TransientError {
   override readonly name = "OngoingWriteUnknownError";
-  constructor(failure: OngoingFailure) {
+  /** `unanswered`: Ongoing failed (5xx, time-out, cut connection), so it counts towards Ongoing's breaker. */
+  constructor(failure: OngoingFailure, options: { unanswered?: boolean } = {}) {
     super("ongoing-write-unknown", `${failure.message} (the write may have taken effect: not repeated)`, {
       retryAfterMs: failure.retryAfterMs,
+      ...(options.unanswered ? { dependency: "ongoing" as const } : {}),
     });
   }
 }
@@ -303,7 +305,10 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     }
     const failure = last as OngoingFailure;
     if (call.repeatable === false && mayHaveTakenEffect(response, networkError)) {
-      throw new OngoingWriteUnknownError(failure);
+      // A 5xx or a lost connection is Ongoing's failure, not this message's: writes failing alone open the breaker.
+      throw new OngoingWriteUnknownError(failure, {
+        unanswered: networkError !== undefined || (response?.status ?? 0) >= 500,
+      });
     }
     if (attempt >= budget.maxAttempts) {
       throw new TransientError(failure.code, `${failure.message} (after ${attempt} attempts)`, {

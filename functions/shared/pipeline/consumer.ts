@@ -359,7 +359,8 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
 
   async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
     const failure = classify(error);
-    await this.#settle(log);
+    // A failure on a dependency settles the others itself (#outage), leaving out the one that failed.
+    if (!failure.dependency) await this.#settle(log);
     if (failure.dependency && (await this.#outage(failure.dependency, failure.reason, log))) {
       countFailure("outage");
       return this.#wait(
