@@ -112,6 +112,7 @@ export function transportBookingEnvironment(
     TRANSPORT_ADAPTER_AUTH_HEADER: config.transport.adapterAuthHeaderName,
     TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
     DOCUMENTS_BUCKET_NAME: resources.documentsBucketName,
+    ONGOING_FILE_RETENTION_DAYS: String(config.transport.documentRetentionDays),
   };
 }
 

@@ -52,6 +52,16 @@ const emailBranding = z.object({
 });
 export type EmailBranding = z.infer<typeof emailBranding>;
 
+/** A goods owner's label printing (Automation API `CreatePrintJob`); absent: nothing is printed. */
+const printing = z.object({
+  reportId: z.number().int().positive(),
+  printAsUser: z.object({ userName: z.string().optional(), userId: z.number().int().optional() }).optional(),
+  printAsComputer: z
+    .object({ computerName: z.string().optional(), computerId: z.number().int().optional() })
+    .optional(),
+});
+export type Printing = z.infer<typeof printing>;
+
 /** Per-goods-owner overrides (non-secret), keyed by goods-owner id as a string. */
 export const goodsOwnerSettingsSchema = z.record(
   z.string(),
@@ -60,6 +70,7 @@ export const goodsOwnerSettingsSchema = z.record(
     transportApi: z.enum(["rest", "automation"]).optional(),
     email: emailBranding.optional(),
     transporters: z.array(transporterMatch).optional(),
+    printing: printing.optional(),
   }),
 );
 export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
@@ -122,6 +133,8 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     DOCUMENTS_BUCKET_NAME: z.string().min(1),
     /** How long a write whose answer was lost may take to land before the order is read again to look for it. */
     ONGOING_WRITE_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
+    /** Days after the booking that Ongoing may delete the labels attached to the order (`FileWillBeDeletedAt`). */
+    ONGOING_FILE_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   });
 
 export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({
