@@ -13,6 +13,7 @@ import {
   reconcileGoodsOwnerIdsSchema,
   type SettingsEnvironment,
   type transportBookingSettingsSchema,
+  type transportStatusSettingsSchema,
 } from "../functions/shared/settings.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
@@ -113,6 +114,17 @@ export function transportBookingEnvironment(
     TRANSPORT_ADAPTER_TIMEOUT_MS: String(config.transport.adapterTimeoutMs),
     DOCUMENTS_BUCKET_NAME: resources.documentsBucketName,
     ONGOING_FILE_RETENTION_DAYS: String(config.transport.documentRetentionDays),
+  };
+}
+
+export function transportStatusEnvironment(
+  config: Config,
+  resources: ConsumerResources,
+): SettingsEnvironment<typeof transportStatusSettingsSchema> {
+  return {
+    ...consumerSettings(config, "transport-status", resources),
+    ...stateSettings(resources),
+    ...ongoingSettings(config),
   };
 }
 

@@ -50,8 +50,8 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    template.resourceCountIs("AWS::SQS::Queue", 7);
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    template.resourceCountIs("AWS::SQS::Queue", 9);
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
   });
 
   it("sets the visibility time-out to six times the function time-out", () => {

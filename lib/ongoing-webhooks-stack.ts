@@ -40,6 +40,7 @@ import {
   type SecretGrants,
   type StackResources,
   transportBookingEnvironment,
+  transportStatusEnvironment,
 } from "./function-settings.ts";
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
@@ -61,6 +62,7 @@ const environmentOf: Record<
   "order-shipped-email": orderShippedEmailEnvironment,
   "transport-booking": transportBookingEnvironment,
   "article-sync": articleSyncEnvironment,
+  "transport-status": transportStatusEnvironment,
 };
 
 export class OngoingWebhooksStack extends Stack {
@@ -114,8 +116,10 @@ export class OngoingWebhooksStack extends Stack {
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
+    const transportStatusFunction = this.consumers["transport-status"].function.function;
     this.stateTable.grantReadWriteData(emailFunction);
     this.stateTable.grantReadWriteData(transportFunction);
+    this.stateTable.grantReadWriteData(transportStatusFunction);
     // Put and get of booking documents, nothing else (no list, no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -135,6 +139,13 @@ export class OngoingWebhooksStack extends Stack {
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
     this.grantSecrets(transportFunction, ongoingSecretGrants(config, { automation: true }));
+    // Status events go to Ongoing only through the Automation API: its login and nothing else.
+    if (config.ongoing.automationCredentialsSecretName) {
+      this.grantSecrets(transportStatusFunction, {
+        names: [config.ongoing.automationCredentialsSecretName],
+        prefixes: [],
+      });
+    }
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(transportFunction, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }

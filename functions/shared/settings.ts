@@ -137,6 +137,10 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     ONGOING_FILE_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   });
 
+export const transportStatusSettingsSchema = statefulConsumerSettingsSchema.extend(
+  ongoingSettingsSchema.shape,
+);
+
 export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({
   ARTICLES_TABLE_NAME: z.string().min(1),
 });

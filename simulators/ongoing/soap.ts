@@ -15,6 +15,7 @@ import {
   text,
   type XmlObject,
 } from "../../functions/shared/ongoing/automation-xml.ts";
+import { transportStatuses } from "../../functions/shared/webhooks/schemas.ts";
 import { readBody, recordedHeaders, sleep } from "../http.ts";
 import type { Json } from "./seed.ts";
 import type { OngoingSimulatorState } from "./server.ts";
@@ -353,15 +354,7 @@ function createPrintJob(context: SoapContext, record: (goodsOwnerId: number) => 
   return { CreatePrintJobResult: { Success: "true", Message: nil } };
 }
 
-const transportStatuses = new Set([
-  "Printed",
-  "PickedUpByCarrier",
-  "OnWay",
-  "AtPickUpPlace",
-  "Delivered",
-  "DeliveredAndReturnedToSender",
-  "Cancelled",
-]);
+const knownStatuses = new Set<string>(transportStatuses);
 
 /** `ReportOrderTransportStatusEvent`: kept per order, `CreateOrUpdate` replacing an event of the same time and status. */
 function reportOrderTransportStatusEvent(
@@ -380,8 +373,7 @@ function reportOrderTransportStatusEvent(
   if (eventType !== "Delivery" && eventType !== "Return")
     throw new Refusal(400, "The EventType field is invalid.");
   const transportStatus = requiredText(operation, "TransportStatus");
-  if (!transportStatuses.has(transportStatus))
-    throw new Refusal(400, "The TransportStatus field is invalid.");
+  if (!knownStatuses.has(transportStatus)) throw new Refusal(400, "The TransportStatus field is invalid.");
   const comment = text(operation?.Comment) ?? null;
   if (comment && comment.length > 400) throw new Refusal(400, "The Comment field is longer than 400.");
   const events = (Array.isArray(order.transportStatusEvents) ? order.transportStatusEvents : []) as Json[];

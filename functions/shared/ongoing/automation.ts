@@ -12,6 +12,7 @@ import type { z } from "zod";
 import { NotFoundError, PermanentError } from "../errors.ts";
 import type { HttpResponse } from "../http.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
+import type { transportStatuses } from "../webhooks/schemas.ts";
 import {
   automationNamespace,
   buildEnvelope,
@@ -109,15 +110,6 @@ export interface PrintJob {
   printAsGoodsOwnerId?: number | undefined;
 }
 
-export const transportStatuses = [
-  "Printed",
-  "PickedUpByCarrier",
-  "OnWay",
-  "AtPickUpPlace",
-  "Delivered",
-  "DeliveredAndReturnedToSender",
-  "Cancelled",
-] as const;
 export type TransportStatus = (typeof transportStatuses)[number];
 
 /** One transport status event of an order, as `ReportOrderTransportStatusEvent` takes it. */
