@@ -191,14 +191,17 @@ export async function startTransportSimulator(
     const settings = state.statusCallbacks;
     if (!settings) return;
     callbacks = callbacks.then(async () => {
+      let lastAt = 0;
       for (const [index, transportStatus] of settings.statuses.entries()) {
         await sleep(settings.delayMs);
+        // Each scan strictly later than the one before, even within a millisecond.
+        lastAt = Math.max(Date.now(), lastAt + 1);
         const event: TransportStatusEventWebhook = {
           eventId: `${booking.waybill}-${index + 1}-${transportStatus}`,
           goodsOwnerId: shipment.goodsOwnerId,
           orderId: shipment.orderId,
           waybill: booking.waybill,
-          eventTime: new Date().toISOString(),
+          eventTime: new Date(lastAt).toISOString(),
           eventType: transportStatus === "DeliveredAndReturnedToSender" ? "Return" : "Delivery",
           transportStatus,
           comment: `simulated scan ${index + 1}`,
