@@ -214,6 +214,11 @@ describe("parseConfig", () => {
       { "ongoingWebhooks.goodsOwners": { "160": { transportApi: "automation" } } },
       "goodsOwners.160.transportApi",
     ],
+    // Printing is an Automation API call, whichever API writes the rest back.
+    [
+      { "ongoingWebhooks.goodsOwners": { "161": { printing: { reportId: 47 } } } },
+      "goodsOwners.161.printing",
+    ],
   ])("needs the Automation API login when %j chooses that API", (overrides, chooser) => {
     const message = errorOf(overrides);
     expect(message).toContain("ongoingWebhooks.ongoing.automationCredentialsSecretName");

@@ -50,6 +50,23 @@ const ongoingApi = z.enum(["rest", "automation"]);
 /** Which transport adapter books: the generic HTTP adapter or the built-in nShift Delivery one. */
 const transportAdapter = z.enum(["http", "nshift"]);
 
+/** Printing of a goods owner's labels in the warehouse, once they are attached to the order (Automation API). */
+const printing = z.strictObject({
+  /** The report (label layout and printer) to print with; ask the warehouse for its id. */
+  reportId: z.number().int().positive(),
+  /** The warehouse user the job prints as. @default none (Ongoing's choice) */
+  printAsUser: z
+    .strictObject({ userName: z.string().min(1).optional(), userId: z.number().int().positive().optional() })
+    .optional(),
+  /** The computer (and so printer) the job prints at. @default none (Ongoing's choice) */
+  printAsComputer: z
+    .strictObject({
+      computerName: z.string().min(1).optional(),
+      computerId: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+
 const goodsOwnerSettings = z.strictObject({
   /** Secret with this goods owner's REST API user `{"username","password"}`. @default ongoing.credentialsSecretName */
   credentialsSecretName: secretName.optional(),
@@ -61,6 +78,8 @@ const goodsOwnerSettings = z.strictObject({
   transporters: z.array(transporterMatch).optional(),
   /** The transport adapter that books this goods owner's orders. @default transport.adapter */
   transportAdapter: transportAdapter.optional(),
+  /** One print job per booked order after its labels are attached. @default none: nothing is printed */
+  printing: printing.optional(),
 });
 
 const useCaseSettings = z.strictObject({
@@ -501,6 +520,10 @@ export const configSchema = configObject.superRefine((config, ctx) => {
     ...Object.entries(config.goodsOwners)
       .filter(([, owner]) => owner.transportApi === "automation")
       .map(([id]) => `goodsOwners.${id}.transportApi`),
+    // Printing exists only in the Automation API, whichever API writes the rest back.
+    ...Object.entries(config.goodsOwners)
+      .filter(([, owner]) => owner.printing !== undefined)
+      .map(([id]) => `goodsOwners.${id}.printing`),
   ];
   if (automationUsers.length > 0 && config.ongoing.automationCredentialsSecretName === undefined) {
     ctx.addIssue({

@@ -16,6 +16,7 @@ import {
   reconcileGoodsOwnerIdsSchema,
   type SettingsEnvironment,
   type transportBookingSettingsSchema,
+  type transportStatusSettingsSchema,
 } from "../functions/shared/settings.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import type { Config } from "./config.ts";
@@ -151,6 +152,18 @@ export function transportBookingEnvironment(
     NSHIFT_SENDER_QUICK_ID: config.transport.nshift?.senderQuickId,
     NSHIFT_TIMEOUT_MS: config.transport.nshift && String(config.transport.nshift.timeoutMs),
     DOCUMENTS_BUCKET_NAME: resources.documentsBucketName,
+    ONGOING_FILE_RETENTION_DAYS: String(config.transport.documentRetentionDays),
+  };
+}
+
+export function transportStatusEnvironment(
+  config: Config,
+  resources: ConsumerResources,
+): SettingsEnvironment<typeof transportStatusSettingsSchema> {
+  return {
+    ...consumerSettings(config, "transport-status", resources),
+    ...stateSettings(resources),
+    ...ongoingSettings(config),
   };
 }
 

@@ -91,9 +91,10 @@ describe("stack variants", () => {
   });
 
   it("a disabled use-case keeps its queue but has no event source mapping", () => {
-    // Three use-cases' queues and the reconcile's, each with a dead-letter queue; the SES mail events' dead-letter queue.
-    template.resourceCountIs("AWS::SQS::Queue", 9);
-    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
+    // Four use-cases' queues and the reconcile's, each with a dead-letter queue; the SES mail events' dead-letter queue.
+    template.resourceCountIs("AWS::SQS::Queue", 11);
+    // The enabled use-cases' and the reconcile worker's.
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 4);
   });
 
   it("the breaker probe pauses and resumes only the event sources that exist", () => {

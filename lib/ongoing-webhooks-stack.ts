@@ -44,6 +44,7 @@ import {
   type SecretGrants,
   type StackResources,
   transportBookingEnvironment,
+  transportStatusEnvironment,
 } from "./function-settings.ts";
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
@@ -67,6 +68,7 @@ const environmentOf: Record<
   "order-shipped-email": orderShippedEmailEnvironment,
   "transport-booking": transportBookingEnvironment,
   "article-sync": articleSyncEnvironment,
+  "transport-status": transportStatusEnvironment,
 };
 
 export class OngoingWebhooksStack extends Stack {
@@ -120,8 +122,10 @@ export class OngoingWebhooksStack extends Stack {
     const emailFunction = this.consumers["order-shipped-email"].function.function;
     const transportFunction = this.consumers["transport-booking"].function.function;
     const articleSyncFunction = this.consumers["article-sync"].function.function;
+    const transportStatusFunction = this.consumers["transport-status"].function.function;
     grantStateKeys(this.stateTable, emailFunction, stateKeyPrefixes["order-shipped-email"]);
     grantStateKeys(this.stateTable, transportFunction, stateKeyPrefixes["transport-booking"]);
+    grantStateKeys(this.stateTable, transportStatusFunction, stateKeyPrefixes["transport-status"]);
     // Put and get of booking documents, list of their prefix only (no delete: objects expire by the lifecycle rule).
     transportFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -149,6 +153,13 @@ export class OngoingWebhooksStack extends Stack {
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
     this.grantSecrets(transportFunction, ongoingSecretGrants(config, { automation: true }));
+    // Status events go to Ongoing only through the Automation API: its login and nothing else.
+    if (config.ongoing.automationCredentialsSecretName) {
+      this.grantSecrets(transportStatusFunction, {
+        names: [config.ongoing.automationCredentialsSecretName],
+        prefixes: [],
+      });
+    }
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(transportFunction, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }

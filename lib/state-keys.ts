@@ -27,6 +27,7 @@ export const stateKeyPrefixes = {
   "order-shipped-email": ["shipped-mail#", "breaker#"],
   "transport-booking": ["idempotency#transport-booking#", "transport-booking#", "breaker#"],
   "article-sync": ["breaker#"],
+  "transport-status": ["transport-status#", "breaker#"],
   "mail-events": ["shipped-mail#"],
   "article-reconcile": ["article-reconcile#", "article-reconcile-run#"],
   "breaker-probe": ["breaker#"],

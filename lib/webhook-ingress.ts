@@ -280,7 +280,7 @@ export class WebhookIngress extends Construct {
         json({
           message: "$context.error.messageString",
           expected:
-            '"an Ongoing webhook payload: integer webhookEventId, goodsOwnerId and orderId or articleSystemId"',
+            '"an Ongoing webhook payload: integer webhookEventId, goodsOwnerId and orderId or articleSystemId (a transport status event: eventId, goodsOwnerId, orderId, eventTime, eventType, transportStatus)"',
         }),
       ],
       [

@@ -19,9 +19,13 @@ import type { Consumer } from "../functions/shared/consumers.ts";
 import { dependencies } from "../functions/shared/errors.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { startNshiftSimulator } from "../simulators/nshift/server.ts";
-import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import {
+  defaultAutomationUsers,
+  defaultUsers as ongoingUsers,
+  startOngoingSimulator,
+} from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
-import { startTransportSimulator } from "../simulators/transport/server.ts";
+import { startTransportSimulator, statusCallbacksSchema } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
 import { checkLambdaEnvironment, deployedNames, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
@@ -86,6 +90,12 @@ export interface LocalStackOptions {
   readonly scheduleTimers?: ScheduleTimers;
   /** Run the SQS event sources (off: webhooks stay on their queues, e.g. to inspect them). @default true */
   readonly consumers?: boolean;
+  /**
+   * The transport simulator posts status events (picked up, on the way, delivered) to the ingress's
+   * `/webhooks/transport-status` after each booking; on or off at run time through its admin API too.
+   * @default false (reporting them needs `ongoing.automationCredentialsSecretName`)
+   */
+  readonly transportStatusCallbacks?: boolean;
   /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly functionEnvironment?: Record<string, string>;
   /**
@@ -445,6 +455,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? { username: defaults.externalOngoing.username, password: defaults.externalOngoing.password }
         : { username: ongoingUser?.username, password: ongoingUser?.password },
     );
+    // The simulator's integrator login sees several goods owners; a real Ongoing gets the one configured.
+    const integrator = defaultAutomationUsers[0];
+    const automationCredentials =
+      defaults.externalOngoing || !integrator
+        ? ongoingCredentials
+        : JSON.stringify({ username: integrator.username, password: integrator.password });
     const overrides: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -478,9 +494,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
       if (environment.TRANSPORT_ADAPTER_URL !== undefined)
         environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
-      for (const variable of ["ONGOING_CREDENTIALS_SECRET", "ONGOING_AUTOMATION_CREDENTIALS_SECRET"]) {
-        if (environment[variable]) secrets.put(environment[variable], ongoingCredentials);
-      }
+      if (environment.ONGOING_CREDENTIALS_SECRET)
+        secrets.put(environment.ONGOING_CREDENTIALS_SECRET, ongoingCredentials);
+      if (environment.ONGOING_AUTOMATION_CREDENTIALS_SECRET)
+        secrets.put(environment.ONGOING_AUTOMATION_CREDENTIALS_SECRET, automationCredentials);
       if (environment.WEBHOOK_TOKEN_SECRET)
         secrets.put(environment.WEBHOOK_TOKEN_SECRET, defaults.webhookToken);
       if (environment.TRANSPORT_ADAPTER_AUTH_SECRET)
@@ -784,6 +801,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stoppers.push(() => ingress.stop());
     endpoints.ingress = ingress.url;
+    if (options.transportStatusCallbacks) {
+      transport.state.statusCallbacks = statusCallbacksSchema.parse({
+        url: `${ingress.url}/webhooks/transport-status`,
+        headers: { "X-Auth-Token": defaults.webhookToken },
+      });
+    }
 
     return {
       urls: {

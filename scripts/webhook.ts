@@ -10,6 +10,7 @@
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { type Route, routeByPath, routes, routeUrlPath } from "../functions/shared/webhooks/routes.ts";
+import type { TransportStatusEventWebhook } from "../functions/shared/webhooks/schemas.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 
@@ -77,6 +78,23 @@ export function articleWebhookPayload(
   };
 }
 
+/** A transport system's status callback about an order (`/webhooks/transport-status`), happening now. */
+export function transportStatusPayload(
+  orderId: number,
+  goodsOwnerId: number,
+  transportStatus: TransportStatusEventWebhook["transportStatus"] = "OnWay",
+): TransportStatusEventWebhook {
+  return {
+    eventId: `local-${freshEventId()}`,
+    goodsOwnerId,
+    orderId,
+    eventTime: new Date().toISOString(),
+    eventType: transportStatus === "DeliveredAndReturnedToSender" ? "Return" : "Delivery",
+    transportStatus,
+    comment: "sent by npm run webhook",
+  };
+}
+
 /** The payload a route expects, about the given order or article. */
 export function webhookPayload(
   route: Route,
@@ -89,7 +107,9 @@ export function webhookPayload(
       `route ${route.path} needs ${isArticle ? "--article <articleSystemId>" : "--order <orderId>"}`,
     );
   }
-  return isArticle ? articleWebhookPayload(id, ids.goodsOwnerId) : orderWebhookPayload(id, ids.goodsOwnerId);
+  if (isArticle) return articleWebhookPayload(id, ids.goodsOwnerId);
+  if (route.useCase === "transport-status") return transportStatusPayload(id, ids.goodsOwnerId);
+  return orderWebhookPayload(id, ids.goodsOwnerId);
 }
 
 /** POSTs a payload to a route, returning the ingress's answer. */

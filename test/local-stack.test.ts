@@ -271,6 +271,7 @@ describe("the local stack", () => {
       "article-sync",
       "order-shipped-email",
       "transport-booking",
+      "transport-status",
     ]);
     expect(status.queues[0]).toEqual(
       expect.objectContaining({ visible: 0, inFlight: 0, deadLetters: 0, consuming: true }),

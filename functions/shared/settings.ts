@@ -63,6 +63,16 @@ const emailBranding = z.object({
 });
 export type EmailBranding = z.infer<typeof emailBranding>;
 
+/** A goods owner's label printing (Automation API `CreatePrintJob`); absent: nothing is printed. */
+const printing = z.object({
+  reportId: z.number().int().positive(),
+  printAsUser: z.object({ userName: z.string().optional(), userId: z.number().int().optional() }).optional(),
+  printAsComputer: z
+    .object({ computerName: z.string().optional(), computerId: z.number().int().optional() })
+    .optional(),
+});
+export type Printing = z.infer<typeof printing>;
+
 /** Per-goods-owner overrides (non-secret), keyed by goods-owner id as a string. */
 export const goodsOwnerSettingsSchema = z.record(
   z.string(),
@@ -72,6 +82,7 @@ export const goodsOwnerSettingsSchema = z.record(
     email: emailBranding.optional(),
     transporters: z.array(transporterMatch).optional(),
     transportAdapter: z.enum(["http", "nshift"]).optional(),
+    printing: printing.optional(),
   }),
 );
 export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
@@ -149,7 +160,13 @@ export const transportBookingSettingsSchema = statefulConsumerSettingsSchema
     DOCUMENTS_BUCKET_NAME: z.string().min(1),
     /** How long a write whose answer was lost may take to land before the order is read again to look for it. */
     ONGOING_WRITE_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
+    /** Days after the booking that Ongoing may delete the labels attached to the order (`FileWillBeDeletedAt`). */
+    ONGOING_FILE_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   });
+
+export const transportStatusSettingsSchema = statefulConsumerSettingsSchema.extend(
+  ongoingSettingsSchema.shape,
+);
 
 export const articleSyncSettingsSchema = consumerSettingsSchema.extend(ongoingSettingsSchema.shape).extend({
   ARTICLES_TABLE_NAME: z.string().min(1),

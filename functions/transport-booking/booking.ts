@@ -55,6 +55,13 @@ export type WriteBackProgress = {
   files?: string[];
   /** Every document (labels included) is attached. */
   label?: boolean;
+  /** Transporter order number, freight weight and price, return waybill: set (or not settable) in Ongoing. */
+  fields?: boolean;
+  /**
+   * The order's print job: `sending` is recorded before it is asked for, so a worker that finds `sending` knows
+   * an earlier one may have printed (`uncertain`, never asked again); `failed` surely printed nothing.
+   */
+  print?: "sending" | "done" | "failed" | "uncertain" | "nothing-to-print";
 };
 
 /** The adapter's answer as recorded: its documents' content is in the document store, only their keys here. */
@@ -65,6 +72,10 @@ export type RecordedBooking = {
   documents?: StoredDocument[];
   /** A label recorded inline by an earlier version (dropped once written). */
   label?: Label | null | undefined;
+  transporterOrderNumber?: string | undefined;
+  freightWeightKg?: number | undefined;
+  freightPrice?: number | undefined;
+  returnWaybill?: string | undefined;
 };
 
 export type BookingWorkflowData = {
@@ -84,6 +95,16 @@ export interface TransportBookingDependencies {
   readonly ongoingOrdersFor: (goodsOwnerId: number, remainingTimeMs: () => number) => OngoingOrders;
   readonly transportersFor: (goodsOwnerId: number) => readonly TransporterMatch[];
   /**
+   * The goods owner's print job for an order's uploaded labels (`CreatePrintJob`), or undefined when the goods
+   * owner does not print. Throws OngoingWriteUnknownError when the job may have been made.
+   */
+  readonly printerFor?: (
+    goodsOwnerId: number,
+    remainingTimeMs: () => number,
+  ) => ((orderId: number) => Promise<void>) | undefined;
+  /** Days after the booking that Ongoing may delete the attached labels (`FileWillBeDeletedAt`). @default 30 */
+  readonly fileRetentionDays?: number;
+  /**
    * How long a write whose answer was lost is given to land before the order is read to see whether it did
    * (Ongoing may still be carrying it out when our time-out fired). @default 2000
    */
@@ -95,6 +116,8 @@ export interface TransportBookingDependencies {
    * the deployed function leaves it unset.
    */
   readonly afterBooked?: () => void;
+  /** Called once the print job was asked for, before its answer is recorded: a test's crash point. */
+  readonly afterPrintJob?: () => void;
 }
 
 export const workflowKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
@@ -119,6 +142,9 @@ const hasTracking = (order: OngoingOrder, waybill: string, trackingUrl: string) 
     (tracking) => tracking.waybill === waybill && tracking.trackingUrl === trackingUrl,
   );
 
+const returnWaybillOf = (order: OngoingOrder) =>
+  (order.orderInfo as { returnWayBill?: string | null }).returnWayBill ?? undefined;
+
 const hasParcel = (order: OngoingOrder, parcelNumber: string) =>
   (order.parcels ?? []).some((parcel) => parcel.parcelNumber === parcelNumber);
 
@@ -128,6 +154,7 @@ export function createTransportBooking(
   const { workflows } = dependencies;
   const now = dependencies.now ?? Date.now;
   const writeSettleMs = dependencies.writeSettleMs ?? 2_000;
+  const fileRetentionMs = (dependencies.fileRetentionDays ?? 30) * 24 * 3600 * 1000;
 
   /** Takes over a record whose previous worker has finished or died; another live worker means try later. */
   async function claim(
@@ -209,6 +236,10 @@ export function createTransportBooking(
       trackingUrl: booking.trackingUrl,
       parcels: booking.parcels.map(({ parcelNumber }) => ({ parcelNumber })),
       documents,
+      transporterOrderNumber: booking.transporterOrderNumber ?? undefined,
+      freightWeightKg: booking.freightWeightKg ?? undefined,
+      freightPrice: booking.freightPrice ?? undefined,
+      returnWaybill: booking.returnWaybill ?? undefined,
     };
   }
 
@@ -217,13 +248,14 @@ export function createTransportBooking(
     order: OngoingOrder,
     orders: OngoingOrders,
     context: HandlerContext,
-  ): Promise<Workflow<BookingWorkflowData>> {
+  ): Promise<{ workflow: Workflow<BookingWorkflowData>; printUncertain: boolean }> {
     let workflow = start;
     const booking = workflow.data.booking;
     if (!booking)
       throw new PermanentError("workflow-corrupt", `booked order ${workflow.key} has no booking recorded`);
     const orderId = order.orderInfo.orderId;
     let written: WriteBackProgress = workflow.data.written ?? {};
+    let printUncertain = false;
     const progress = async (patch: WriteBackProgress, data: Partial<BookingWorkflowData> = {}) => {
       written = { ...written, ...patch };
       workflow = await workflows.advance(workflow, "booked", { ...data, written });
@@ -261,6 +293,28 @@ export function createTransportBooking(
         }
         await progress({ tracking: true });
       }
+      if (!written.fields) {
+        const fields = {
+          transporterOrderNumber: booking.transporterOrderNumber,
+          freightWeightKg: booking.freightWeightKg,
+          freightPrice: booking.freightPrice,
+          returnWaybill:
+            booking.returnWaybill !== undefined && returnWaybillOf(order) !== booking.returnWaybill
+              ? booking.returnWaybill
+              : undefined,
+        };
+        // Each sets a value: repeated after a lost answer, it changes nothing.
+        const notWritable = await orders.writeOrderFields(orderId, fields);
+        for (const field of notWritable) {
+          dimensionedMetrics.add(
+            { field, reason: "ongoing-api-has-no-call" },
+            "FieldsNotWritten",
+            MetricUnit.Count,
+            1,
+          );
+        }
+        await progress({ fields: true });
+      }
       const { writeParcel } = orders;
       if (writeParcel) {
         for (const { parcelNumber } of booking.parcels) {
@@ -284,6 +338,8 @@ export function createTransportBooking(
           ...(booking.documents ?? []),
         ];
         const missing = documents.filter((document) => !written.files?.includes(document.fileName));
+        // From the booking, not from now: a retry asks for the same expiry.
+        const willBeDeletedAt = new Date((workflow.data.bookedAt ?? now()) + fileRetentionMs);
         // What is attached already, read before attaching anything: an upload whose answer was lost may be there.
         const attached =
           missing.length === 0
@@ -295,7 +351,7 @@ export function createTransportBooking(
               "inline" in document ? document.base64 : await dependencies.documents.read(document);
             const { fileName, mimeType } = document;
             await writeOnce(
-              () => orders.writeFile(orderId, { fileName, mimeType, base64 }),
+              () => orders.writeFile(orderId, { fileName, mimeType, base64, willBeDeletedAt }),
               async () => (await orders.getFiles(orderId)).some((file) => file.fileName === fileName),
             );
           }
@@ -303,12 +359,47 @@ export function createTransportBooking(
         }
         await progress({ label: true }, booking.label ? { booking: { ...booking, label: undefined } } : {});
       }
+      const print = dependencies.printerFor?.(order.goodsOwner.id, context.remainingTimeMs);
+      if (
+        print &&
+        (written.print === undefined || written.print === "sending" || written.print === "failed")
+      ) {
+        if (written.print === "sending") {
+          // The worker before asked for the print job and stopped before its answer: it may have printed.
+          printUncertain = true;
+        } else if ((booking.documents?.length ?? 0) === 0 && !booking.label) {
+          await progress({ print: "nothing-to-print" });
+        } else {
+          await progress({ print: "sending" });
+          try {
+            await print(orderId);
+          } catch (error) {
+            if (!(error instanceof OngoingWriteUnknownError)) {
+              await progress({ print: "failed" });
+              throw error;
+            }
+            printUncertain = true;
+          }
+          if (!printUncertain) {
+            dependencies.afterPrintJob?.();
+            metrics.addMetric("PrintJobsCreated", MetricUnit.Count, 1);
+            await progress({ print: "done" });
+          }
+        }
+        if (printUncertain) {
+          metrics.addMetric("PrintJobsUncertain", MetricUnit.Count, 1);
+          await progress({ print: "uncertain" });
+        }
+      }
     } catch (error) {
       metrics.addMetric("WriteBackFailed", MetricUnit.Count, 1);
       await release(workflow, context);
       throw error;
     }
-    return workflows.advance(workflow, "written-back", { leaseUntil: 0 });
+    return {
+      workflow: await workflows.advance(workflow, "written-back", { leaseUntil: 0 }),
+      printUncertain,
+    };
   }
 
   return async function handle(record, context) {
@@ -340,8 +431,16 @@ export function createTransportBooking(
       workflow = await book(workflow, order, context, !owned);
       dependencies.afterBooked?.();
     }
-    const done = await writeBack(workflow, order, orders, context);
+    const { workflow: done, printUncertain } = await writeBack(workflow, order, orders, context);
     const booking = done.data.booking;
+    if (printUncertain) {
+      // Written back; only the print is in doubt, and it is never asked for twice: a person looks.
+      throw new PermanentError(
+        "print-uncertain",
+        `order ${key}: the print job was asked for but its answer was lost; check the printer and reprint ` +
+          "the labels from Ongoing if they did not come out (not sent again: it could print twice)",
+      );
+    }
     return {
       status: "done",
       detail: { waybill: booking?.waybill ?? "", parcels: booking?.parcels.length ?? 0 },

@@ -112,12 +112,26 @@ function build(settings: Settings, hooks: TransportBookingHooks) {
       return restOngoingOrders(ongoingClientFor(goodsOwnerId, { remainingTimeMs }));
     },
     transportersFor: (goodsOwnerId) => transportersFor(goodsOwnerId, settings),
+    printerFor(goodsOwnerId, remainingTimeMs) {
+      const printing = settings.GOODS_OWNERS[String(goodsOwnerId)]?.printing;
+      if (!printing) return undefined;
+      automationCredentialsSecretFor(goodsOwnerId, settings);
+      const client = automationClientFor({ remainingTimeMs });
+      return (orderId) =>
+        client.createPrintJob(goodsOwnerId, {
+          reportId: printing.reportId,
+          idsToPrint: [orderId],
+          printAsUser: printing.printAsUser,
+          printAsComputer: printing.printAsComputer,
+        });
+    },
+    fileRetentionDays: settings.ONGOING_FILE_RETENTION_DAYS,
     writeSettleMs: settings.ONGOING_WRITE_SETTLE_MS,
   });
 }
 
 /** Test hooks into the story; the deployed function has none. */
-export type TransportBookingHooks = Pick<TransportBookingDependencies, "afterBooked">;
+export type TransportBookingHooks = Pick<TransportBookingDependencies, "afterBooked" | "afterPrintJob">;
 
 /** The use-case with the deployment's settings; `hooks` lets a test crash a worker at a chosen step. */
 export function transportBookingWith(

@@ -18,12 +18,16 @@ export function automationOngoingOrders(client: AutomationClient, goodsOwnerId: 
     writeWaybill: (orderId, waybill) => client.setWaybill(goodsOwnerId, orderId, waybill),
     writeTracking: (orderId, { waybill, trackingUrl }) =>
       client.addTracking(goodsOwnerId, orderId, { waybill, trackingUrl, isReturn: false }),
-    writeFile: (orderId, { fileName, mimeType, base64 }) =>
+    writeFile: (orderId, { fileName, mimeType, base64, willBeDeletedAt }) =>
       client.uploadOrderFile(
         goodsOwnerId,
         { orderId, orderNumber: orderNumbers.get(orderId) },
-        { fileName, mimeType, fileDataBase64: base64 },
+        { fileName, mimeType, fileDataBase64: base64, willBeDeletedAt },
       ),
     getFiles: (orderId) => client.getOrderFiles(goodsOwnerId, orderId),
+    async writeOrderFields(orderId, fields) {
+      await client.updateOrderFields(goodsOwnerId, orderId, fields);
+      return [];
+    },
   };
 }

@@ -3,6 +3,7 @@
  * API behind it is chosen per goods owner: the goods-owner REST API here, Ongoing's SOAP Automation API in
  * `ongoing-orders-automation.ts`. Both give the same `OngoingOrder`.
  */
+import type { OrderFields } from "../shared/ongoing/automation.ts";
 import type { OngoingClient, OngoingFile } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 
@@ -13,7 +14,16 @@ export interface OngoingOrders {
   writeTracking(orderId: number, tracking: { waybill: string; trackingUrl: string }): Promise<void>;
   /** Absent when the API has no call to add a parcel number (the booking counts the parcels it could not write). */
   writeParcel?(orderId: number, parcelNumber: string): Promise<void>;
-  writeFile(orderId: number, file: { fileName: string; mimeType: string; base64: string }): Promise<void>;
+  /** `willBeDeletedAt`: when Ongoing may remove the file (labels are not needed after about 30 days). */
+  writeFile(
+    orderId: number,
+    file: { fileName: string; mimeType: string; base64: string; willBeDeletedAt?: Date | undefined },
+  ): Promise<void>;
+  /**
+   * Sets the booking's other order fields (each a set, harmless to repeat). Returns the names of the fields the
+   * API has no call for, which stay with the transport system.
+   */
+  writeOrderFields(orderId: number, fields: OrderFields): Promise<(keyof OrderFields)[]>;
   /** The files attached to the order: what a retry reads before it attaches any. */
   getFiles(orderId: number): Promise<OngoingFile[]>;
 }
@@ -27,8 +37,18 @@ export function restOngoingOrders(client: OngoingClient): OngoingOrders {
       client.putOrderTracking(orderId, { waybill, trackingUrl, isReturnTracking: false }),
     writeParcel: (orderId, parcelNumber) =>
       client.putParcel(orderId, { parcelNumber, transportAdministrationType: "delivery" }),
-    writeFile: (orderId, { fileName, mimeType, base64 }) =>
-      client.postOrderFile(orderId, { fileName, mimeType, fileDataBase64: base64 }),
+    writeFile: (orderId, { fileName, mimeType, base64, willBeDeletedAt }) =>
+      client.postOrderFile(orderId, {
+        fileName,
+        mimeType,
+        fileDataBase64: base64,
+        fileWillBeDeletedAt: willBeDeletedAt,
+      }),
     getFiles: (orderId) => client.getOrderFiles(orderId),
+    async writeOrderFields(orderId, { returnWaybill, ...rest }) {
+      if (returnWaybill !== undefined) await client.patchReturnWaybill(orderId, returnWaybill);
+      // Ongoing's REST API documents no call for the transporter order number or the freight weight and price.
+      return (Object.keys(rest) as (keyof typeof rest)[]).filter((name) => rest[name] !== undefined);
+    },
   };
 }

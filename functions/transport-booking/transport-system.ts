@@ -62,6 +62,14 @@ export const bookingSchema = z.object({
   label: labelSchema.nullish(),
   /** Other documents of the booking (e.g. a customs declaration), attached to the order like the labels. */
   documents: z.array(labelSchema).default([]),
+  /** The transport system's own number for the shipment (Ongoing: transporter order number). */
+  transporterOrderNumber: z.string().min(1).nullish(),
+  /** The weight the transport system charges for, in kg (Ongoing: transporter freight weight). */
+  freightWeightKg: z.number().nonnegative().nullish(),
+  /** The freight price the transport system quoted, in the goods owner's currency (Ongoing: freight price). */
+  freightPrice: z.number().nonnegative().nullish(),
+  /** The waybill of a prepaid return shipment booked with the delivery. */
+  returnWaybill: z.string().min(1).nullish(),
 });
 export type Booking = z.infer<typeof bookingSchema>;
 

@@ -490,6 +490,18 @@ const apiRoutes: ApiRoute[] = [
     },
   },
   {
+    operation: "patchReturnWaybill",
+    method: "PATCH",
+    pattern: /^\/orders\/(\d+)\/returnWaybill$/,
+    write: true,
+    handle: (context) => {
+      const order = visibleOrder(context, context.ids[0]);
+      const body = requireBody(context, { returnWaybill: "string" });
+      (order.orderInfo as Json).returnWayBill = body.returnWaybill;
+      return ok;
+    },
+  },
+  {
     operation: "putOrderTracking",
     method: "PUT",
     pattern: /^\/orders\/(\d+)\/orderTracking$/,
@@ -549,6 +561,9 @@ const apiRoutes: ApiRoute[] = [
         fileName: body.fileName,
         mimeType: body.mimeType,
         fileDataBase64: body.fileDataBase64,
+        ...(typeof body.fileWillBeDeletedAt === "string"
+          ? { fileWillBeDeletedAt: body.fileWillBeDeletedAt }
+          : {}),
       });
       context.state.files.set(orderId, files);
       return { ...ok, fileId: id };

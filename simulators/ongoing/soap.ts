@@ -1,6 +1,8 @@
 /**
  * The Ongoing simulator's SOAP Automation API (`POST /{warehouse}/Automation.asmx`): `GetOrdersByQuery`,
- * `UpdateOrder` (`UpdateOrderWaybill`, `UpdateOrderTracking`), `UploadOrderFile` and `GetFileList`, over the same store,
+ * `UpdateOrder` (`UpdateOrderWaybill`, `UpdateOrderTracking`, `UpdateOrderTransporterOrderNumber`,
+ * `UpdateOrderTransporterFreightWeight`, `UpdateOrderFreightPrice`, `UpdateOrderReturnWaybill`), `UploadOrderFile`
+ * (with `FileWillBeDeletedAt`), `GetFileList`, `CreatePrintJob` and `ReportOrderTransportStatusEvent`, over the same store,
  * faults, call counts and write record as the REST API, so a SOAP write changes the same order a REST read
  * then sees. Logins are integrator users that see several goods owners (credentials in the body, as Ongoing's).
  */
@@ -13,6 +15,7 @@ import {
   text,
   type XmlObject,
 } from "../../functions/shared/ongoing/automation-xml.ts";
+import { transportStatuses } from "../../functions/shared/webhooks/schemas.ts";
 import { readBody, recordedHeaders, sleep } from "../http.ts";
 import type { Json } from "./seed.ts";
 import type { OngoingSimulatorState } from "./server.ts";
@@ -200,6 +203,12 @@ function integer(node: XmlObject | undefined, name: string): number {
   return found;
 }
 
+function decimal(node: XmlObject | undefined, name: string): number {
+  const found = Number(text(node?.[name]));
+  if (!Number.isFinite(found)) throw new Refusal(400, `The ${name} field is not a decimal.`);
+  return found;
+}
+
 function getOrdersByQuery(context: SoapContext): XmlObject {
   const query = child(context.content, "Query");
   const goodsOwner = text(query?.GoodsOwnerId);
@@ -233,6 +242,17 @@ function updateOrder(context: SoapContext, record: (goodsOwnerId: number) => voi
     };
   }
   if (newWaybill !== undefined) (order.orderInfo as Json).wayBill = newWaybill;
+  // The REST order's names for the values these set (returnWayBill as in Ongoing's example order).
+  const info = order.orderInfo as Json;
+  const transporterOrderNumber = child(update, "UpdateOrderTransporterOrderNumber");
+  if (transporterOrderNumber)
+    info.transporterOrderNumber = requiredText(transporterOrderNumber, "TransporterOrderNumber");
+  const freightWeight = child(update, "UpdateOrderTransporterFreightWeight");
+  if (freightWeight) info.transporterFreightWeight = decimal(freightWeight, "TransporterFreightWeight");
+  const freightPrice = child(update, "UpdateOrderFreightPrice");
+  if (freightPrice) info.freightPrice = decimal(freightPrice, "FreightPrice");
+  const returnWaybill = child(update, "UpdateOrderReturnWaybill");
+  if (returnWaybill) info.returnWayBill = requiredText(returnWaybill, "ReturnWaybill");
   if (entry) {
     const list = (Array.isArray(order.tracking) ? order.tracking : []) as Json[];
     const same = list.findIndex((t) => t.waybill === entry.waybill && t.isReturn === entry.isReturn);
@@ -268,12 +288,21 @@ function uploadOrderFile(context: SoapContext, record: (goodsOwnerId: number) =>
   const fileName = requiredText(file, "FileName");
   const mimeType = requiredText(file, "MimeType");
   const fileBytes = requiredText(file, "FileBytes");
+  const willBeDeletedAt = text(file?.FileWillBeDeletedAt);
+  if (willBeDeletedAt && Number.isNaN(Date.parse(willBeDeletedAt)))
+    throw new Refusal(400, "The FileWillBeDeletedAt field is not a date.");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(fileBytes))
     throw new Refusal(400, "The FileBytes field is not valid base 64.");
   const orderId = (order.orderInfo as Json).orderId as number;
   const files = context.state.files.get(orderId) ?? [];
   const id = files.length + 1;
-  files.push({ id, fileName, mimeType, fileDataBase64: fileBytes });
+  files.push({
+    id,
+    fileName,
+    mimeType,
+    fileDataBase64: fileBytes,
+    ...(willBeDeletedAt ? { fileWillBeDeletedAt: willBeDeletedAt } : {}),
+  });
   context.state.files.set(orderId, files);
   return { UploadOrderFileResult: { Success: "true", Message: nil, FileId: String(id) } };
 }
@@ -310,9 +339,57 @@ function getFileList(context: SoapContext): XmlObject {
   };
 }
 
+/** `CreatePrintJob`: recorded (the write record is the simulated printer's output tray). */
+function createPrintJob(context: SoapContext, record: (goodsOwnerId: number) => void): XmlObject {
+  const job = child(context.content, "PrintJob");
+  const goodsOwnerId = integer(child(job, "PrintAsGoodsOwner"), "GoodsOwnerId");
+  if (!context.user.goodsOwnerIds.includes(goodsOwnerId))
+    throw new Refusal(404, `Goods owner ${goodsOwnerId} was not found.`);
+  record(goodsOwnerId);
+  integer(job, "ReportId");
+  const ints = child(job, "IdsToPrint")?.int;
+  const ids = (Array.isArray(ints) ? ints : ints === undefined ? [] : [ints]).map((id) => Number(text(id)));
+  if (ids.length === 0) throw new Refusal(400, "The IdsToPrint field is required.");
+  for (const id of ids) visibleOrder(context, id);
+  return { CreatePrintJobResult: { Success: "true", Message: nil } };
+}
+
+const knownStatuses = new Set<string>(transportStatuses);
+
+/** `ReportOrderTransportStatusEvent`: kept per order, `CreateOrUpdate` replacing an event of the same time and status. */
+function reportOrderTransportStatusEvent(
+  context: SoapContext,
+  record: (goodsOwnerId: number) => void,
+): XmlObject {
+  const operation = child(context.content, "Operation");
+  const order = visibleOrder(context, integer(operation, "OrderId"));
+  record(goodsOwnerOf(order));
+  const kind = requiredText(operation, "Operation");
+  if (kind !== "CreateOrUpdate" && kind !== "Create")
+    throw new Refusal(400, "The Operation field is invalid.");
+  const eventTime = requiredText(operation, "EventTime");
+  if (Number.isNaN(Date.parse(eventTime))) throw new Refusal(400, "The EventTime field is not a date.");
+  const eventType = requiredText(operation, "EventType");
+  if (eventType !== "Delivery" && eventType !== "Return")
+    throw new Refusal(400, "The EventType field is invalid.");
+  const transportStatus = requiredText(operation, "TransportStatus");
+  if (!knownStatuses.has(transportStatus)) throw new Refusal(400, "The TransportStatus field is invalid.");
+  const comment = text(operation?.Comment) ?? null;
+  if (comment && comment.length > 400) throw new Refusal(400, "The Comment field is longer than 400.");
+  const events = (Array.isArray(order.transportStatusEvents) ? order.transportStatusEvents : []) as Json[];
+  const entry = { eventTime, eventType, transportStatus, comment };
+  const same = events.findIndex((e) => e.eventTime === eventTime && e.transportStatus === transportStatus);
+  if (kind === "CreateOrUpdate" && same >= 0) events[same] = entry;
+  else events.push(entry);
+  order.transportStatusEvents = events;
+  return { ReportOrderTransportStatusEventResult: { Success: "true", Message: nil } };
+}
+
 const writes: Record<string, { listName: string; handle: typeof updateOrder }> = {
   UpdateOrder: { listName: "Order", handle: updateOrder },
   UploadOrderFile: { listName: "OrderFile", handle: uploadOrderFile },
+  CreatePrintJob: { listName: "PrintJob", handle: createPrintJob },
+  ReportOrderTransportStatusEvent: { listName: "Operation", handle: reportOrderTransportStatusEvent },
 };
 
 /** Answers one SOAP call to `/{warehouse}/Automation.asmx`. */

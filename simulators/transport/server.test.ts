@@ -112,3 +112,55 @@ describe("transport simulator", () => {
     expect((await admin("/nothing")).status).toBe(404);
   });
 });
+
+describe("transport simulator: status callbacks", () => {
+  it("posts each configured status event of a new booking, in order, and none for a repeat", async () => {
+    const received: unknown[] = [];
+    const { createServer } = await import("node:http");
+    const { listen, closeServer, readBody } = await import("../http.ts");
+    const receiver = createServer((request, response) => {
+      void readBody(request).then((body) => {
+        received.push({ token: request.headers["x-auth-token"], body: JSON.parse(body) });
+        response.writeHead(202).end("{}");
+      });
+    });
+    const port = await listen(receiver, {});
+    try {
+      const put = await admin("/config", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          details: true,
+          statusCallbacks: {
+            url: `http://127.0.0.1:${port}/v1/webhooks/transport-status`,
+            headers: { "X-Auth-Token": "t" },
+            statuses: ["PickedUpByCarrier", "Delivered"],
+          },
+        }),
+      });
+      expect(put.status).toBe(204);
+      const booking = (await (await book(shipment(7))).json()) as Record<string, unknown>;
+      expect(booking).toMatchObject({
+        transporterOrderNumber: `TON-${booking.waybill}`,
+        freightPrice: 99.5,
+        returnWaybill: `RET-${booking.waybill}`,
+      });
+      await book(shipment(7));
+      await simulator.statusEventsSent();
+      const { transportStatusEventSchema } = await import("../../functions/shared/webhooks/schemas.ts");
+      expect(received).toHaveLength(2);
+      const events = received.map((item) => (item as { body: unknown }).body);
+      expect(events.map((event) => transportStatusEventSchema.parse(event).transportStatus)).toEqual([
+        "PickedUpByCarrier",
+        "Delivered",
+      ]);
+      expect(received[0]).toMatchObject({
+        token: "t",
+        body: { goodsOwnerId: 159, orderId: 7, waybill: booking.waybill, eventType: "Delivery" },
+      });
+      expect(simulator.state.sentStatusEvents.map((sent) => sent.status)).toEqual([202, 202]);
+    } finally {
+      await closeServer(receiver);
+    }
+  });
+});

@@ -2,12 +2,17 @@
  * A transport-system simulator speaking the generic HTTP adapter contract (README: use-case-transport), for
  * tests and the local stack: a real HTTP server that books shipments idempotently on the `Idempotency-Key`
  * header, keeps a record of bookings (and how often each key was asked for), and lets a test or an operator
- * add latency and inject faults through an admin API under `/_admin/`.
+ * add latency and inject faults through an admin API under `/_admin/`. After a booking it can post status events
+ * about it to a callback URL (the stack's `/webhooks/transport-status` route), as a carrier's scans would.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
+import {
+  type TransportStatusEventWebhook,
+  transportStatuses,
+} from "../../functions/shared/webhooks/schemas.ts";
 import {
   type Booking,
   type Shipment,
@@ -32,6 +37,25 @@ export const faultSchema = z.object({
 });
 export type Fault = z.input<typeof faultSchema>;
 
+/** Status events posted after each new booking, one after the other, in `statuses` order. */
+export const statusCallbacksSchema = z.object({
+  /** Where to post them: the stack's `…/webhooks/transport-status`. */
+  url: z.url(),
+  /** Headers sent with each (e.g. the webhook token). @default none */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** @default PickedUpByCarrier, OnWay, Delivered */
+  statuses: z.array(z.enum(transportStatuses)).default(["PickedUpByCarrier", "OnWay", "Delivered"]),
+  /** Wait before the first event and between events. @default 0 */
+  delayMs: z.number().int().min(0).default(0),
+});
+export type StatusCallbacks = z.input<typeof statusCallbacksSchema>;
+
+/** One status event the simulator posted, with the answer it got (`status` 0: no answer). */
+export interface SentStatusEvent {
+  readonly event: TransportStatusEventWebhook;
+  readonly status: number;
+}
+
 export interface BookingRecord {
   readonly key: string;
   readonly booking: Booking;
@@ -55,6 +79,12 @@ export interface TransportSimulatorState {
   parcelLabels: boolean;
   /** Parcels of a new booking when set (else one per parcel of the shipment, at least one). */
   parcelCount: number | undefined;
+  /** New bookings also carry a transporter order number, freight weight and price, and a return waybill. */
+  details: boolean;
+  /** Status events to post after each new booking; none when undefined. */
+  statusCallbacks: z.output<typeof statusCallbacksSchema> | undefined;
+  /** Every status event posted, in order. */
+  readonly sentStatusEvents: SentStatusEvent[];
 }
 
 export interface TransportSimulatorOptions {
@@ -74,6 +104,10 @@ export interface TransportSimulatorOptions {
   readonly parcelLabels?: boolean;
   /** Parcels per booking. @default one per parcel of the shipment, at least one */
   readonly parcelCount?: number;
+  /** Book with transporter order number, freight weight and price, and a return waybill. @default false */
+  readonly details?: boolean;
+  /** Post status events after each new booking. @default none */
+  readonly statusCallbacks?: StatusCallbacks;
 }
 
 export interface TransportSimulator {
@@ -85,6 +119,8 @@ export interface TransportSimulator {
   injectFault(...faults: Fault[]): void;
   /** Bookings created for an order, whatever key they were asked for with (one, if the client is right). */
   bookingsForOrder(goodsOwnerId: number, orderId: number): BookingRecord[];
+  /** Resolves once every status event due so far has been posted. */
+  statusEventsSent(): Promise<void>;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -143,8 +179,48 @@ export async function startTransportSimulator(
     labelBytes: options.labelBytes ?? 0,
     parcelLabels: options.parcelLabels ?? false,
     parcelCount: options.parcelCount,
+    details: options.details ?? false,
+    statusCallbacks: options.statusCallbacks && statusCallbacksSchema.parse(options.statusCallbacks),
+    sentStatusEvents: [],
   };
   let sequence = 0;
+  let callbacks: Promise<void> = Promise.resolve();
+
+  /** Posts the booking's status events one after the other (a failed post is recorded, not retried). */
+  const postStatusEvents = (shipment: Shipment, booking: Booking) => {
+    const settings = state.statusCallbacks;
+    if (!settings) return;
+    callbacks = callbacks.then(async () => {
+      let lastAt = 0;
+      for (const [index, transportStatus] of settings.statuses.entries()) {
+        await sleep(settings.delayMs);
+        // Each scan strictly later than the one before, even within a millisecond.
+        lastAt = Math.max(Date.now(), lastAt + 1);
+        const event: TransportStatusEventWebhook = {
+          eventId: `${booking.waybill}-${index + 1}-${transportStatus}`,
+          goodsOwnerId: shipment.goodsOwnerId,
+          orderId: shipment.orderId,
+          waybill: booking.waybill,
+          eventTime: new Date(lastAt).toISOString(),
+          eventType: transportStatus === "DeliveredAndReturnedToSender" ? "Return" : "Delivery",
+          transportStatus,
+          comment: `simulated scan ${index + 1}`,
+        };
+        let status = 0;
+        try {
+          const answer = await fetch(settings.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...settings.headers },
+            body: JSON.stringify(event),
+          });
+          status = answer.status;
+        } catch {
+          // Unreachable: recorded with status 0.
+        }
+        state.sentStatusEvents.push({ event, status });
+      }
+    });
+  };
   let baseUrl = "";
 
   const takeFault = () => {
@@ -175,6 +251,14 @@ export async function startTransportSimulator(
       }),
       label: state.labels ? label(waybill) : undefined,
       documents: [],
+      ...(state.details
+        ? {
+            transporterOrderNumber: `TON-${waybill}`,
+            freightWeightKg: Math.max(1, shipment.totalWeightKg ?? 1),
+            freightPrice: 99.5,
+            returnWaybill: `RET-${waybill}`,
+          }
+        : {}),
     };
   };
 
@@ -217,6 +301,7 @@ export async function startTransportSimulator(
         requests: 1,
       };
       state.bookings.set(key, record);
+      postStatusEvents(record.shipment, record.booking);
     }
     if (fault?.afterBooking) {
       if (fault.reset) return void request.socket.destroy();
@@ -235,6 +320,9 @@ export async function startTransportSimulator(
     if (method === "GET" && path.startsWith("/_admin/bookings/")) {
       const record = state.bookings.get(decodeURIComponent(path.slice("/_admin/bookings/".length)));
       return record ? reply(response, 200, record) : reply(response, 404, { error: "no such booking" });
+    }
+    if (method === "GET" && path === "/_admin/status-events") {
+      return reply(response, 200, { sent: state.sentStatusEvents });
     }
     if (method === "GET" && path === "/_admin/stats") {
       return reply(response, 200, {
@@ -263,6 +351,8 @@ export async function startTransportSimulator(
           labelBytes: z.number().int().min(0).optional(),
           parcelLabels: z.boolean().optional(),
           parcelCount: z.number().int().min(1).max(999).nullish(),
+          details: z.boolean().optional(),
+          statusCallbacks: statusCallbacksSchema.nullish(),
         })
         .safeParse(json());
       if (!config.success) return reply(response, 400, { error: config.error.message });
@@ -271,6 +361,9 @@ export async function startTransportSimulator(
       state.labelBytes = config.data.labelBytes ?? state.labelBytes;
       state.parcelLabels = config.data.parcelLabels ?? state.parcelLabels;
       if (config.data.parcelCount !== undefined) state.parcelCount = config.data.parcelCount ?? undefined;
+      state.details = config.data.details ?? state.details;
+      if (config.data.statusCallbacks !== undefined)
+        state.statusCallbacks = config.data.statusCallbacks ?? undefined;
       return reply(response, 204);
     }
     if (method === "POST" && path === "/_admin/reset") {
@@ -318,7 +411,11 @@ export async function startTransportSimulator(
       state.labelBytes = options.labelBytes ?? 0;
       state.parcelLabels = options.parcelLabels ?? false;
       state.parcelCount = options.parcelCount;
+      state.details = options.details ?? false;
+      state.statusCallbacks = options.statusCallbacks && statusCallbacksSchema.parse(options.statusCallbacks);
+      state.sentStatusEvents.length = 0;
     },
+    statusEventsSent: () => callbacks,
     stop: () => closeServer(server),
   };
   return simulator;

@@ -6,4 +6,5 @@ export const useCaseDependencies: Readonly<Record<UseCase, readonly Dependency[]
   "order-shipped-email": ["ongoing", "ses"],
   "transport-booking": ["ongoing", "transport"],
   "article-sync": ["ongoing"],
+  "transport-status": ["ongoing"],
 };

@@ -12,6 +12,7 @@ import type { z } from "zod";
 import { NotFoundError, PermanentError } from "../errors.ts";
 import type { HttpResponse } from "../http.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
+import type { transportStatuses } from "../webhooks/schemas.ts";
 import {
   automationNamespace,
   buildEnvelope,
@@ -68,13 +69,71 @@ export interface AutomationClient {
   uploadOrderFile(
     goodsOwnerId: number,
     order: { orderId: number; orderNumber?: string | null },
-    file: { fileName: string; mimeType: string; fileDataBase64: string },
+    file: OrderFileUpload,
   ): Promise<void>;
   /** `GetFileList` by goods owner and order id: the files attached to the order (names and types). */
   getOrderFiles(goodsOwnerId: number, orderId: number): Promise<OngoingFile[]>;
+  /**
+   * `UpdateOrder` with the booking's other fields, each its own element (`UpdateOrderTransporterOrderNumber`,
+   * `UpdateOrderTransporterFreightWeight`, `UpdateOrderFreightPrice`, `UpdateOrderReturnWaybill`): each sets a
+   * value, so repeating the call is harmless.
+   */
+  updateOrderFields(goodsOwnerId: number, orderId: number, fields: OrderFields): Promise<void>;
+  /** `CreatePrintJob`: prints the order's uploaded labels on the warehouse's printer. Never repeated blindly. */
+  createPrintJob(goodsOwnerId: number, job: PrintJob): Promise<void>;
+  /** `ReportOrderTransportStatusEvent` (`Operation: CreateOrUpdate`). */
+  reportTransportStatusEvent(goodsOwnerId: number, event: TransportStatusEvent): Promise<void>;
 }
 
-export type AutomationOperation = "GetOrdersByQuery" | "UpdateOrder" | "UploadOrderFile" | "GetFileList";
+/** A file to attach to an order; `willBeDeletedAt` lets Ongoing remove it (labels: after about 30 days). */
+export interface OrderFileUpload {
+  fileName: string;
+  mimeType: string;
+  fileDataBase64: string;
+  willBeDeletedAt?: Date | undefined;
+}
+
+/** Order fields a booking may set besides the waybill and tracking; absent ones are left alone. */
+export interface OrderFields {
+  transporterOrderNumber?: string | undefined;
+  freightWeightKg?: number | undefined;
+  freightPrice?: number | undefined;
+  returnWaybill?: string | undefined;
+}
+
+/** `PrintJob{ReportId, IdsToPrint, PrintAsUser, PrintAsComputer, PrintAsGoodsOwner}` as Ongoing's example. */
+export interface PrintJob {
+  reportId: number;
+  idsToPrint: number[];
+  printAsUser?: { userName?: string | undefined; userId?: number | undefined } | undefined;
+  printAsComputer?: { computerName?: string | undefined; computerId?: number | undefined } | undefined;
+  printAsGoodsOwnerId?: number | undefined;
+}
+
+export type TransportStatus = (typeof transportStatuses)[number];
+
+/** One transport status event of an order, as `ReportOrderTransportStatusEvent` takes it. */
+export interface TransportStatusEvent {
+  orderId: number;
+  eventTime: Date;
+  eventType: "Delivery" | "Return";
+  transportStatus: TransportStatus;
+  /** At most 400 characters (Ongoing's limit); longer is cut. */
+  comment?: string | undefined;
+}
+
+export type AutomationOperation =
+  | "GetOrdersByQuery"
+  | "UpdateOrder"
+  | "UploadOrderFile"
+  | "GetFileList"
+  | "CreatePrintJob"
+  | "ReportOrderTransportStatusEvent";
+
+/** Drops absent values, so the XML leaves out their elements. */
+function present(content: Record<string, XmlNode | undefined>): XmlObject {
+  return Object.fromEntries(Object.entries(content).filter(([, value]) => value !== undefined));
+}
 
 /** `…/{warehouse}/api/v1/` → `…/{warehouse}/Automation.asmx`: both APIs live under the warehouse's path. */
 export function automationUrlFrom(restBaseUrl: string): string {
@@ -264,7 +323,12 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
         "UploadOrderFile",
         {
           OrderFile: {
-            File: { FileName: file.fileName, FileBytes: file.fileDataBase64, MimeType: file.mimeType },
+            File: present({
+              FileName: file.fileName,
+              FileBytes: file.fileDataBase64,
+              MimeType: file.mimeType,
+              FileWillBeDeletedAt: file.willBeDeletedAt?.toISOString(),
+            }),
             GoodsOwnerId: String(goodsOwnerId),
             OrderFileIdentificationType: "GoodsOwnerOrderNumber",
             GoodsOwnerOrderNumber: orderNumber,
@@ -284,6 +348,71 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
         const fileName = text(file.FileName);
         return fileName ? [{ fileName, mimeType: text(file.MimeType) ?? undefined }] : [];
       });
+    },
+
+    updateOrderFields(goodsOwnerId, orderId, fields) {
+      const decimal = (value: number | undefined) => (value === undefined ? undefined : String(value));
+      const updates = present({
+        UpdateOrderTransporterOrderNumber: fields.transporterOrderNumber && {
+          TransporterOrderNumber: fields.transporterOrderNumber,
+        },
+        UpdateOrderTransporterFreightWeight:
+          fields.freightWeightKg === undefined
+            ? undefined
+            : { TransporterFreightWeight: decimal(fields.freightWeightKg) as string },
+        UpdateOrderFreightPrice:
+          fields.freightPrice === undefined
+            ? undefined
+            : { FreightPrice: decimal(fields.freightPrice) as string },
+        UpdateOrderReturnWaybill: fields.returnWaybill && { ReturnWaybill: fields.returnWaybill },
+      });
+      if (Object.keys(updates).length === 0) return Promise.resolve();
+      return write(
+        goodsOwnerId,
+        "UpdateOrder",
+        { Order: { OrderId: String(orderId), ...updates } },
+        { repeatable: true },
+      );
+    },
+
+    createPrintJob(goodsOwnerId, job) {
+      const { printAsUser: user, printAsComputer: computer } = job;
+      return write(
+        goodsOwnerId,
+        "CreatePrintJob",
+        {
+          PrintJob: present({
+            ReportId: String(job.reportId),
+            IdsToPrint: { int: job.idsToPrint.map(String) },
+            PrintAsUser: user && present({ UserName: user.userName, UserId: user.userId?.toString() }),
+            PrintAsComputer:
+              computer &&
+              present({ ComputerName: computer.computerName, ComputerId: computer.computerId?.toString() }),
+            PrintAsGoodsOwner: { GoodsOwnerId: String(job.printAsGoodsOwnerId ?? goodsOwnerId) },
+          }),
+        },
+        // A print job that may have been made is not made again: a second one prints the labels twice.
+        { repeatable: false },
+      );
+    },
+
+    reportTransportStatusEvent(goodsOwnerId, event) {
+      return write(
+        goodsOwnerId,
+        "ReportOrderTransportStatusEvent",
+        {
+          Operation: present({
+            Operation: "CreateOrUpdate",
+            OrderId: String(event.orderId),
+            Comment: event.comment?.slice(0, 400),
+            EventTime: event.eventTime.toISOString(),
+            EventType: event.eventType,
+            TransportStatus: event.transportStatus,
+          }),
+        },
+        // CreateOrUpdate: the same event reported again updates it rather than adding one.
+        { repeatable: true },
+      );
     },
   };
   return client;

@@ -62,9 +62,17 @@ export interface OngoingClient {
     orderId: number,
     parcel: { parcelNumber: string; transportAdministrationType?: "delivery" | "return" },
   ): Promise<void>;
+  /** `PATCH orders/{id}/returnWaybill` (Ongoing's REST example): sets the order's return waybill. */
+  patchReturnWaybill(orderId: number, returnWaybill: string): Promise<void>;
+  /** `fileWillBeDeletedAt` lets Ongoing remove the file (the REST name of SOAP's `FileWillBeDeletedAt`). */
   postOrderFile(
     orderId: number,
-    file: { fileName: string; mimeType: string; fileDataBase64: string },
+    file: {
+      fileName: string;
+      mimeType: string;
+      fileDataBase64: string;
+      fileWillBeDeletedAt?: Date | undefined;
+    },
   ): Promise<void>;
   /** The files attached to an order (names and types, not their content). Throws NotFoundError on 404. */
   getOrderFiles(orderId: number): Promise<OngoingFile[]>;
@@ -490,6 +498,15 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
       });
     },
 
+    patchReturnWaybill(orderId, returnWaybill) {
+      return write({
+        operation: "patchReturnWaybill",
+        method: "PATCH",
+        path: `orders/${orderId}/returnWaybill`,
+        body: { returnWaybill },
+      });
+    },
+
     putOrderTracking(orderId, tracking) {
       return write({
         operation: "putOrderTracking",
@@ -524,7 +541,14 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         method: "POST",
         path: `orders/${orderId}/files`,
         repeatable: false,
-        body: { fileName: file.fileName, mimeType: file.mimeType, fileDataBase64: file.fileDataBase64 },
+        body: {
+          fileName: file.fileName,
+          mimeType: file.mimeType,
+          fileDataBase64: file.fileDataBase64,
+          ...(file.fileWillBeDeletedAt
+            ? { fileWillBeDeletedAt: file.fileWillBeDeletedAt.toISOString() }
+            : {}),
+        },
       });
     },
 

@@ -3,14 +3,25 @@
  * ingress, the local ingress stand-in, the webhook CLI and the tests.
  */
 import type { z } from "zod";
-import { articleWebhookSchema, orderWebhookSchema } from "./schemas.ts";
+import { articleWebhookSchema, orderWebhookSchema, transportStatusEventSchema } from "./schemas.ts";
 
 /** The use-cases, each with its own queue, dead-letter queue and consumer function. */
-export const useCases = ["order-shipped-email", "transport-booking", "article-sync"] as const;
+export const useCases = [
+  "order-shipped-email",
+  "transport-booking",
+  "article-sync",
+  "transport-status",
+] as const;
 export type UseCase = (typeof useCases)[number];
 
 /** What happened in Ongoing, as the route tells it (an article payload does not say which trigger fired). */
-export const eventTypes = ["order-shipped", "article-created", "article-updated", "article-deleted"] as const;
+export const eventTypes = [
+  "order-shipped",
+  "article-created",
+  "article-updated",
+  "article-deleted",
+  "transport-status-changed",
+] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export interface Route {
@@ -59,6 +70,13 @@ export const routes: readonly Route[] = [
     eventType: "article-deleted",
     schema: articleWebhookSchema,
     ongoingTrigger: "Article webhook: “Article is deleted”",
+  },
+  {
+    path: "transport-status",
+    useCase: "transport-status",
+    eventType: "transport-status-changed",
+    schema: transportStatusEventSchema,
+    ongoingTrigger: "none: the transport system's status callbacks post here (not an Ongoing webhook)",
   },
 ];
 

@@ -60,8 +60,37 @@ export const articleWebhookSchema = z.looseObject({
 });
 export type ArticleWebhook = z.infer<typeof articleWebhookSchema>;
 
-/** Either payload, as a consumer receives it. */
-export type WebhookPayload = OrderWebhook | ArticleWebhook;
+/** The transport statuses Ongoing's `ReportOrderTransportStatusEvent` knows. */
+export const transportStatuses = [
+  "Printed",
+  "PickedUpByCarrier",
+  "OnWay",
+  "AtPickUpPlace",
+  "Delivered",
+  "DeliveredAndReturnedToSender",
+  "Cancelled",
+] as const;
+
+/**
+ * A transport system's status callback about one booked order (README: transport adapter contract). Sent by the
+ * transport system, not Ongoing: its `eventId` is the sender's, unique per event and the same on a resend.
+ */
+export const transportStatusEventSchema = z.looseObject({
+  eventId: z.string().min(1).max(200),
+  goodsOwnerId: id,
+  orderId: id,
+  waybill: z.string().max(200).optional(),
+  /** When it happened at the carrier; a zone-less time is UTC, as Ongoing's. */
+  eventTime: ongoingTimestamp,
+  eventType: z.enum(["Delivery", "Return"]),
+  transportStatus: z.enum(transportStatuses),
+  /** Ongoing keeps at most 400 characters. */
+  comment: z.string().max(400).optional(),
+});
+export type TransportStatusEventWebhook = z.infer<typeof transportStatusEventSchema>;
+
+/** Any payload, as a consumer receives it. */
+export type WebhookPayload = OrderWebhook | ArticleWebhook | TransportStatusEventWebhook;
 
 /**
  * The JSON schema (draft 4, what API Gateway models speak) for a payload schema. Only the structural
