@@ -18,7 +18,13 @@ describe("local settings", () => {
       webhookToken: "local-dev-token",
       goodsOwnerId: 159,
       externalOngoing: undefined,
+      ongoingAuth: "basic",
     });
+  });
+
+  it("logs goods owners' own secrets in by OAuth with ONGOING_AUTH=oauth, and refuses other schemes", () => {
+    expect(localDefaults({ ONGOING_AUTH: "oauth" }).ongoingAuth).toBe("oauth");
+    expect(() => localDefaults({ ONGOING_AUTH: "bearer" })).toThrow(/ONGOING_AUTH=bearer/);
   });
 
   it("moves every port by its variable", () => {

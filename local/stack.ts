@@ -11,7 +11,11 @@ import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from "@aws-
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
-import { defaultUsers as ongoingUsers, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import {
+  defaultOAuthClients,
+  defaultUsers as ongoingUsers,
+  startOngoingSimulator,
+} from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
 import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
@@ -60,6 +64,12 @@ export interface LocalStackOptions {
   readonly consumers?: boolean;
   /** Extra environment for every function (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * How the goods owners' own secrets (goodsOwners.N.credentialsSecretName) log in to the Ongoing simulator:
+   * Basic, or OAuth 2.0 client credentials against its token endpoint. The default secrets stay Basic.
+   * @default the environment's ONGOING_AUTH, else "basic"
+   */
+  readonly ongoingAuth?: "basic" | "oauth";
 }
 
 /**
@@ -377,6 +387,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ongoingUser =
       ongoingUsers.find((user) => user.goodsOwnerId === defaults.goodsOwnerId) ?? ongoingUsers[0];
     const ongoingBaseUrl = defaults.externalOngoing?.baseUrl ?? String(ongoing?.baseUrl);
+    const oauthClient = defaultOAuthClients.find((client) => client.username === ongoingUser?.username);
+    const goodsOwnerCredentials =
+      (options.ongoingAuth ?? defaults.ongoingAuth) === "oauth" && ongoing && oauthClient
+        ? JSON.stringify({ clientId: oauthClient.clientId, clientSecret: oauthClient.clientSecret })
+        : undefined;
     const ongoingCredentials = JSON.stringify(
       defaults.externalOngoing
         ? { username: defaults.externalOngoing.username, password: defaults.externalOngoing.password }
@@ -406,6 +421,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ),
       );
       if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
+      if (environment.ONGOING_TOKEN_URL !== undefined && ongoing)
+        environment.ONGOING_TOKEN_URL = ongoing.tokenUrl;
       if (environment.TRANSPORT_ADAPTER_URL !== undefined)
         environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
       for (const variable of ["ONGOING_CREDENTIALS_SECRET", "ONGOING_AUTOMATION_CREDENTIALS_SECRET"]) {
@@ -430,7 +447,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Every goods owner's own secret, from the settings file bundled with the function (as Lambda reads it).
       for (const settings of Object.values(record(bundledJson(codeDir, environment.GOODS_OWNERS)))) {
         const secretName = record(settings).credentialsSecretName;
-        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
+        if (typeof secretName === "string")
+          secrets.put(secretName, goodsOwnerCredentials ?? ongoingCredentials);
       }
       const functionName = String(functionNames.get(id));
       const config: FunctionHostConfig = {

@@ -172,7 +172,7 @@ describe("Automation client: failures", () => {
       message: expect.stringContaining("password"),
     });
     expect(String((error as Error).message)).not.toContain("wrong-password");
-    expect(credentials.mock.calls).toEqual([[undefined], [{ forceFetch: true }]]);
+    expect(credentials.mock.calls.map(([options]) => options?.forceFetch)).toEqual([undefined, true]);
   });
 
   it("picks up rotated credentials after a login fault", async () => {
