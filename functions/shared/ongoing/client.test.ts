@@ -4,7 +4,12 @@ import { captureEmf } from "../../../test/support/emf.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
-import { createOngoingClient, type OngoingClientOptions, OngoingWriteUnknownError } from "./client.ts";
+import {
+  type CredentialsRequest,
+  createOngoingClient,
+  type OngoingClientOptions,
+  OngoingWriteUnknownError,
+} from "./client.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
 
@@ -93,7 +98,10 @@ describe("Ongoing client: failures", () => {
       message: expect.stringContaining("Access to the goods owner is denied."),
     });
 
-    const credentials = vi.fn(async () => ({ username: "demo", password: "wrong-password" }));
+    const credentials = vi.fn(async (_options?: CredentialsRequest) => ({
+      username: "demo",
+      password: "wrong-password",
+    }));
     const denied = clientFor({ credentials });
     const error = await denied.getOrder(50163).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
