@@ -113,16 +113,15 @@ function interpret(source: TokenSource, response: HttpResponse): OngoingAnswer<C
   throw new PermanentError("ongoing-token-refused", message);
 }
 
-function requestToken(source: TokenSource, budget: OngoingCallBudget, forceFetch: boolean) {
+// The caller has just read the secret (again, after a 401): only a refusal here makes it read it once more.
+function requestToken(source: TokenSource, budget: OngoingCallBudget) {
   return callOngoing<CachedToken>(
     {
       operation: "token",
       method: "POST",
       url: source.tokenUrl,
       async prepare(force) {
-        const { clientId, clientSecret } = await source.clientCredentials({
-          forceFetch: forceFetch || force,
-        });
+        const { clientId, clientSecret } = await source.clientCredentials({ forceFetch: force });
         // RFC 6749 2.3.1: client_secret_basic, each part form-encoded first.
         const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, "+");
         const basic = Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`, "utf8").toString("base64");
@@ -166,7 +165,7 @@ export async function accessToken(
   if (entry.token && entry.token.renewAt > Date.now()) return entry.token.accessToken;
   if (!entry.pending) {
     const current = entry;
-    const pending: Promise<CachedToken> = requestToken(source, budget, refused)
+    const pending: Promise<CachedToken> = requestToken(source, budget)
       .then((token) => {
         current.token = token;
         return token;
