@@ -584,20 +584,21 @@ function filesIn(value: unknown): OngoingFile[] {
   return entries.flatMap(([, nested]) => filesIn(nested));
 }
 
-const loginSchema = z.union([
-  z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),
-  z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
-]);
+const basicLoginSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+const oauthLoginSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
 
+/** The secret's login; exactly one of the two shapes (other keys are ignored, as before OAuth). */
 async function readLogin(secretName: string, forceFetch: boolean) {
-  const parsed = loginSchema.safeParse(await getSecretJson(secretName, { forceFetch }));
-  if (!parsed.success) {
-    throw new PermanentError(
-      "ongoing-credentials-invalid",
-      `secret "${secretName}" holds neither {"username","password"} (Basic) nor {"clientId","clientSecret"} (OAuth)`,
-    );
-  }
-  return parsed.data;
+  const value = await getSecretJson(secretName, { forceFetch });
+  const basic = basicLoginSchema.safeParse(value);
+  const oauth = oauthLoginSchema.safeParse(value);
+  if (basic.success && !oauth.success) return basic.data;
+  if (oauth.success && !basic.success) return oauth.data;
+  throw new PermanentError(
+    "ongoing-credentials-invalid",
+    `secret "${secretName}" holds ${basic.success ? "both" : "neither"} {"username","password"} (Basic) ` +
+      `${basic.success ? "and" : "nor"} {"clientId","clientSecret"} (OAuth)`,
+  );
 }
 
 /** Where OAuth tokens come from. */

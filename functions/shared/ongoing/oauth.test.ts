@@ -12,6 +12,17 @@ const aws = useLocalAws({
     "oauth/demo": oauthLogin("demo-client"),
     "oauth/automation": oauthLogin("automation-client"),
     "oauth/bad": oauthLogin("demo-client", "not-the-secret"),
+    "oauth/both": JSON.stringify({
+      username: "demo",
+      password: "demo-password",
+      clientId: "c",
+      clientSecret: "s",
+    }),
+    "basic/with-note": JSON.stringify({
+      username: "demo",
+      password: "demo-password",
+      note: "rotated 2026-11",
+    }),
   },
 });
 
@@ -115,6 +126,16 @@ describe("Ongoing OAuth 2.0 client credentials: REST", () => {
     aws.secrets.put("oauth/rotating", oauthLogin("demo-client", "re-issued"));
     expect((await client.getOrder(50163)).orderInfo.orderId).toBe(50163);
     expect(calls("token")).toBe(2);
+  });
+
+  it("picks the scheme by the secret's shape: other keys are ignored, both shapes at once is refused", async () => {
+    expect((await restClient("basic/with-note").getOrder(50163)).orderInfo.orderId).toBe(50163);
+    expect(calls("token")).toBe(0);
+    await expect(restClient("oauth/both").getOrder(50163)).rejects.toMatchObject({
+      name: "PermanentError",
+      code: "ongoing-credentials-invalid",
+      message: expect.stringContaining("both"),
+    });
   });
 
   it("treats a login service that is down as transient", async () => {
