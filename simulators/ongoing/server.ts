@@ -782,8 +782,10 @@ async function handleAdmin(
     ownerFilter === null || goodsOwnerIdOf(resource) === Number(ownerFilter);
   const segments = adminPath.split("/").filter(Boolean);
   const [collection, id] = segments;
-  // A numeric segment is a record's id; a word names an action (`articles/generate`).
-  const key = `${method} ${collection ?? ""}${id === undefined ? "" : /^\d+$/.test(id) ? "/:id" : `/${id}`}`;
+  // A numeric segment is a record's id; a word names an action (`articles/generate`), except in a collection
+  // whose records are named (an OAuth client's id is a word).
+  const namedRecords = collection === "oauth-clients";
+  const key = `${method} ${collection ?? ""}${id === undefined ? "" : namedRecords || /^\d+$/.test(id) ? "/:id" : `/${id}`}`;
   try {
     const notFound = () => new HttpProblem(404, `${collection} ${id} not found`);
     const found = <T>(value: T | undefined): T => {
@@ -902,8 +904,7 @@ async function handleAdmin(
         state.oauth.tokenLifetimeSeconds = lifetime;
         return sendJson(response, 200, state.oauth.summary());
       }
-      case "POST oauth/:id":
-        if (id !== "expire-tokens") throw new HttpProblem(404, `no admin route POST /_admin/oauth/${id}`);
+      case "POST oauth/expire-tokens":
         state.oauth.expireTokens();
         return sendJson(response, 204, undefined);
       case "PUT oauth-clients/:id": {
