@@ -51,6 +51,14 @@ describe("parseConfig", () => {
     expect(config.useCases["transport-booking"].batchingWindowSeconds).toBe(3);
   });
 
+  it("defaults the OAuth token endpoint to Ongoing's login service, with no scope", () => {
+    expect(parseWith({}).ongoing).toMatchObject({ tokenUrl: "https://login.ongoingwms.com/connect/token" });
+    expect(parseWith({}).ongoing.tokenScope).toBeUndefined();
+    expect(parseWith({ "ongoingWebhooks.ongoing.tokenScope": "wms.api wms.read" }).ongoing.tokenScope).toBe(
+      "wms.api wms.read",
+    );
+  });
+
   it("applies -c ongoingWebhooks.<path>=<value> overrides (JSON or plain string)", () => {
     const config = parseWith({
       "ongoingWebhooks.useCases.transport-booking.enabled": "false",
@@ -69,6 +77,11 @@ describe("parseConfig", () => {
       { "ongoingWebhooks.ongoing.baseUrl": "https://api.ongoingsystems.se/x/" },
       "ongoingWebhooks.ongoing.baseUrl",
     ],
+    [
+      { "ongoingWebhooks.ongoing.tokenUrl": "http://login.ongoingwms.com/connect/token" },
+      "ongoingWebhooks.ongoing.tokenUrl",
+    ],
+    [{ "ongoingWebhooks.ongoing.tokenScope": 'api "all"' }, "ongoingWebhooks.ongoing.tokenScope"],
     [
       { "ongoingWebhooks.ongoing.credentialsSecretName": "bad name!" },
       "ongoingWebhooks.ongoing.credentialsSecretName",

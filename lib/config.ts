@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { mailPacingReserveMs } from "../functions/order-shipped-email/send-pacing.ts";
 import { maxVisibilitySeconds } from "../functions/shared/pipeline/retry.ts";
+import { ongoingTokenUrl } from "../functions/shared/settings.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
 import { nshiftDefaultBaseUrl } from "../functions/transport-booking/nshift-shipment.ts";
 
@@ -68,7 +69,10 @@ const printing = z.strictObject({
 });
 
 const goodsOwnerSettings = z.strictObject({
-  /** Secret with this goods owner's REST API user `{"username","password"}`. @default ongoing.credentialsSecretName */
+  /**
+   * Secret with this goods owner's REST API login: `{"username","password"}` (Basic) or `{"clientId","clientSecret"}`
+   * (OAuth 2.0 client credentials). @default ongoing.credentialsSecretName
+   */
   credentialsSecretName: secretName.optional(),
   /** Which Ongoing API the transport use-case uses for this goods owner. @default ongoing.transportApi */
   transportApi: ongoingApi.optional(),
@@ -153,7 +157,8 @@ const configObject = z.strictObject({
         "an https URL ending in /api/v1/ (the warehouse's REST API root)",
       ),
     /**
-     * Secret holding the default REST API user's credentials as JSON `{"username","password"}`.
+     * Secret holding the default REST API login as JSON: `{"username","password"}` (Basic) or
+     * `{"clientId","clientSecret"}` (OAuth 2.0 client credentials, Ongoing's recommendation).
      * @default none: then every goods owner served needs goodsOwners.N.credentialsSecretName (else its webhooks
      * are dead-lettered with `no-credentials`)
      */
@@ -170,8 +175,23 @@ const configObject = z.strictObject({
         'a Secrets Manager name prefix ending in "/", e.g. "ongoing-webhooks/goods-owners/"',
       )
       .default("ongoing-webhooks/goods-owners/"),
-    /** Secret holding the Automation API credentials `{"username","password"}`. @default none (Automation API unused) */
+    /**
+     * Secret holding the Automation API login, Basic or OAuth as for credentialsSecretName.
+     * @default none (Automation API unused)
+     */
     automationCredentialsSecretName: secretName.optional(),
+    /**
+     * OAuth 2.0 token endpoint for logins held as `{"clientId","clientSecret"}`.
+     * @default "https://login.ongoingwms.com/connect/token" (Ongoing's login service)
+     */
+    tokenUrl: z
+      .url({ protocol: /^https$/, error: "an https URL of an OAuth 2.0 token endpoint" })
+      .default(ongoingTokenUrl),
+    /** Space-separated OAuth scopes asked for with each token (Ongoing documents none). @default none */
+    tokenScope: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, "space-separated OAuth scopes")
+      .optional(),
     /** Which API the transport use-case fetches and writes back with. @default "rest" */
     transportApi: ongoingApi.default("rest"),
     /** Time-out of one HTTP request to Ongoing. @default 10000 */

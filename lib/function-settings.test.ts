@@ -70,6 +70,8 @@ describe("function settings", () => {
       transportBookingEnvironment(perGoodsOwner, resources) as NodeJS.ProcessEnv,
     );
     expect(transport.ONGOING_CREDENTIALS_SECRET).toBeUndefined();
+    expect(transport.ONGOING_TOKEN_SCOPE).toBeUndefined();
+    expect(transport.ONGOING_TOKEN_URL).toBe("https://login.ongoingwms.com/connect/token");
     expect(transport.TRANSPORTERS).toBeUndefined();
     expect(transport.GOODS_OWNERS["160"]).toMatchObject({ transportApi: "automation", transporters: [] });
     const email = readSettings(

@@ -40,6 +40,8 @@ function ongoingSettings(config: Config) {
     ONGOING_BASE_URL: config.ongoing.baseUrl,
     ONGOING_CREDENTIALS_SECRET: config.ongoing.credentialsSecretName,
     ONGOING_AUTOMATION_CREDENTIALS_SECRET: config.ongoing.automationCredentialsSecretName,
+    ONGOING_TOKEN_URL: config.ongoing.tokenUrl,
+    ONGOING_TOKEN_SCOPE: config.ongoing.tokenScope,
     ONGOING_TRANSPORT_API: config.ongoing.transportApi,
     ONGOING_REQUEST_TIMEOUT_MS: String(config.ongoing.requestTimeoutMs),
     ONGOING_MAX_ATTEMPTS: String(config.ongoing.maxAttempts),

@@ -20,7 +20,13 @@ describe("local settings", () => {
       goodsOwnerId: 159,
       externalOngoing: undefined,
       nshiftGoodsOwnerIds: [],
+      ongoingAuth: "basic",
     });
+  });
+
+  it("logs goods owners' own secrets in by OAuth with ONGOING_AUTH=oauth, and refuses other schemes", () => {
+    expect(localDefaults({ ONGOING_AUTH: "oauth" }).ongoingAuth).toBe("oauth");
+    expect(() => localDefaults({ ONGOING_AUTH: "bearer" })).toThrow(/ONGOING_AUTH=bearer/);
   });
 
   it("books the goods owners in LOCAL_NSHIFT_GOODS_OWNERS through the nShift simulator", () => {

@@ -40,6 +40,8 @@ export interface LocalDefaults {
   readonly externalOngoing: ExternalOngoing | undefined;
   /** Goods owners booked through the nShift simulator (LOCAL_NSHIFT_GOODS_OWNERS, comma-separated). @default none */
   readonly nshiftGoodsOwnerIds: readonly number[];
+  /** ONGOING_AUTH: how goods owners' own secrets log in to the simulator. @default "basic" */
+  readonly ongoingAuth: "basic" | "oauth";
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: PortName): number {
@@ -69,6 +71,12 @@ function goodsOwnerIdFrom(env: NodeJS.ProcessEnv): number {
   return Number(raw);
 }
 
+function ongoingAuthFrom(env: NodeJS.ProcessEnv): "basic" | "oauth" {
+  const raw = env.ONGOING_AUTH || "basic";
+  if (raw !== "basic" && raw !== "oauth") throw new Error(`ONGOING_AUTH=${raw} is not "basic" or "oauth"`);
+  return raw;
+}
+
 export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaults {
   const ports = Object.fromEntries(
     (Object.keys(portVariables) as PortName[]).map((name) => [name, portFrom(env, name)]),
@@ -81,6 +89,7 @@ export function localDefaults(env: NodeJS.ProcessEnv = process.env): LocalDefaul
     ingressUrl: env.LOCAL_INGRESS_URL || `http://${host}:${ports.ingress}`,
     webhookToken: env.WEBHOOK_TOKEN || "local-dev-token",
     goodsOwnerId: goodsOwnerIdFrom(env),
+    ongoingAuth: ongoingAuthFrom(env),
     externalOngoing: baseUrl
       ? { baseUrl, username: env.ONGOING_USERNAME ?? "", password: env.ONGOING_PASSWORD ?? "" }
       : undefined,

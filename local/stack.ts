@@ -21,6 +21,7 @@ import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { startNshiftSimulator } from "../simulators/nshift/server.ts";
 import {
   defaultAutomationUsers,
+  defaultOAuthClients,
   defaultUsers as ongoingUsers,
   startOngoingSimulator,
 } from "../simulators/ongoing/server.ts";
@@ -104,6 +105,12 @@ export interface LocalStackOptions {
    * `schedule` is off. @default the template's schedule (with `schedule`)
    */
   readonly probeIntervalMs?: number;
+  /**
+   * How the goods owners' own secrets (goodsOwners.N.credentialsSecretName) log in to the Ongoing simulator:
+   * Basic, or OAuth 2.0 client credentials against its token endpoint. The default secrets stay Basic.
+   * @default the environment's ONGOING_AUTH, else "basic"
+   */
+  readonly ongoingAuth?: "basic" | "oauth";
 }
 
 /**
@@ -450,6 +457,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ongoingUser =
       ongoingUsers.find((user) => user.goodsOwnerId === defaults.goodsOwnerId) ?? ongoingUsers[0];
     const ongoingBaseUrl = defaults.externalOngoing?.baseUrl ?? String(ongoing?.baseUrl);
+    const oauthClient = defaultOAuthClients.find((client) => client.username === ongoingUser?.username);
+    const goodsOwnerCredentials =
+      (options.ongoingAuth ?? defaults.ongoingAuth) === "oauth" && ongoing && oauthClient
+        ? JSON.stringify({ clientId: oauthClient.clientId, clientSecret: oauthClient.clientSecret })
+        : undefined;
     const ongoingCredentials = JSON.stringify(
       defaults.externalOngoing
         ? { username: defaults.externalOngoing.username, password: defaults.externalOngoing.password }
@@ -492,6 +504,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const properties = record(resource.Properties);
       const environment = templateEnvironment(resource);
       if (environment.ONGOING_BASE_URL !== undefined) environment.ONGOING_BASE_URL = ongoingBaseUrl;
+      if (environment.ONGOING_TOKEN_URL !== undefined && ongoing)
+        environment.ONGOING_TOKEN_URL = ongoing.tokenUrl;
       if (environment.TRANSPORT_ADAPTER_URL !== undefined)
         environment.TRANSPORT_ADAPTER_URL = transport.bookingUrl;
       if (environment.ONGOING_CREDENTIALS_SECRET)
@@ -520,7 +534,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Every goods owner's own secret, from the settings file bundled with the function (as Lambda reads it).
       for (const settings of Object.values(record(bundledJson(codeDir, environment.GOODS_OWNERS)))) {
         const secretName = record(settings).credentialsSecretName;
-        if (typeof secretName === "string") secrets.put(secretName, ongoingCredentials);
+        if (typeof secretName === "string")
+          secrets.put(secretName, goodsOwnerCredentials ?? ongoingCredentials);
       }
       const functionName = String(functionNames.get(id));
       const config: FunctionHostConfig = {

@@ -1,6 +1,7 @@
 /**
  * Secrets never reach a log line: the webhook authorizer (right, wrong and missing tokens, header and Basic
- * auth) and the Ongoing REST client (a 401, the re-read of a rotated secret, a login that stays wrong) run
+ * auth) and the Ongoing REST client (a 401, the re-read of a rotated secret, a login that stays wrong; an OAuth
+ * client's secret and its bearer tokens, refreshed and refused) run
  * against the Secrets Manager stand-in and the Ongoing simulator with the shared Powertools logger at DEBUG,
  * and every byte written to stdout, stderr or the console is searched for the secret values.
  */
@@ -15,6 +16,8 @@ const nearMissToken = "whk-TOKEN-4f1c9e7a2c";
 const ongoingUser = "svc-webhooks";
 const ongoingPassword = "ong-PASS-8d2e61b0c3";
 const stalePassword = "ong-STALE-5a7f03d9e1";
+const oauthClientSecret = "oac-SECRET-0b9d4e2f71";
+const wrongClientSecret = "oac-WRONG-6c1a8f3e50";
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const basic = (user: string, password: string) => `Basic ${b64(`${user}:${password}`)}`;
 
@@ -29,16 +32,23 @@ const forbidden = [
   b64(`ongoing:${webhookToken}`),
   b64(webhookToken),
   b64(ongoingPassword),
+  oauthClientSecret,
+  wrongClientSecret,
+  b64(`svc-client:${oauthClientSecret}`),
+  b64(`svc-client:${wrongClientSecret}`),
 ];
 
 const simulator = useOngoingSimulator({
   resetEach: true,
   users: [{ username: ongoingUser, password: ongoingPassword, goodsOwnerId: 159 }],
+  oauthClients: [{ clientId: "svc-client", clientSecret: oauthClientSecret, username: ongoingUser }],
 });
 const aws = useLocalAws({
   secrets: {
     "webhook-token": webhookToken,
     "ongoing/credentials": JSON.stringify({ username: ongoingUser, password: ongoingPassword }),
+    "ongoing/oauth": JSON.stringify({ clientId: "svc-client", clientSecret: oauthClientSecret }),
+    "ongoing/oauth-wrong": JSON.stringify({ clientId: "svc-client", clientSecret: wrongClientSecret }),
   },
   env: {
     WEBHOOK_TOKEN_SECRET: "webhook-token",
@@ -193,6 +203,46 @@ describe("the Ongoing REST client logs no password", () => {
     const lines = logLines();
     expect(lines.filter((line) => line.message === "Ongoing API call")).toHaveLength(2);
     expect(lines.some((line) => line.message === "dead-lettered")).toBe(true);
+    expectNoSecrets();
+  });
+});
+
+describe("the Ongoing OAuth login logs no client secret and no token", () => {
+  it("on a token, its refresh after a 401, and a client the login service refuses", async () => {
+    const { createOngoingClient, credentialsFromSecret } = await import(
+      "../functions/shared/ongoing/client.ts"
+    );
+    const client = (secretName: string) =>
+      createOngoingClient({
+        baseUrl: simulator.baseUrl,
+        goodsOwnerId: 159,
+        credentials: credentialsFromSecret(secretName, { tokenUrl: simulator.tokenUrl }),
+        timeoutMs: 2_000,
+      });
+    expect((await client("ongoing/oauth").getOrder(50163)).orderInfo.orderId).toBe(50163);
+    simulator.state.oauth.expireTokens();
+    expect((await client("ongoing/oauth").getOrder(50163)).orderInfo.orderId).toBe(50163);
+    const error = await client("ongoing/oauth-wrong")
+      .getOrder(50163)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "PermanentError", code: "ongoing-token-refused" });
+    const { logger } = await import("../functions/shared/powertools/logger.ts");
+    logger.error("dead-lettered", { reason: (error as Error).message, error });
+
+    const lines = logLines().filter((line) => line.message === "Ongoing API call");
+    expect(lines.map((line) => [line.operation, line.status])).toEqual([
+      ["token", 200],
+      ["getOrder", 200],
+      ["getOrder", 401],
+      ["token", 200],
+      ["getOrder", 200],
+      ["token", 401],
+      ["token", 401],
+    ]);
+    const tokens = [...simulator.state.oauth.tokens.keys()];
+    expect(tokens).toHaveLength(2);
+    const all = output.join("\n");
+    for (const token of tokens) expect(all.includes(token), "a log line contains a bearer token").toBe(false);
     expectNoSecrets();
   });
 });

@@ -20,6 +20,8 @@ useLocalAws({
   secrets: {
     "ongoing/credentials": loginSecret("demo"),
     "ongoing/wrong": JSON.stringify({ username: "demo", password: "not-it" }),
+    "ongoing/oauth": JSON.stringify({ clientId: "demo-client", clientSecret: "demo-client-secret" }),
+    "ongoing/oauth-wrong": JSON.stringify({ clientId: "demo-client", clientSecret: "not-it" }),
   },
 });
 
@@ -75,6 +77,22 @@ describe("Ongoing's probe", () => {
   it("counts a 401 as an answer: Ongoing is up, wrong credentials are a goods owner's matter", async () => {
     const check = ongoingCheck(settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/wrong" }));
     expect(await check()).toEqual({ healthy: true, detail: "GET orders/statuses answered 401" });
+  });
+
+  it("reads orders/statuses with a bearer token when the secret holds an OAuth client", async () => {
+    const check = ongoingCheck(
+      settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/oauth", ONGOING_TOKEN_URL: ongoing.tokenUrl }),
+    );
+    expect(await check()).toEqual({ healthy: true, detail: "GET orders/statuses answered 200" });
+    const probe = ongoing.state.requests.filter((request) => request.operation !== "token").at(-1);
+    expect(probe?.headers.Authorization).toBe("Bearer ***");
+  });
+
+  it("counts the login service refusing the OAuth client as an answer too", async () => {
+    const check = ongoingCheck(
+      settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/oauth-wrong", ONGOING_TOKEN_URL: ongoing.tokenUrl }),
+    );
+    expect(await check()).toMatchObject({ healthy: true });
   });
 
   it("is unhealthy while Ongoing answers 503", async () => {

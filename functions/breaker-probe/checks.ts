@@ -6,12 +6,15 @@
 import { GetAccountCommand } from "@aws-sdk/client-sesv2";
 import type { z } from "zod";
 import { sesV2Client } from "../shared/aws/sesv2.ts";
-import { describeError } from "../shared/errors.ts";
+import { describeError, PermanentError } from "../shared/errors.ts";
 import { sendHttp } from "../shared/http.ts";
 import {
-  basicAuthorization,
+  authorization,
   callOngoing,
   credentialsFromSecret,
+  credentialsPerAttempt,
+  type OngoingCallBudget,
+  tokenSettingsOf,
   userAgent,
 } from "../shared/ongoing/client.ts";
 import { getSecretString } from "../shared/secrets.ts";
@@ -33,18 +36,25 @@ export function ongoingCheck(settings: Settings): Check {
   const secretName =
     settings.ONGOING_CREDENTIALS_SECRET ??
     Object.values(settings.GOODS_OWNERS).find((owner) => owner.credentialsSecretName)?.credentialsSecretName;
-  const credentials = secretName ? credentialsFromSecret(secretName) : undefined;
+  // Either login shape: Basic, or an OAuth client whose bearer token is fetched, cached and renewed on a 401.
+  const credentials = secretName ? credentialsFromSecret(secretName, tokenSettingsOf(settings)) : undefined;
   const url = new URL("orders/statuses", settings.ONGOING_BASE_URL.replace(/\/?$/, "/")).toString();
+  const budget: OngoingCallBudget = {
+    timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS,
+    maxAttempts: 1,
+    remainingTimeMs: () => 60_000,
+  };
   return async () => {
+    const credentialsFor = credentials ? credentialsPerAttempt(credentials, budget) : undefined;
     try {
       const status = await callOngoing(
         {
           operation: "probe",
           method: "GET",
           url,
-          async prepare() {
+          async prepare(forceFetch) {
             const headers: Record<string, string> = { Accept: "application/json", "User-Agent": userAgent };
-            if (credentials) headers.Authorization = basicAuthorization(await credentials());
+            if (credentialsFor) headers.Authorization = authorization(await credentialsFor(forceFetch));
             return { headers };
           },
           interpret: (response) =>
@@ -52,10 +62,14 @@ export function ongoingCheck(settings: Settings): Check {
               ? { retry: { code: "ongoing-unavailable", message: `answered ${response.status}` } }
               : { done: response.status },
         },
-        { timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS, maxAttempts: 1, remainingTimeMs: () => 60_000 },
+        budget,
       );
       return { healthy: true, detail: `GET orders/statuses answered ${status}` };
     } catch (error) {
+      // Ongoing's login service refusing the probe's OAuth client is an answer too, like a 401 from the API.
+      if (error instanceof PermanentError && error.code === "ongoing-token-refused") {
+        return { healthy: true, detail: "Ongoing's login service answered, refusing the probe's client" };
+      }
       return { healthy: false, detail: `GET orders/statuses: ${describeError(error)}` };
     }
   };

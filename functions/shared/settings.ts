@@ -90,12 +90,19 @@ export type GoodsOwnerSettings = z.infer<typeof goodsOwnerSettingsSchema>;
 /** The goods owners the scheduled article reconcile covers. */
 export const reconcileGoodsOwnerIdsSchema = z.array(z.number().int().positive());
 
+/** Ongoing's login service, where OAuth 2.0 client credentials get a token (developer.ongoingwarehouse.com). */
+export const ongoingTokenUrl = "https://login.ongoingwms.com/connect/token";
+
 /** What every function that calls Ongoing needs. */
 export const ongoingSettingsSchema = z.object({
   ONGOING_BASE_URL: z.url(),
   /** Default secret with `{"username","password"}` for the REST API; absent when every goods owner has its own. */
   ONGOING_CREDENTIALS_SECRET: z.string().min(1).optional(),
   ONGOING_AUTOMATION_CREDENTIALS_SECRET: z.string().min(1).optional(),
+  /** OAuth 2.0 token endpoint for secrets holding `{"clientId","clientSecret"}`. @default ongoingTokenUrl */
+  ONGOING_TOKEN_URL: z.url().default(ongoingTokenUrl),
+  /** Space-separated scopes asked for with each token. @default none */
+  ONGOING_TOKEN_SCOPE: z.string().min(1).optional(),
   ONGOING_TRANSPORT_API: z.enum(["rest", "automation"]).default("rest"),
   ONGOING_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   ONGOING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),

@@ -1,15 +1,25 @@
 /**
  * A simulator of Ongoing WMS's goods-owner REST API v1 (the subset this project calls), for tests and the local
- * stack; never bundled into a Lambda. A real HTTP server: Basic auth scoped to one goods owner per user, JSON and
+ * stack; never bundled into a Lambda. A real HTTP server: Basic auth or an OAuth bearer token (oauth.ts) scoped to
+ * one goods owner per user, JSON and
  * error bodies like Ongoing's (`{"Message": ...}`), injectable faults and latency, and a record of every call
  * and write. Controlled in process through `state`, or over HTTP through the admin API under `/_admin/`.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { closeServer, listen, readBody, recordedHeaders, sleep } from "../http.ts";
+import {
+  bearerLogin,
+  defaultOAuthClients,
+  handleTokenRequest,
+  type OAuthClient,
+  OAuthState,
+  tokenPath,
+} from "./oauth.ts";
 import { buildSeed, defaultUsers, type Json, type SimulatorUser } from "./seed.ts";
 import { type AutomationUser, defaultAutomationUsers, handleSoap } from "./soap.ts";
 
+export { defaultOAuthClients, type OAuthClient } from "./oauth.ts";
 export type { Json, SimulatorUser } from "./seed.ts";
 export { defaultUsers } from "./seed.ts";
 export { type AutomationUser, defaultAutomationUsers } from "./soap.ts";
@@ -25,6 +35,8 @@ export interface OngoingSimulatorOptions {
   users?: SimulatorUser[];
   /** Integrator logins of the SOAP Automation API. Default: `automation`/`automation-password` (159 and 160). */
   automationUsers?: AutomationUser[];
+  /** OAuth 2.0 clients of the token endpoint. Default: `{login}-client`/`{login}-client-secret` per default login. */
+  oauthClients?: OAuthClient[];
   /** true (default): official examples plus demo data; "official": only the examples; false: empty. */
   seed?: boolean | "official";
   /**
@@ -144,6 +156,8 @@ export class OngoingSimulatorState {
   /** Article ids per goods owner in ascending order (Ongoing's paging order), rebuilt after a change. */
   private readonly articleIndex = new Map<number, number[]>();
   readonly inFlightWrites = new Map<number, number>();
+  /** The login service: OAuth clients, issued tokens and their lifetime. */
+  readonly oauth: OAuthState;
   /** Larger request bodies are answered 413. */
   maxRequestBytes: number;
 
@@ -152,8 +166,10 @@ export class OngoingSimulatorState {
     private readonly initialLatencyMs: number,
     users: SimulatorUser[],
     maxRequestBytes = 30_000_000,
+    oauthClients: OAuthClient[] = defaultOAuthClients,
   ) {
     this.users = users;
+    this.oauth = new OAuthState(oauthClients);
     this.maxRequestBytes = maxRequestBytes;
     this.latencyMs = initialLatencyMs;
     this.reset();
@@ -170,6 +186,7 @@ export class OngoingSimulatorState {
     this.calls.clear();
     this.faults = [];
     this.latencyMs = this.initialLatencyMs;
+    this.oauth.reset();
     const seed = buildSeed(this.seedMode);
     for (const order of seed.orders) this.orders.set(orderIdOf(order) as number, order);
     for (const article of seed.articles) this.articles.set(article.articleSystemId as number, article);
@@ -591,7 +608,10 @@ function sendJson(
   response.end(body === undefined ? "" : JSON.stringify(body));
 }
 
-function credentialsOf(request: IncomingMessage, users: SimulatorUser[]): SimulatorUser | undefined {
+function credentialsOf(state: OngoingSimulatorState, request: IncomingMessage): SimulatorUser | undefined {
+  const users = state.users;
+  const bearer = bearerLogin(state.oauth, request);
+  if (bearer !== undefined) return users.find((user) => user.username === bearer);
   const header = request.headers.authorization ?? "";
   const match = /^Basic\s+(.+)$/i.exec(header);
   if (!match) return undefined;
@@ -647,13 +667,14 @@ async function handleApi(
     }
   }
 
-  const user = credentialsOf(request, state.users);
+  const user = credentialsOf(state, request);
   if (!user) {
+    const bearer = /^Bearer\s/i.test(request.headers.authorization ?? "");
     return sendJson(
       response,
       401,
       { Message: "Authorization has been denied for this request." },
-      { "www-authenticate": 'Basic realm="Ongoing WMS"' },
+      { "www-authenticate": bearer ? 'Bearer error="invalid_token"' : 'Basic realm="Ongoing WMS"' },
     );
   }
   if (!route) {
@@ -761,8 +782,10 @@ async function handleAdmin(
     ownerFilter === null || goodsOwnerIdOf(resource) === Number(ownerFilter);
   const segments = adminPath.split("/").filter(Boolean);
   const [collection, id] = segments;
-  // A numeric segment is a record's id; a word names an action (`articles/generate`).
-  const key = `${method} ${collection ?? ""}${id === undefined ? "" : /^\d+$/.test(id) ? "/:id" : `/${id}`}`;
+  // A numeric segment is a record's id; a word names an action (`articles/generate`), except in a collection
+  // whose records are named (an OAuth client's id is a word).
+  const namedRecords = collection === "oauth-clients";
+  const key = `${method} ${collection ?? ""}${id === undefined ? "" : namedRecords || /^\d+$/.test(id) ? "/:id" : `/${id}`}`;
   try {
     const notFound = () => new HttpProblem(404, `${collection} ${id} not found`);
     const found = <T>(value: T | undefined): T => {
@@ -872,6 +895,25 @@ async function handleAdmin(
         state.latencyMs = latencyMs;
         return sendJson(response, 200, { latencyMs });
       }
+      case "GET oauth":
+        return sendJson(response, 200, state.oauth.summary());
+      case "PUT oauth": {
+        const lifetime = jsonBody().tokenLifetimeSeconds;
+        if (typeof lifetime !== "number" || lifetime < 1)
+          throw new HttpProblem(400, "tokenLifetimeSeconds must be >= 1");
+        state.oauth.tokenLifetimeSeconds = lifetime;
+        return sendJson(response, 200, state.oauth.summary());
+      }
+      case "POST oauth/expire-tokens":
+        state.oauth.expireTokens();
+        return sendJson(response, 204, undefined);
+      case "PUT oauth-clients/:id": {
+        const secret = isObject(body) ? body.clientSecret : undefined;
+        if (secret !== undefined && (typeof secret !== "string" || secret === ""))
+          throw new HttpProblem(400, "clientSecret must be a non-empty string");
+        if (!state.oauth.clients.has(String(id))) throw notFound();
+        return sendJson(response, 200, state.oauth.reissueSecret(String(id), secret));
+      }
       case "POST reset":
         state.reset();
         return sendJson(response, 204, undefined);
@@ -889,6 +931,8 @@ export interface OngoingSimulator {
   readonly baseUrl: string;
   /** `http://127.0.0.1:PORT/{warehouse}/Automation.asmx` (SOAP) */
   readonly automationUrl: string;
+  /** `http://127.0.0.1:PORT/connect/token`: the login service's OAuth 2.0 token endpoint. */
+  readonly tokenUrl: string;
   /** `http://127.0.0.1:PORT/_admin/` */
   readonly adminUrl: string;
   readonly state: OngoingSimulatorState;
@@ -904,6 +948,7 @@ export async function startOngoingSimulator(
     options.latencyMs ?? 0,
     options.users ?? defaultUsers,
     options.maxRequestBytes,
+    options.oauthClients,
   );
   const apiPrefix = `/${warehouse}/api/v1`;
   const automationUsers = options.automationUsers ?? defaultAutomationUsers;
@@ -919,6 +964,8 @@ export async function startOngoingSimulator(
         path.slice("/_admin".length).replace(/^\//, ""),
         url.searchParams,
       );
+    } else if (path === tokenPath) {
+      handled = handleTokenRequest(state, request, response);
     } else if (path.toLowerCase() === `/${warehouse}/automation.asmx`.toLowerCase()) {
       handled = handleSoap(state, automationUsers, request, response);
     } else if (path.toLowerCase().startsWith(`${apiPrefix.toLowerCase()}/`)) {
@@ -934,6 +981,7 @@ export async function startOngoingSimulator(
   return {
     baseUrl: `${origin}${apiPrefix}/`,
     automationUrl: `${origin}/${warehouse}/Automation.asmx`,
+    tokenUrl: `${origin}${tokenPath}`,
     adminUrl: `${origin}/_admin/`,
     state,
     stop: () => closeServer(server),

@@ -17,6 +17,7 @@ import {
 } from "../../functions/shared/ongoing/automation-xml.ts";
 import { transportStatuses } from "../../functions/shared/webhooks/schemas.ts";
 import { readBody, recordedHeaders, sleep } from "../http.ts";
+import { bearerLogin } from "./oauth.ts";
 import type { Json } from "./seed.ts";
 import type { OngoingSimulatorState } from "./server.ts";
 
@@ -451,9 +452,18 @@ export async function handleSoap(
   if (!body || !("element" in body))
     return sendFault(response, "Client", "The request is not a SOAP envelope.");
   const { content } = body;
-  const user = users.find(
-    (candidate) =>
-      candidate.username === text(content.UserName) && candidate.password === text(content.Password),
+  const bearer = bearerLogin(state.oauth, request);
+  if (bearer === null) {
+    // A bad bearer token is refused by the web server before the SOAP service sees the call.
+    if (response.destroyed || response.writableEnded) return;
+    response.writeHead(401, { "www-authenticate": 'Bearer error="invalid_token"' });
+    response.end();
+    return;
+  }
+  const user = users.find((candidate) =>
+    bearer === undefined
+      ? candidate.username === text(content.UserName) && candidate.password === text(content.Password)
+      : candidate.username === bearer,
   );
   if (!user) return sendFault(response, "Server", "Invalid username or password.");
   if (state.latencyMs > 0) await sleep(state.latencyMs);

@@ -4,7 +4,7 @@ import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
-import { createOngoingClient, OngoingWriteUnknownError } from "./client.ts";
+import { type CredentialsRequest, createOngoingClient, OngoingWriteUnknownError } from "./client.ts";
 import type { OngoingOrder } from "./model.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
@@ -162,7 +162,10 @@ describe("Automation client: calls", () => {
 
 describe("Automation client: failures", () => {
   it("fails permanently on a login fault, after re-reading the secret once", async () => {
-    const credentials = vi.fn(async () => ({ username: "automation", password: "wrong-password" }));
+    const credentials = vi.fn(async (_options?: CredentialsRequest) => ({
+      username: "automation",
+      password: "wrong-password",
+    }));
     const error = await clientFor({ credentials })
       .getOrder(159, 50163)
       .catch((e: unknown) => e);
@@ -172,7 +175,7 @@ describe("Automation client: failures", () => {
       message: expect.stringContaining("password"),
     });
     expect(String((error as Error).message)).not.toContain("wrong-password");
-    expect(credentials.mock.calls).toEqual([[undefined], [{ forceFetch: true }]]);
+    expect(credentials.mock.calls.map(([options]) => options?.forceFetch)).toEqual([undefined, true]);
   });
 
   it("picks up rotated credentials after a login fault", async () => {

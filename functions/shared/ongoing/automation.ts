@@ -29,11 +29,13 @@ import {
 import {
   callOngoing,
   credentialsFromSecret,
+  credentialsPerAttempt,
   type OngoingAnswer,
   type OngoingClientOptions,
   type OngoingFile,
   serialized,
   statusAnswer,
+  tokenSettingsOf,
   userAgent,
 } from "./client.ts";
 import { type OngoingOrder, orderSchema } from "./model.ts";
@@ -214,6 +216,7 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
   };
 
   function call(operation: AutomationOperation, content: XmlObject, repeatable = true): Promise<XmlObject> {
+    const credentialsFor = credentialsPerAttempt(options.credentials, budget);
     return callOngoing(
       {
         operation,
@@ -221,14 +224,20 @@ export function createAutomationClient(options: AutomationClientOptions): Automa
         url: options.url,
         repeatable,
         async prepare(forceFetch) {
-          const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
+          const credentials = await credentialsFor(forceFetch);
+          const headers: Record<string, string> = {
+            "Content-Type": "text/xml; charset=utf-8",
+            SOAPAction: `"${automationNamespace}/${operation}"`,
+            Accept: "text/xml",
+            "User-Agent": userAgent,
+          };
+          // A token goes in the header, as on the REST APIs; the login fields of the body are then left out.
+          if ("accessToken" in credentials) {
+            headers.Authorization = `Bearer ${credentials.accessToken}`;
+            return { headers, body: buildEnvelope(operation, content) };
+          }
           return {
-            headers: {
-              "Content-Type": "text/xml; charset=utf-8",
-              SOAPAction: `"${automationNamespace}/${operation}"`,
-              Accept: "text/xml",
-              "User-Agent": userAgent,
-            },
+            headers,
             body: buildEnvelope(operation, {
               UserName: credentials.username,
               Password: credentials.password,
@@ -437,7 +446,7 @@ export function automationClientFor(options?: { remainingTimeMs?: () => number }
     }
     const clientOptions: AutomationClientOptions = {
       url: automationUrlFrom(settings.ONGOING_BASE_URL),
-      credentials: credentialsFromSecret(secretName),
+      credentials: credentialsFromSecret(secretName, tokenSettingsOf(settings)),
       timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS,
       maxAttempts: settings.ONGOING_MAX_ATTEMPTS,
     };

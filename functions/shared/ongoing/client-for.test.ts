@@ -5,12 +5,14 @@ const simulator = useOngoingSimulator();
 useLocalAws({
   secrets: {
     "ongoing/default": loginSecret("demo"),
-    "ongoing/160": loginSecret("other"),
+    // Goods owner 160 logs in by OAuth 2.0 client credentials, 159 (the default) by Basic.
+    "ongoing/160": JSON.stringify({ clientId: "other-client", clientSecret: "other-client-secret" }),
     "ongoing/bad": JSON.stringify({ user: "x" }),
   },
   env: () => ({
     ONGOING_BASE_URL: simulator.baseUrl,
     ONGOING_CREDENTIALS_SECRET: "ongoing/default",
+    ONGOING_TOKEN_URL: simulator.tokenUrl,
     ONGOING_MAX_ATTEMPTS: "2",
     GOODS_OWNERS: JSON.stringify({
       "160": { credentialsSecretName: "ongoing/160" },
@@ -27,7 +29,7 @@ describe("ongoingClientFor", () => {
     expect(ongoingClientFor(159)).toBe(client);
   });
 
-  it("uses the goods owner's own secret from GOODS_OWNERS", async () => {
+  it("uses the goods owner's own secret from GOODS_OWNERS, an OAuth client from ONGOING_TOKEN_URL", async () => {
     const { ongoingClientFor } = await import("./client.ts");
     const client = ongoingClientFor(160, { remainingTimeMs: () => 30_000 });
     expect((await client.getOrder(70_001)).goodsOwner.id).toBe(160);
@@ -35,6 +37,7 @@ describe("ongoingClientFor", () => {
     for await (const page of client.pageArticles({ pageSize: 2 })) seen.push(...page);
     expect(seen.every((article) => article.goodsOwner?.id === 160)).toBe(true);
     expect(seen).toHaveLength(5);
+    expect(simulator.state.calls.get("token")).toBe(1);
   });
 
   it("fails permanently on a secret without username and password, naming no value", async () => {

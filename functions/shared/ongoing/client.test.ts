@@ -4,7 +4,12 @@ import { captureEmf } from "../../../test/support/emf.ts";
 import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
-import { createOngoingClient, type OngoingClientOptions, OngoingWriteUnknownError } from "./client.ts";
+import {
+  type CredentialsRequest,
+  createOngoingClient,
+  type OngoingClientOptions,
+  OngoingWriteUnknownError,
+} from "./client.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
 
@@ -93,14 +98,17 @@ describe("Ongoing client: failures", () => {
       message: expect.stringContaining("Access to the goods owner is denied."),
     });
 
-    const credentials = vi.fn(async () => ({ username: "demo", password: "wrong-password" }));
+    const credentials = vi.fn(async (_options?: CredentialsRequest) => ({
+      username: "demo",
+      password: "wrong-password",
+    }));
     const denied = clientFor({ credentials });
     const error = await denied.getOrder(50163).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect(error).toMatchObject({ code: "ongoing-unauthorized", message: expect.stringContaining("denied") });
     expect(String((error as Error).message)).not.toContain("wrong-password");
     // One re-read of a possibly rotated secret, then give up.
-    expect(credentials.mock.calls).toEqual([[undefined], [{ forceFetch: true }]]);
+    expect(credentials.mock.calls.map(([options]) => options?.forceFetch)).toEqual([undefined, true]);
   });
 
   it("picks up rotated credentials after a 401", async () => {

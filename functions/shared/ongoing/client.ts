@@ -1,5 +1,6 @@
 /**
- * The Ongoing WMS REST client (API v1) for one goods owner: Basic auth, a time-out on every request, retries
+ * The Ongoing WMS REST client (API v1) for one goods owner: Basic auth or an OAuth 2.0 bearer token (oauth.ts),
+ * chosen by the shape of the goods owner's secret; a time-out on every request, retries
  * with backoff for what may heal (429, 5xx, resets, time-outs) bounded by the Lambda's remaining time, and the
  * failure classes the pipeline speaks (NotFoundError, PermanentError, TransientError). Writes for one goods
  * owner run one at a time per container, as Ongoing advises.
@@ -15,11 +16,29 @@ import { logger } from "../powertools/logger.ts";
 import { getSecretJson } from "../secrets.ts";
 import { ongoingSettingsSchema, readSettings } from "../settings.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
+import { accessToken, defaultTokenUrl } from "./oauth.ts";
 import { backoffDelayMs, parseRetryAfter } from "./retry.ts";
 
-export interface OngoingCredentials {
+/** An API user's name and password (HTTP Basic; the SOAP body's UserName and Password). */
+export interface BasicCredentials {
   username: string;
   password: string;
+}
+
+/** An OAuth 2.0 access token from Ongoing's login service. */
+export interface BearerCredentials {
+  accessToken: string;
+}
+
+export type OngoingCredentials = BasicCredentials | BearerCredentials;
+
+export interface CredentialsRequest {
+  /** Read the secret again (a 401 came back: it may have been rotated). */
+  forceFetch?: boolean;
+  /** The credentials the 401 answered: a refused token is replaced, unless another call already did. */
+  rejected?: OngoingCredentials;
+  /** The calling client's time-outs and remaining time, for a token request. */
+  budget?: OngoingCallBudget;
 }
 
 export interface OngoingClientOptions {
@@ -28,7 +47,7 @@ export interface OngoingClientOptions {
   /** The client speaks for one goods owner (its credentials). */
   goodsOwnerId: number;
   /** Called before each request; asked to `forceFetch` once after a 401, in case the secret was rotated. */
-  credentials: (options?: { forceFetch?: boolean }) => Promise<OngoingCredentials>;
+  credentials: (options?: CredentialsRequest) => Promise<OngoingCredentials>;
   /** Per request, default 10000. */
   timeoutMs?: number;
   /** Default 4. */
@@ -336,8 +355,28 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
 }
 
 /** HTTP Basic credentials as Ongoing expects them. */
-export function basicAuthorization(credentials: OngoingCredentials): string {
+export function basicAuthorization(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`;
+}
+
+/** The `Authorization` header for either kind of credentials. */
+export function authorization(credentials: OngoingCredentials): string {
+  return "accessToken" in credentials ? `Bearer ${credentials.accessToken}` : basicAuthorization(credentials);
+}
+
+/**
+ * The credentials for one attempt of one call: asked again after a 401 with the ones refused, so a refused token
+ * is replaced (once, however many calls were refused at the same time).
+ */
+export function credentialsPerAttempt(
+  credentials: OngoingClientOptions["credentials"],
+  budget: OngoingCallBudget,
+): (forceFetch: boolean) => Promise<OngoingCredentials> {
+  let used: OngoingCredentials | undefined;
+  return async (forceFetch) => {
+    used = await credentials(forceFetch ? { forceFetch, rejected: used, budget } : { budget });
+    return used;
+  };
 }
 
 export function createOngoingClient(options: OngoingClientOptions): OngoingClient {
@@ -360,6 +399,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
 
   function send(spec: CallSpec): Promise<HttpResponse> {
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const credentialsFor = credentialsPerAttempt(options.credentials, budget);
     return callOngoing(
       {
         operation: spec.operation,
@@ -367,9 +407,8 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         url: urlFor(spec),
         ...(spec.repeatable === false ? { repeatable: false } : {}),
         async prepare(forceFetch) {
-          const credentials = await options.credentials(forceFetch ? { forceFetch } : undefined);
           const headers: Record<string, string> = {
-            Authorization: basicAuthorization(credentials),
+            Authorization: authorization(await credentialsFor(forceFetch)),
             Accept: "application/json",
             "User-Agent": userAgent,
           };
@@ -578,21 +617,73 @@ function filesIn(value: unknown): OngoingFile[] {
   return entries.flatMap(([, nested]) => filesIn(nested));
 }
 
-const credentialsSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+const basicLoginSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+const oauthLoginSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
 
-/** Reads `{username,password}` from a secret; a bad shape is a configuration error (values never reported). */
-export function credentialsFromSecret(secretName: string): OngoingClientOptions["credentials"] {
-  return async (options) => {
-    const value = await getSecretJson(secretName, { forceFetch: options?.forceFetch ?? false });
-    const parsed = credentialsSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new PermanentError(
-        "ongoing-credentials-invalid",
-        `secret "${secretName}" does not hold {"username","password"}`,
-      );
-    }
-    return parsed.data;
+/** The secret's login; exactly one of the two shapes (other keys are ignored, as before OAuth). */
+async function readLogin(secretName: string, forceFetch: boolean) {
+  const value = await getSecretJson(secretName, { forceFetch });
+  const basic = basicLoginSchema.safeParse(value);
+  const oauth = oauthLoginSchema.safeParse(value);
+  if (basic.success && !oauth.success) return basic.data;
+  if (oauth.success && !basic.success) return oauth.data;
+  throw new PermanentError(
+    "ongoing-credentials-invalid",
+    `secret "${secretName}" holds ${basic.success ? "both" : "neither"} {"username","password"} (Basic) ` +
+      `${basic.success ? "and" : "nor"} {"clientId","clientSecret"} (OAuth)`,
+  );
+}
+
+/** Where OAuth tokens come from. */
+export interface TokenSettings {
+  /** @default Ongoing's login service, https://login.ongoingwms.com/connect/token */
+  tokenUrl?: string | undefined;
+  /** Space-separated scopes. @default none */
+  scope?: string | undefined;
+}
+
+const unboundedBudget: OngoingCallBudget = {
+  timeoutMs: 10_000,
+  maxAttempts: 4,
+  remainingTimeMs: () => Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Credentials from a secret whose shape names the scheme: `{"username","password"}` is Basic, and
+ * `{"clientId","clientSecret"}` is OAuth 2.0 client credentials (a cached access token). Any other shape is a
+ * configuration error (values never reported).
+ */
+export function credentialsFromSecret(
+  secretName: string,
+  token: TokenSettings = {},
+): OngoingClientOptions["credentials"] {
+  const source = {
+    tokenUrl: token.tokenUrl ?? defaultTokenUrl,
+    scope: token.scope,
+    describe: `secret "${secretName}"`,
+    async clientCredentials({ forceFetch }: { forceFetch: boolean }) {
+      const login = await readLogin(secretName, forceFetch);
+      if (!("clientId" in login)) {
+        throw new PermanentError("ongoing-credentials-invalid", `secret "${secretName}" changed scheme`);
+      }
+      return login;
+    },
   };
+  return async (options) => {
+    const login = await readLogin(secretName, options?.forceFetch ?? false);
+    if ("username" in login) return login;
+    const rejected = options?.rejected;
+    return {
+      accessToken: await accessToken(source, options?.budget ?? unboundedBudget, {
+        ...(rejected && "accessToken" in rejected ? { rejected: rejected.accessToken } : {}),
+      }),
+    };
+  };
+}
+
+/** The function's token endpoint and scopes (ONGOING_TOKEN_URL, ONGOING_TOKEN_SCOPE). */
+export function tokenSettingsOf(settings: z.output<typeof ongoingSettingsSchema>): TokenSettings {
+  return { tokenUrl: settings.ONGOING_TOKEN_URL, scope: settings.ONGOING_TOKEN_SCOPE };
 }
 
 let settings: z.output<typeof ongoingSettingsSchema> | undefined;
@@ -616,7 +707,7 @@ export function ongoingClientFor(
     const clientOptions: OngoingClientOptions = {
       baseUrl: settings.ONGOING_BASE_URL,
       goodsOwnerId,
-      credentials: credentialsFromSecret(secretName),
+      credentials: credentialsFromSecret(secretName, tokenSettingsOf(settings)),
       timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS,
       maxAttempts: settings.ONGOING_MAX_ATTEMPTS,
     };
