@@ -3,7 +3,7 @@
  * synthesized template, each function in its own process, the breaker probe on a compressed interval) with as few
  * receives as 4: the circuit breaker opens, the probe pauses the consumers, nothing is dead-lettered for the
  * outage, and once Ongoing answers again every webhook takes effect exactly once. The same for SES's daily
- * quota running out: the mails wait for it.
+ * quota running out: the mails wait for it; and for the transport system down whole (its probe's GET too).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -117,4 +117,63 @@ describe("an Ongoing outage on the local stack", () => {
     expect((await pipeline.deadLetters("order-shipped-email")).length).toBe(deadBefore);
     expect(pipeline.stack.eventSourceEnabled("order-shipped-email")).toBe(true);
   }, 120_000);
+
+  it("waits out a transport outage: only the booking consumer pauses, each order is booked and written back once", async () => {
+    const orderIds = Array.from({ length: 20 }, (_, index) => 3_200_001 + index);
+    const transportAdmin = (path: string, init: RequestInit = {}) =>
+      fetch(`${pipeline.stack.urls.transportAdmin}${path}`, init);
+    const deadBefore = (await pipeline.deadLetters("transport-booking")).length;
+    await pipeline.ongoing.createShippedOrders(orderIds);
+    const down = await transportAdmin("/outage", { method: "PUT", body: "{}" });
+    expect(down.status).toBe(204);
+    try {
+      const answers = await deliver(
+        pipeline.stack.urls.ingress,
+        pipeline.stack.webhookToken,
+        orderIds.map((id) => ({
+          route: routeNamed("transport-booking"),
+          payload: orderWebhookPayload(id, 159),
+        })),
+      );
+      expect(answers.every((answer) => answer.status === 202)).toBe(true);
+      await vi.waitFor(() => expect(pipeline.stack.eventSourceEnabled("transport-booking")).toBe(false), {
+        timeout: 30_000,
+        interval: 250,
+      });
+      // Several times the whole retry budget (about 7 s), probed every 2 s: the probe's GET finds it down too.
+      let halfOpenedEarly = false;
+      const stillPaused = setInterval(() => {
+        if (pipeline.stack.eventSourceEnabled("transport-booking") !== false) halfOpenedEarly = true;
+      }, 250);
+      await new Promise((resolve) => setTimeout(resolve, outageMs));
+      clearInterval(stillPaused);
+      expect(halfOpenedEarly).toBe(false);
+      const { breakers } = await pipeline.stack.status();
+      expect(breakers.find((breaker) => breaker.dependency === "transport")?.position).toBe("open");
+      // The consumers that do not need the transport system keep running.
+      for (const useCase of useCases.filter((useCase) => useCase !== "transport-booking"))
+        expect(pipeline.stack.eventSourceEnabled(useCase)).toBe(true);
+      expect((await pipeline.deadLetters("transport-booking")).length).toBe(deadBefore);
+    } finally {
+      await transportAdmin("/outage", { method: "DELETE" });
+    }
+    await vi.waitFor(() => expect(pipeline.stack.eventSourceEnabled("transport-booking")).toBe(true), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    await pipeline.stack.idle({ timeoutMs: 60_000 });
+    const { bookings } = (await (await transportAdmin("/bookings")).json()) as {
+      bookings: { shipment: { orderId: number } }[];
+    };
+    expect(orderIds.map((id) => bookings.filter((record) => record.shipment.orderId === id).length)).toEqual(
+      orderIds.map(() => 1),
+    );
+    const writes = await pipeline.ongoing.writes();
+    expect(
+      orderIds.map(
+        (id) => writes.filter((write) => write.path === `/orders/${id}/waybill` && write.status < 300).length,
+      ),
+    ).toEqual(orderIds.map(() => 1));
+    expect((await pipeline.deadLetters("transport-booking")).length).toBe(deadBefore);
+  }, 180_000);
 });

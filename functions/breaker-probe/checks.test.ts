@@ -1,6 +1,6 @@
 /**
  * The probe's questions to the transport system and Ongoing, against real HTTP servers: the transport simulator,
- * one that answers 503, a closed port, and the Ongoing simulator with good and wrong credentials.
+ * one that answers 503 (or the status asked for in `?status=`), a closed port, and the Ongoing simulator with good and wrong credentials.
  */
 import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,8 +25,8 @@ useLocalAws({
   },
 });
 
-const unavailable = createServer((_request, response) => {
-  response.writeHead(503);
+const unavailable = createServer((request, response) => {
+  response.writeHead(Number(new URL(request.url ?? "/", "http://x").searchParams.get("status") ?? 503));
   response.end("maintenance");
 });
 let unavailableUrl: string;
@@ -61,6 +61,30 @@ describe("the transport system's probe", () => {
     ).toMatchObject({
       healthy: false,
     });
+  });
+
+  it("is up on any answer but unavailable (a 405 for the GET too), down on every 5xx", async () => {
+    const answering = async (status: number) =>
+      (await transportCheck(settings({ TRANSPORT_ADAPTER_URL: `${unavailableUrl}?status=${status}` }))?.())
+        ?.healthy;
+    expect(await answering(405)).toBe(true);
+    expect(await answering(404)).toBe(true);
+    expect(await answering(400)).toBe(true);
+    expect(await answering(500)).toBe(false);
+    expect(await answering(502)).toBe(false);
+  });
+
+  it("finds the simulator down in its outage (503 or dropped connections) and up once it is lifted", async () => {
+    const check = transportCheck(settings({ TRANSPORT_ADAPTER_URL: transport.bookingUrl }));
+    try {
+      transport.startOutage();
+      expect(await check?.()).toMatchObject({ healthy: false, detail: expect.stringContaining("503") });
+      transport.startOutage({ reset: true });
+      expect(await check?.()).toMatchObject({ healthy: false });
+    } finally {
+      transport.endOutage();
+    }
+    expect(await check?.()).toMatchObject({ healthy: true });
   });
 
   it("is absent without an adapter URL (no transport breaker to probe)", () => {

@@ -74,6 +74,43 @@ describe("transport simulator", () => {
     expect(simulator.bookingsForOrder(159, 3)).toHaveLength(1);
   });
 
+  it("goes down whole in an outage (every path, the probe's GET too) until lifted, faults waiting for it", async () => {
+    simulator.injectFault({ status: 502 });
+    const started = await admin("/outage", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ retryAfter: "5" }),
+    });
+    expect(started.status).toBe(204);
+    const refused = await book(shipment(6));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect((await fetch(simulator.bookingUrl)).status).toBe(503);
+    expect((await fetch(`${simulator.baseUrl}/track/SIM1`)).status).toBe(503);
+    expect(await (await admin("/stats")).json()).toMatchObject({ outage: { status: 503 }, faults: 1 });
+    expect(simulator.state.bookings.size).toBe(0);
+
+    simulator.startOutage({ reset: true });
+    await expect(fetch(simulator.bookingUrl)).rejects.toThrow();
+    await expect(book(shipment(6))).rejects.toThrow();
+
+    expect((await admin("/outage", { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(simulator.bookingUrl)).status).toBe(404);
+    // The fault queued before the outage is the next booking's.
+    expect((await book(shipment(6))).status).toBe(502);
+    expect((await book(shipment(6))).status).toBe(201);
+    expect(simulator.bookingsForOrder(159, 6)).toHaveLength(1);
+    expect(simulator.state.requests).toBe(4);
+
+    simulator.startOutage();
+    simulator.reset();
+    expect(simulator.state.outage).toBeUndefined();
+    expect((await admin("/outage", { method: "PUT", body: JSON.stringify({ status: 42 }) })).status).toBe(
+      400,
+    );
+    expect(simulator.state.outage).toBeUndefined();
+  });
+
   it("books big labels and a label per parcel when configured", async () => {
     const config = await admin("/config", {
       method: "PUT",

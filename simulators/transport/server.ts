@@ -37,6 +37,16 @@ export const faultSchema = z.object({
 });
 export type Fault = z.input<typeof faultSchema>;
 
+/** The whole system down until lifted: every path but the admin API, whatever the method (what the probe asks too). */
+export const outageSchema = z.object({
+  /** Answer every request with this status. @default 503 */
+  status: z.number().int().min(100).max(599).default(503),
+  retryAfter: z.string().optional(),
+  /** Drop every connection without an answer instead. @default false */
+  reset: z.boolean().default(false),
+});
+export type Outage = z.input<typeof outageSchema>;
+
 /** Status events posted after each new booking, one after the other, in `statuses` order. */
 export const statusCallbacksSchema = z.object({
   /** Where to post them: the stack's `…/webhooks/transport-status`. */
@@ -68,6 +78,8 @@ export interface BookingRecord {
 export interface TransportSimulatorState {
   readonly bookings: Map<string, BookingRecord>;
   readonly faults: Array<z.output<typeof faultSchema>>;
+  /** The system is down (every path but `/_admin/`) while set; the queued faults wait for it to end. */
+  outage: z.output<typeof outageSchema> | undefined;
   /** Every booking request received, including rejected and faulted ones. */
   requests: number;
   latencyMs: number;
@@ -117,6 +129,9 @@ export interface TransportSimulator {
   readonly adminUrl: string;
   readonly state: TransportSimulatorState;
   injectFault(...faults: Fault[]): void;
+  /** Takes the whole system down (every path but the admin API) until `endOutage`. */
+  startOutage(outage?: Outage): void;
+  endOutage(): void;
   /** Bookings created for an order, whatever key they were asked for with (one, if the client is right). */
   bookingsForOrder(goodsOwnerId: number, orderId: number): BookingRecord[];
   /** Resolves once every status event due so far has been posted. */
@@ -173,6 +188,7 @@ export async function startTransportSimulator(
   const state: TransportSimulatorState = {
     bookings: new Map(),
     faults: [],
+    outage: undefined,
     requests: 0,
     latencyMs: options.latencyMs ?? 0,
     labels: options.labels ?? true,
@@ -329,6 +345,7 @@ export async function startTransportSimulator(
         requests: state.requests,
         bookings: state.bookings.size,
         faults: state.faults.length,
+        outage: state.outage ?? null,
         latencyMs: state.latencyMs,
       });
     }
@@ -341,6 +358,16 @@ export async function startTransportSimulator(
     }
     if (method === "DELETE" && path === "/_admin/faults") {
       state.faults.length = 0;
+      return reply(response, 204);
+    }
+    if (method === "PUT" && path === "/_admin/outage") {
+      const outage = outageSchema.safeParse(json());
+      if (!outage.success) return reply(response, 400, { error: outage.error.message });
+      state.outage = outage.data;
+      return reply(response, 204);
+    }
+    if (method === "DELETE" && path === "/_admin/outage") {
+      state.outage = undefined;
       return reply(response, 204);
     }
     if (method === "PUT" && path === "/_admin/config") {
@@ -373,8 +400,25 @@ export async function startTransportSimulator(
     return reply(response, 404, { error: `no admin route ${method} ${path}` });
   };
 
+  /** An outage answers every request but the admin API's, before anything is read or counted as a booking. */
+  const down = (request: IncomingMessage, response: ServerResponse) => {
+    const outage = state.outage;
+    if (!outage) return false;
+    if (request.method === "POST") state.requests += 1;
+    if (outage.reset) request.socket.destroy();
+    else
+      reply(
+        response,
+        outage.status,
+        { error: "transport system unavailable (simulated outage)" },
+        retryHeader(outage),
+      );
+    return true;
+  };
+
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://simulator").pathname;
+    if (!path.startsWith("/_admin/") && down(request, response)) return;
     const route =
       request.method === "POST" && path === "/bookings"
         ? book(request, response)
@@ -398,6 +442,12 @@ export async function startTransportSimulator(
     adminUrl: `${baseUrl}/_admin`,
     state,
     injectFault: (...faults) => void state.faults.push(...faults.map((fault) => faultSchema.parse(fault))),
+    startOutage: (outage = {}) => {
+      state.outage = outageSchema.parse(outage);
+    },
+    endOutage: () => {
+      state.outage = undefined;
+    },
     bookingsForOrder: (goodsOwnerId, orderId) =>
       [...state.bookings.values()].filter(
         (record) => record.shipment.goodsOwnerId === goodsOwnerId && record.shipment.orderId === orderId,
@@ -405,6 +455,7 @@ export async function startTransportSimulator(
     reset() {
       state.bookings.clear();
       state.faults.length = 0;
+      state.outage = undefined;
       state.requests = 0;
       state.latencyMs = options.latencyMs ?? 0;
       state.labels = options.labels ?? true;
