@@ -6,8 +6,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queueDepth } from "../functions/shared/aws/sqs.ts";
 import { type Emulator, startSqs } from "../test/support/emulators.ts";
-import { queueDepth, startSqsPoller } from "./sqs-poller.ts";
+import { startSqsPoller } from "./sqs-poller.ts";
 
 let emulator: Emulator;
 let sqs: SQSClient;

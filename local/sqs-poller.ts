@@ -24,6 +24,7 @@ import type {
   SQSMessageAttributes,
   SQSRecord,
 } from "aws-lambda";
+import { queueDepth } from "../functions/shared/aws/sqs.ts";
 
 export interface SqsPollerOptions {
   readonly queueUrl: string;
@@ -323,23 +324,6 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
 }
 
 /** Visible + in-flight + delayed messages on a queue. */
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-}
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const { Attributes } = await sqs.send(

@@ -4,10 +4,9 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import { lambdaClient } from "../shared/aws/lambda.ts";
-import { sqsClient } from "../shared/aws/sqs.ts";
+import { queueDepth, sqsClient } from "../shared/aws/sqs.ts";
 import { BreakerStore } from "../shared/breaker/store.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
@@ -33,24 +32,6 @@ async function setMappingEnabled(mappingId: string, enabled: boolean): Promise<v
   await lambdaClient.send(new UpdateEventSourceMappingCommand({ UUID: mappingId, Enabled: enabled }));
 }
 
-async function waiting(queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqsClient.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-}
-
 /** One EMF line per value: a single metric is published as soon as it is added. */
 function publish(dependency: string, name: string, value: number): void {
   const single = metrics.singleMetric();
@@ -66,7 +47,7 @@ export async function handler(_event: unknown, context: Context) {
     consumers: settings.BREAKER_CONSUMERS,
     mappingState,
     setMappingEnabled,
-    waiting,
+    waiting: (queueUrl) => queueDepth(sqsClient, queueUrl),
     probeIntervalSeconds: settings.BREAKER_PROBE_INTERVAL_SECONDS,
   });
   const now = Date.now();
