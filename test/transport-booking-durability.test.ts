@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BookingWorkflowData } from "../functions/transport-booking/booking.ts";
 import { bookingDocumentsPrefix } from "../functions/transport-booking/document-keys.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
-import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
+import type { Json } from "../simulators/ongoing/seed.ts";
 import {
   defaultAutomationUsers,
   defaultUsers,
@@ -22,6 +22,7 @@ import {
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
+import { putShippedOrder } from "./support/shipped-order.ts";
 
 type Api = "rest" | "automation";
 const goodsOwnerOf: Record<Api, number> = { rest: 159, automation: 161 };
@@ -33,24 +34,11 @@ let ongoing: OngoingSimulator;
 let transport: TransportSimulator;
 let nextEventId = 1;
 let nextOrderId = 800_000;
-const example = officialExample("order") as Json & { orderInfo: Json };
 
 /** Ongoing's example order under a new id and number, sent, without waybill, parcels or tracking. */
 function seedOrder(goodsOwnerId: number): number {
   const orderId = nextOrderId++;
-  ongoing.state.putOrder({
-    ...example,
-    goodsOwner: { ...(example.goodsOwner as Json), id: goodsOwnerId },
-    orderInfo: {
-      ...example.orderInfo,
-      orderId,
-      orderNumber: `D${orderId}`,
-      wayBill: null,
-      orderStatus: { number: 450, text: "Skickad" },
-    },
-    parcels: [],
-    tracking: [],
-  });
+  putShippedOrder(ongoing, { goodsOwnerId, orderId, orderNumber: `D${orderId}`, fields: { tracking: [] } });
   return orderId;
 }
 

@@ -6,11 +6,12 @@
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type NshiftSimulator, startNshiftSimulator } from "../simulators/nshift/server.ts";
-import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
+import type { Json } from "../simulators/ongoing/seed.ts";
 import { defaultUsers, type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
+import { putShippedOrder } from "./support/shipped-order.ts";
 
 let harness: Harness;
 let handler: Handler<SQSEvent, SQSBatchResponse>;
@@ -20,22 +21,9 @@ let transport: TransportSimulator;
 let nextEventId = 1;
 let nextOrderId = 800_000;
 
-const example = officialExample("order") as Json & { orderInfo: Json };
-
 function seedOrder(goodsOwnerId = 159): number {
   const orderId = nextOrderId++;
-  ongoing.state.putOrder({
-    ...example,
-    goodsOwner: { ...(example.goodsOwner as Json), id: goodsOwnerId },
-    orderInfo: {
-      ...example.orderInfo,
-      orderId,
-      orderNumber: `O${orderId}`,
-      wayBill: null,
-      orderStatus: { number: 450, text: "Skickad" },
-    },
-    parcels: [],
-  });
+  putShippedOrder(ongoing, { goodsOwnerId, orderId, orderNumber: `O${orderId}` });
   return orderId;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { child, text, type XmlObject } from "../functions/shared/ongoing/automation-xml.ts";
 import type { BookingWorkflowData } from "../functions/transport-booking/booking.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
-import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
+import type { Json } from "../simulators/ongoing/seed.ts";
 import {
   defaultAutomationUsers,
   defaultUsers,
@@ -19,6 +19,7 @@ import {
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
+import { putShippedOrder } from "./support/shipped-order.ts";
 
 type Api = "rest" | "automation";
 const goodsOwnerOf: Record<Api, number> = { rest: 159, automation: 161 };
@@ -32,23 +33,15 @@ let ongoing: OngoingSimulator;
 let transport: TransportSimulator;
 let nextEventId = 1;
 let nextOrderId = 810_000;
-const example = officialExample("order") as Json & { orderInfo: Json };
 
 function seedOrder(goodsOwnerId: number): number {
   const orderId = nextOrderId++;
-  ongoing.state.putOrder({
-    ...example,
-    goodsOwner: { ...(example.goodsOwner as Json), id: goodsOwnerId },
-    orderInfo: {
-      ...example.orderInfo,
-      orderId,
-      orderNumber: `W${orderId}`,
-      wayBill: null,
-      returnWayBill: null,
-      orderStatus: { number: 450, text: "Skickad" },
-    },
-    parcels: [],
-    tracking: [],
+  putShippedOrder(ongoing, {
+    goodsOwnerId,
+    orderId,
+    orderNumber: `W${orderId}`,
+    orderInfo: { returnWayBill: null },
+    fields: { tracking: [] },
   });
   return orderId;
 }
