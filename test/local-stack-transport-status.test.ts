@@ -101,7 +101,8 @@ describe("transport status events on the local stack", () => {
     expect((await ongoingOrder(60012)).transportStatusEvents).toHaveLength(reported.length);
     const status = await stack.status();
     expect(status.queues.every((queue) => queue.deadLetters === 0)).toBe(true);
-  });
+    // Room for one retry at the pipeline's backoff: a clean-clone CI run once needed more than 30 s here.
+  }, 120_000);
 
   it("dead-letters an event about an order Ongoing does not know, with its reason; refuses a bad one", async () => {
     const unknown = {
