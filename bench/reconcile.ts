@@ -132,7 +132,7 @@ export async function benchReconcile(options: ReconcileBenchOptions): Promise<Re
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: 5 }),
     });
 
-    // The functions' settings, as the stack writes them (functions/shared/settings.ts).
+    // The functions' settings, as the stack writes them (functions/shared/contract/settings.ts).
     Object.assign(process.env, {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,

@@ -4,7 +4,7 @@
  * Ongoing's calls.
  */
 import { ongoingFetchesPerBatch } from "../functions/article-sync/sync.ts";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { UseCase } from "../functions/shared/contract/routes.ts";
 import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
 import { customerOf, totalCalls } from "./support/ongoing.ts";
 import type { Pipeline } from "./support/pipeline.ts";

@@ -5,11 +5,9 @@
  * Secrets are referenced by Secrets Manager name only, never given here.
  */
 import * as z from "zod";
-import { mailPacingReserveMs } from "../functions/order-shipped-email/send-pacing.ts";
-import { maxVisibilitySeconds } from "../functions/shared/pipeline/retry.ts";
-import { ongoingTokenUrl } from "../functions/shared/settings.ts";
-import { useCases } from "../functions/shared/webhooks/routes.ts";
-import { nshiftDefaultBaseUrl } from "../functions/transport-booking/nshift-shipment.ts";
+import { mailPacingReserveMs, maxVisibilitySeconds } from "../functions/shared/contract/limits.ts";
+import { useCases } from "../functions/shared/contract/routes.ts";
+import { nshiftDefaultBaseUrl, ongoingTokenUrl } from "../functions/shared/contract/settings.ts";
 
 export const contextKey = "ongoingWebhooks";
 

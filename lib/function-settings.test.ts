@@ -6,7 +6,7 @@ import {
   orderShippedEmailSettingsSchema,
   readSettings,
   transportBookingSettingsSchema,
-} from "../functions/shared/settings.ts";
+} from "../functions/shared/contract/settings.ts";
 import { parseConfig } from "./config.ts";
 import {
   type ConsumerResources,

@@ -1,8 +1,10 @@
 /**
  * Each function's environment, built from the validated configuration and typed by the function's settings
- * schema (`functions/shared/settings.ts`), so the stack and the functions cannot drift apart. Secrets appear
+ * schema (`functions/shared/contract/settings.ts`), so the stack and the functions cannot drift apart. Secrets appear
  * here by name only.
  */
+
+import type { UseCase } from "../functions/shared/contract/routes.ts";
 import {
   type articleReconcileSettingsSchema,
   type articleReconcileWorkerSettingsSchema,
@@ -17,8 +19,7 @@ import {
   type SettingsEnvironment,
   type transportBookingSettingsSchema,
   type transportStatusSettingsSchema,
-} from "../functions/shared/settings.ts";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+} from "../functions/shared/contract/settings.ts";
 import type { Config } from "./config.ts";
 
 /** What the stack creates that the functions need by name or URL (CloudFormation tokens at synth time). */

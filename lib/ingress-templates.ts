@@ -3,7 +3,7 @@
  * an SQS SendMessage call (query protocol, form-encoded), and the response templates turn SQS's answer into
  * the webhook's answer. Pure functions, so tests can evaluate exactly what the stack synthesizes.
  */
-import { messageAttributes, type Route } from "../functions/shared/webhooks/routes.ts";
+import { messageAttributes, type Route } from "../functions/shared/contract/routes.ts";
 
 /**
  * API Gateway cannot reject a request by its size, so the request template does it: an oversize body is

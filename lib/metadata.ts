@@ -13,8 +13,8 @@
  */
 import { CfnResource } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import type { Consumer } from "../functions/shared/consumers.ts";
-import type { EventType, UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../functions/shared/contract/consumers.ts";
+import type { EventType, UseCase } from "../functions/shared/contract/routes.ts";
 
 export const metadataKey = "OngoingWebhooks";
 

@@ -21,8 +21,8 @@ import {
   SnsAlarmActionStrategy,
 } from "cdk-monitoring-constructs";
 import { Construct } from "constructs";
-import { metricsNamespace } from "../functions/shared/powertools/metrics.ts";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import { metricsNamespace } from "../functions/shared/contract/names.ts";
+import type { UseCase } from "../functions/shared/contract/routes.ts";
 import type { UseCaseConsumer } from "./use-case-consumer.ts";
 
 export interface WebhookMonitoringProps {

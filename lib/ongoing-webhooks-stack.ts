@@ -22,11 +22,11 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as ses from "aws-cdk-lib/aws-ses";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
-import { sesDetailTypes } from "../functions/mail-events/ses-event.ts";
-import { useCaseDependencies } from "../functions/shared/breaker/dependencies.ts";
-import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
-import { bookingDocumentsPrefix } from "../functions/transport-booking/document-keys.ts";
+import { useCaseDependencies } from "../functions/shared/contract/dependencies.ts";
+import { bookingDocumentsPrefix, tombstonesIndex } from "../functions/shared/contract/names.ts";
+import { routes, routeUrlPath, type UseCase, useCases } from "../functions/shared/contract/routes.ts";
+import { sesDetailTypes } from "../functions/shared/contract/ses-events.ts";
+import { stateKeyPrefixes } from "../functions/shared/contract/state-keys.ts";
 import { ArticleReconcile } from "./article-reconcile.ts";
 import type { Config } from "./config.ts";
 import {
@@ -49,7 +49,7 @@ import {
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
-import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
+import { grantStateKeys } from "./state-keys.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
 import { sqsMaxMessageSizeBytes, UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";

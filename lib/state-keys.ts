@@ -1,7 +1,7 @@
 /**
  * Least privilege on the shared state table: each function reads and writes only the items under its own key
- * prefixes (`dynamodb:LeadingKeys`), so one function's bug or compromise cannot touch another's records. A new
- * kind of record is one more prefix in `stateKeyPrefixes`.
+ * prefixes (`dynamodb:LeadingKeys`, the prefixes in `functions/shared/contract/state-keys.ts`), so one
+ * function's bug or compromise cannot touch another's records.
  */
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -17,21 +17,6 @@ export const stateItemActions = [
   "dynamodb:UpdateItem",
   "dynamodb:DeleteItem",
 ] as const;
-
-/**
- * Who writes which items, by the start of their `id`: the pipeline's idempotency records
- * (`idempotency#<use-case>#<hash>`), workflow records (`<kind>#<key>`), the reconcile's watermarks and run
- * checkpoints, and the circuit breakers (`breaker#<dependency>`, read and moved by every consumer that has one).
- */
-export const stateKeyPrefixes = {
-  "order-shipped-email": ["shipped-mail#", "breaker#"],
-  "transport-booking": ["idempotency#transport-booking#", "transport-booking#", "breaker#"],
-  "article-sync": ["breaker#"],
-  "transport-status": ["transport-status#", "breaker#"],
-  "mail-events": ["shipped-mail#"],
-  "article-reconcile": ["article-reconcile#", "article-reconcile-run#"],
-  "breaker-probe": ["breaker#"],
-} as const satisfies Record<string, readonly string[]>;
 
 /** Grants the item actions on the state table's items whose id starts with one of `prefixes`, nothing else. */
 export function grantStateKeys(

@@ -1,4 +1,4 @@
-import { tombstonesIndex } from "../functions/article-sync/indexes.ts";
+import { tombstonesIndex } from "../functions/shared/contract/names.ts";
 
 /**
  * Key schemas of the two DynamoDB tables: one definition read by the CDK stack and by the tests that create

@@ -9,7 +9,7 @@ import type * as kms from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { Consumer } from "../functions/shared/consumers.ts";
+import type { Consumer } from "../functions/shared/contract/consumers.ts";
 import { tagResource } from "./metadata.ts";
 import { ServiceFunction } from "./service-function.ts";
 

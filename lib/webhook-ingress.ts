@@ -10,8 +10,8 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { type Route, routeUrlPath, type UseCase } from "../functions/shared/webhooks/routes.ts";
-import { requestModel } from "../functions/shared/webhooks/schemas.ts";
+import { type Route, routeUrlPath, type UseCase } from "../functions/shared/contract/routes.ts";
+import { requestModel } from "../functions/shared/contract/webhook-schemas.ts";
 import {
   acceptedTemplate,
   clientErrorTemplate,

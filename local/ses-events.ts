@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { type SesEventType, sesDetailTypes } from "../functions/mail-events/ses-event.ts";
+import { type SesEventType, sesDetailTypes } from "../functions/shared/contract/ses-events.ts";
 import { closeServer, listen, readBody } from "../simulators/http.ts";
 
 export interface SesEventInput {

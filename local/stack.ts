@@ -15,9 +15,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Consumer } from "../functions/shared/consumers.ts";
-import { dependencies } from "../functions/shared/errors.ts";
-import type { UseCase } from "../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../functions/shared/contract/consumers.ts";
+import { dependencies } from "../functions/shared/contract/dependencies.ts";
+import type { UseCase } from "../functions/shared/contract/routes.ts";
 import { startNshiftSimulator } from "../simulators/nshift/server.ts";
 import {
   defaultAutomationUsers,

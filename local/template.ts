@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Consumer } from "../functions/shared/consumers.ts";
+import type { Consumer } from "../functions/shared/contract/consumers.ts";
 
 export const metadataKey = "OngoingWebhooks";
 

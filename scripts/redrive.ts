@@ -21,8 +21,8 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { type Consumer, consumers } from "../functions/shared/consumers.ts";
-import { messageAttributes } from "../functions/shared/webhooks/routes.ts";
+import { type Consumer, consumers } from "../functions/shared/contract/consumers.ts";
+import { messageAttributes } from "../functions/shared/contract/routes.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 

@@ -7,7 +7,7 @@
  * Prints one line per check and exits 1 when any fails.
  */
 import { parseArgs } from "node:util";
-import { routeByPath, routeUrlPath } from "../functions/shared/webhooks/routes.ts";
+import { routeByPath, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 import { orderWebhookPayload } from "./webhook.ts";

@@ -9,8 +9,8 @@
  */
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
-import { type Route, routeByPath, routes, routeUrlPath } from "../functions/shared/webhooks/routes.ts";
-import type { TransportStatusEventWebhook } from "../functions/shared/webhooks/schemas.ts";
+import { type Route, routeByPath, routes, routeUrlPath } from "../functions/shared/contract/routes.ts";
+import type { TransportStatusEventWebhook } from "../functions/shared/contract/webhook-schemas.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 

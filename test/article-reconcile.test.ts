@@ -13,7 +13,7 @@ import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
 import type { ReconcileSummary } from "../functions/article-reconcile/reconcile.ts";
 import type { ReconcileWatermarks } from "../functions/article-reconcile/watermark.ts";
 import type { ArticleMirror } from "../functions/article-sync/mirror.ts";
-import type { EventType } from "../functions/shared/webhooks/routes.ts";
+import type { EventType } from "../functions/shared/contract/routes.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";

@@ -16,7 +16,7 @@ import { isSendEmail, sesAnswers } from "../bench/support/fault-proxy.ts";
 import { customerOf } from "../bench/support/ongoing.ts";
 import { type Pipeline, startPipeline } from "../bench/support/pipeline.ts";
 import { deliver, routeNamed } from "../bench/support/webhooks.ts";
-import { useCases } from "../functions/shared/webhooks/routes.ts";
+import { useCases } from "../functions/shared/contract/routes.ts";
 import { orderWebhookPayload } from "../scripts/webhook.ts";
 import { localSesAccount } from "./support/emulators.ts";
 

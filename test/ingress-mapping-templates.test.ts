@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { messageAttributes, routes, routeUrlPath } from "../functions/shared/webhooks/routes.ts";
+import { messageAttributes, routes, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { createApp } from "../lib/app.ts";
 import { oversizeAction } from "../lib/ingress-templates.ts";
 import { metadataKey } from "../lib/metadata.ts";

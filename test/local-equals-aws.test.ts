@@ -18,7 +18,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-s
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanText } from "../functions/order-shipped-email/mail-content.ts";
-import { type Route, routes } from "../functions/shared/webhooks/routes.ts";
+import { type Route, routes } from "../functions/shared/contract/routes.ts";
 import { readRestApi } from "../local/api.ts";
 import { apiGatewayMaxPayloadBytes, sqsDefaultMaximumMessageSize } from "../local/aws-limits.ts";
 import { ingressHandler } from "../local/ingress.ts";

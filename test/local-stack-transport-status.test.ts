@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TransportStatusEventWebhook } from "../functions/shared/webhooks/schemas.ts";
+import type { TransportStatusEventWebhook } from "../functions/shared/contract/webhook-schemas.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 

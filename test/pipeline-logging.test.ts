@@ -6,8 +6,8 @@
  */
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { orderWebhookSchema } from "../functions/shared/contract/webhook-schemas.ts";
 import type { UseCaseDefinition } from "../functions/shared/pipeline/types.ts";
-import { orderWebhookSchema } from "../functions/shared/webhooks/schemas.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 
 type Behaviour = "done" | "skip" | "permanent" | "transient-once";

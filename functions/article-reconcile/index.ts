@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
+import { articleReconcileSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { describeError } from "../shared/errors.ts";
 import { logger } from "../shared/powertools/logger.ts";
-import { articleReconcileSettingsSchema, readSettings } from "../shared/settings.ts";
 import { queueReconcileUnits } from "./queue.ts";
 
 const settings = readSettings(articleReconcileSettingsSchema);

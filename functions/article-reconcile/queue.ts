@@ -1,7 +1,7 @@
 /** Queues units of reconcile work, ten messages per request (SQS's batch limit). */
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../shared/aws/sqs.ts";
-import { messageAttributes } from "../shared/webhooks/routes.ts";
+import { messageAttributes } from "../shared/contract/routes.ts";
 import { type ReconcileMessage, reconcileEventType } from "./unit.ts";
 
 const messagesPerBatch = 10;

@@ -6,9 +6,9 @@
 
 import { publishArticleCounts } from "../article-sync/metrics.ts";
 import { ArticleMirror } from "../article-sync/mirror.ts";
+import { articleReconcileWorkerSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
-import { articleReconcileWorkerSettingsSchema, readSettings } from "../shared/settings.ts";
 import { ReconcileCheckpoints } from "./checkpoints.ts";
 import { queueReconcileUnits } from "./queue.ts";
 import { reconcileEventTypes, reconcileMessageSchema, reconcileUnit, type UnitDependencies } from "./unit.ts";

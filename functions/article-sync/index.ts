@@ -1,7 +1,8 @@
 /** The article-sync consumer: the article webhooks' queue → the article mirror. */
+
+import { articleSyncSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
-import { articleSyncSettingsSchema, readSettings } from "../shared/settings.ts";
 import { ArticleMirror } from "./mirror.ts";
 import { articleSync } from "./sync.ts";
 

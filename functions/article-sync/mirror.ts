@@ -14,9 +14,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import DataLoader from "dataloader";
 import { documentClient } from "../shared/aws/dynamodb.ts";
+import { tombstonesIndex } from "../shared/contract/names.ts";
+import { parseOngoingTimestamp } from "../shared/contract/webhook-schemas.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
-import { parseOngoingTimestamp } from "../shared/webhooks/schemas.ts";
-import { tombstonesIndex } from "./indexes.ts";
 
 /** Ongoing's article master data we mirror; `inventoryInfo` changes constantly and is left out on purpose. */
 export const mirroredFields = [

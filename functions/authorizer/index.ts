@@ -1,8 +1,8 @@
 /** The webhook authorizer (API Gateway REQUEST authorizer): checks Ongoing's shared token. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { authorizerSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { getSecretString } from "../shared/secrets.ts";
-import { authorizerSettingsSchema, readSettings } from "../shared/settings.ts";
 import { authorize } from "./authorize.ts";
 
 const settings = readSettings(authorizerSettingsSchema);

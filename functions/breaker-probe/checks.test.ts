@@ -11,7 +11,7 @@ import {
   useOngoingSimulator,
   useTransportSimulator,
 } from "../../test/support/env.ts";
-import { breakerProbeSettingsSchema, readSettings } from "../shared/settings.ts";
+import { breakerProbeSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { ongoingCheck, transportCheck } from "./checks.ts";
 
 const transport = useTransportSimulator();

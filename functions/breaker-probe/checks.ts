@@ -6,6 +6,7 @@
 import { GetAccountCommand } from "@aws-sdk/client-sesv2";
 import type { z } from "zod";
 import { sesV2Client } from "../shared/aws/sesv2.ts";
+import type { breakerProbeSettingsSchema } from "../shared/contract/settings.ts";
 import { describeError, PermanentError } from "../shared/errors.ts";
 import { sendHttp } from "../shared/http.ts";
 import {
@@ -18,7 +19,6 @@ import {
   userAgent,
 } from "../shared/ongoing/client.ts";
 import { getSecretString } from "../shared/secrets.ts";
-import type { breakerProbeSettingsSchema } from "../shared/settings.ts";
 
 export interface CheckResult {
   readonly healthy: boolean;

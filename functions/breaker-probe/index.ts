@@ -8,9 +8,9 @@ import type { Context } from "aws-lambda";
 import { lambdaClient } from "../shared/aws/lambda.ts";
 import { queueDepth, sqsClient } from "../shared/aws/sqs.ts";
 import { BreakerStore } from "../shared/breaker/store.ts";
+import { breakerProbeSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
-import { breakerProbeSettingsSchema, readSettings } from "../shared/settings.ts";
 import { ongoingCheck, sesCheck, transportCheck } from "./checks.ts";
 import { probeBreakers } from "./probe.ts";
 

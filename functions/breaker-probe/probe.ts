@@ -7,8 +7,8 @@
  * answer again, and reports each breaker (metrics, one log line: "ongoing unavailable since …, N waiting").
  */
 import type { BreakerState, BreakerStore } from "../shared/breaker/store.ts";
-import type { Dependency } from "../shared/errors.ts";
-import type { BreakerConsumer } from "../shared/settings.ts";
+import type { Dependency } from "../shared/contract/dependencies.ts";
+import type { BreakerConsumer } from "../shared/contract/settings.ts";
 import type { Check } from "./checks.ts";
 
 /** A half-open breaker closes at the next run: scheduled runs come about one interval apart, some a little early. */

@@ -5,9 +5,9 @@
  */
 import type { Context } from "aws-lambda";
 import { ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
+import { mailEventsSettingsSchema, readSettings } from "../shared/contract/settings.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
-import { mailEventsSettingsSchema, readSettings } from "../shared/settings.ts";
 import { recordMailEvent } from "./mail-events.ts";
 
 const settings = readSettings(mailEventsSettingsSchema);

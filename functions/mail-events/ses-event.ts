@@ -1,22 +1,8 @@
 /**
- * SES's sending events as EventBridge delivers them from a configuration set's event destination: the event
- * types recorded, their EventBridge detail types (the stack's rule matches them) and the part of the event used.
- * Pure data, so the CDK stack reads the same names the function parses.
+ * The part of SES's sending events (see `shared/contract/ses-events.ts`) that the mail-events function uses.
  */
 import * as z from "zod";
-
-/** The SES event types recorded on a shipped-mail record. */
-export const sesEventTypes = ["Send", "Delivery", "Bounce", "Complaint", "Reject"] as const;
-export type SesEventType = (typeof sesEventTypes)[number];
-
-/** The EventBridge rule's detail types, one per SES event type recorded. */
-export const sesDetailTypes: Record<SesEventType, string> = {
-  Send: "Email Sent",
-  Delivery: "Email Delivered",
-  Bounce: "Email Bounced",
-  Complaint: "Email Complaint Received",
-  Reject: "Email Rejected",
-};
+import { sesEventTypes } from "../shared/contract/ses-events.ts";
 
 const tagId = z
   .array(z.string().regex(/^\d+$/, "an id (digits)"))

@@ -7,7 +7,10 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { z } from "zod";
 import { dependencyAnswered } from "../shared/breaker/answers.ts";
-import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
+import { useCaseDependencies } from "../shared/contract/dependencies.ts";
+import { recordingReserveMs, sesMaxWaitMs } from "../shared/contract/limits.ts";
+import { orderShippedEmailSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { type OrderWebhook, orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { brandingFor } from "../shared/goods-owners.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
@@ -16,12 +19,10 @@ import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
-import { orderShippedEmailSettingsSchema, readSettings } from "../shared/settings.ts";
-import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schemas.ts";
 import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
 import { recipientOf } from "./recipient.ts";
-import { awaitSendSlot, pacerOf, recordingReserveMs, sesMaxWaitMs } from "./send-pacing.ts";
+import { awaitSendSlot, pacerOf } from "./send-pacing.ts";
 import { classifySesError, sendMail } from "./ses-mail.ts";
 import {
   type ClaimDecision,

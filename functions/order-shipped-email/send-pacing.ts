@@ -4,6 +4,7 @@
  * invocations are spread over containers, together they stay within the rate. A throttled send would cost the
  * webhook a retry delay; a paced one waits a fraction of a second.
  */
+import { mailPacingReserveMs } from "../shared/contract/limits.ts";
 import { TransientError } from "../shared/errors.ts";
 
 /**
@@ -27,13 +28,6 @@ export class SendPacer {
     return slot;
   }
 }
-
-/** Time kept back from the Lambda deadline so the outcome can still be recorded after SES answers. */
-export const recordingReserveMs = 3_000;
-/** The longest a mail waits for SES's answer. */
-export const sesMaxWaitMs = 30_000;
-/** Time a paced mail must still have after its slot: SES's whole time-out, then recording the outcome. */
-export const mailPacingReserveMs = sesMaxWaitMs + recordingReserveMs;
 
 /** One pacer per invocation: the batch's shared map is the invocation's identity. */
 const pacers = new WeakMap<object, SendPacer>();

@@ -5,7 +5,7 @@
  * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
-import type { SesEventType } from "../mail-events/ses-event.ts";
+import type { SesEventType } from "../shared/contract/ses-events.ts";
 import { type Workflow, WorkflowConflictError, WorkflowStore } from "../shared/state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";

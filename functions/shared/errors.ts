@@ -3,6 +3,7 @@
  * a permanent failure is dead-lettered at once with its reason; a transient one is retried later with a growing
  * delay; anything else thrown is treated as transient (it may heal) until the receives run out.
  */
+import type { Dependency } from "./contract/dependencies.ts";
 
 /** Will not heal by retrying (bad payload, not found for good, configuration error, rejected by the receiver). */
 export class PermanentError extends Error {
@@ -14,10 +15,6 @@ export class PermanentError extends Error {
     this.code = code;
   }
 }
-
-/** The systems a consumer depends on, each behind its own circuit breaker (see `pipeline/breaker.ts`). */
-export const dependencies = ["ongoing", "ses", "transport"] as const;
-export type Dependency = (typeof dependencies)[number];
 
 /** May heal by retrying later (5xx, 429, time-out, throttling, a concurrent duplicate in progress). */
 export class TransientError extends Error {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { GoodsOwnerSettings } from "./contract/settings.ts";
 import {
   automationCredentialsSecretFor,
   brandingFor,
@@ -7,7 +8,6 @@ import {
   transportApiFor,
   transportersFor,
 } from "./goods-owners.ts";
-import type { GoodsOwnerSettings } from "./settings.ts";
 
 const GOODS_OWNERS: GoodsOwnerSettings = {
   "159": {},

@@ -4,8 +4,9 @@
  * else the deployment's default; when neither exists the goods owner is not configured for that, which is a
  * permanent failure with a named code (dead-lettered with the reason), never a crash or a silent skip.
  */
+
+import type { EmailBranding, GoodsOwnerSettings, TransporterMatch } from "./contract/settings.ts";
 import { PermanentError } from "./errors.ts";
-import type { EmailBranding, GoodsOwnerSettings, TransporterMatch } from "./settings.ts";
 
 export type OngoingApi = "rest" | "automation";
 

@@ -11,6 +11,8 @@
  * whose answer was lost (it may have taken effect) is never repeated blindly, only what is missing is written.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { TransporterMatch } from "../shared/contract/settings.ts";
+import type { OrderWebhook } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { OngoingWriteUnknownError } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
@@ -18,9 +20,7 @@ import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger as sharedLogger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
-import type { TransporterMatch } from "../shared/settings.ts";
 import type { Workflow, WorkflowStore } from "../shared/state/workflow.ts";
-import type { OrderWebhook } from "../shared/webhooks/schemas.ts";
 import { decideBooking, type SkipReason } from "./decide.ts";
 import { bookingDocumentKey } from "./document-keys.ts";
 import type { DocumentStore, StoredDocument } from "./documents.ts";

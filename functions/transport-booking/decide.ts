@@ -1,8 +1,9 @@
 /**
  * Whether an order is ours to book: pure decisions from the fetched order and the configured transporters.
  */
+
+import type { TransporterMatch } from "../shared/contract/settings.ts";
 import { type OngoingOrder, orderStatusNumbers } from "../shared/ongoing/model.ts";
-import type { TransporterMatch } from "../shared/settings.ts";
 
 export type SkipReason = "cancelled" | "transporter-not-configured" | "already-waybilled" | "already-booked";
 

@@ -6,7 +6,13 @@
  */
 
 import type { z } from "zod";
-import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
+import { useCaseDependencies } from "../shared/contract/dependencies.ts";
+import {
+  nshiftDefaultBaseUrl,
+  readSettings,
+  transportBookingSettingsSchema,
+} from "../shared/contract/settings.ts";
+import { orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError } from "../shared/errors.ts";
 import {
   automationCredentialsSecretFor,
@@ -18,9 +24,7 @@ import { automationClientFor } from "../shared/ongoing/automation.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { getSecretJson, getSecretString } from "../shared/secrets.ts";
-import { readSettings, transportBookingSettingsSchema } from "../shared/settings.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
-import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
 import {
   type BookingWorkflowData,
   createTransportBooking,
@@ -29,7 +33,6 @@ import {
 } from "./booking.ts";
 import { s3DocumentStore } from "./documents.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
-import { nshiftDefaultBaseUrl } from "./nshift-shipment.ts";
 import { createNshiftTransportSystem, parseNshiftCredentials } from "./nshift-transport-system.ts";
 import { restOngoingOrders } from "./ongoing-orders.ts";
 import { automationOngoingOrders } from "./ongoing-orders-automation.ts";

@@ -1,11 +1,8 @@
 /**
- * Where a booking's documents (labels, customs papers) are kept in the documents bucket: one prefix that the
- * stack grants the transport-booking function put and get on, nothing else. Free of side effects, so the CDK
- * stack can import it.
+ * Where a booking's documents (labels, customs papers) are kept in the documents bucket, under the one prefix
+ * the stack grants the transport-booking function put and get on (`shared/contract/names.ts`).
  */
-
-/** Every booking document's key starts with this. */
-export const bookingDocumentsPrefix = "booking-documents/";
+import { bookingDocumentsPrefix } from "../shared/contract/names.ts";
 
 /**
  * The key of a booking's n-th document: the same for the same booking, so a retry overwrites the object it

@@ -6,9 +6,6 @@
 import * as z from "zod";
 import type { Booking, Label, Shipment } from "./transport-system.ts";
 
-/** nShift's documented production root of the REST API. */
-export const nshiftDefaultBaseUrl = "https://api.unifaun.com/rs-extapi/v1";
-
 const party = z.object({
   quickId: z.string().optional(),
   name: z.string().optional(),

@@ -3,12 +3,12 @@
  * Ongoing with the Automation API's `ReportOrderTransportStatusEvent` (the only API with the call), once, newest
  * last. The wiring of the settings to the story in `status-events.ts`.
  */
-import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
+import { useCaseDependencies } from "../shared/contract/dependencies.ts";
+import { readSettings, transportStatusSettingsSchema } from "../shared/contract/settings.ts";
+import { transportStatusEventSchema } from "../shared/contract/webhook-schemas.ts";
 import { automationCredentialsSecretFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
-import { readSettings, transportStatusSettingsSchema } from "../shared/settings.ts";
-import { transportStatusEventSchema } from "../shared/webhooks/schemas.ts";
 import { createTransportStatus } from "./status-events.ts";
 
 function build() {

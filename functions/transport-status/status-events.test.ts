@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { useLocalAws, useOngoingSimulator } from "../../test/support/env.ts";
+import type { TransportStatusEventWebhook } from "../shared/contract/webhook-schemas.ts";
 import { createAutomationClient } from "../shared/ongoing/automation.ts";
 import type { HandlerContext, WebhookRecord } from "../shared/pipeline/types.ts";
-import type { TransportStatusEventWebhook } from "../shared/webhooks/schemas.ts";
 
 const aws = useLocalAws({ dynamo: { tablePrefix: "transport-status" } });
 const ongoing = useOngoingSimulator({ resetEach: true });

@@ -7,6 +7,7 @@
  * then sees. Logins are integrator users that see several goods owners (credentials in the body, as Ongoing's).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { transportStatuses } from "../../functions/shared/contract/webhook-schemas.ts";
 import {
   buildEnvelope,
   buildFault,
@@ -15,7 +16,6 @@ import {
   text,
   type XmlObject,
 } from "../../functions/shared/ongoing/automation-xml.ts";
-import { transportStatuses } from "../../functions/shared/webhooks/schemas.ts";
 import { readBody, recordedHeaders, sleep } from "../http.ts";
 import { bearerLogin } from "./oauth.ts";
 import type { Json } from "./seed.ts";

@@ -184,7 +184,9 @@ describe("transport simulator: status callbacks", () => {
       });
       await book(shipment(7));
       await simulator.statusEventsSent();
-      const { transportStatusEventSchema } = await import("../../functions/shared/webhooks/schemas.ts");
+      const { transportStatusEventSchema } = await import(
+        "../../functions/shared/contract/webhook-schemas.ts"
+      );
       expect(received).toHaveLength(2);
       const events = received.map((item) => (item as { body: unknown }).body);
       expect(events.map((event) => transportStatusEventSchema.parse(event).transportStatus)).toEqual([

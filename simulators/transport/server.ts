@@ -12,7 +12,7 @@ import * as z from "zod";
 import {
   type TransportStatusEventWebhook,
   transportStatuses,
-} from "../../functions/shared/webhooks/schemas.ts";
+} from "../../functions/shared/contract/webhook-schemas.ts";
 import {
   type Booking,
   type Shipment,

@@ -34,9 +34,9 @@ import {
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
 import { queueDepth } from "../../functions/shared/aws/sqs.ts";
-import type { Consumer } from "../../functions/shared/consumers.ts";
-import type { EventType } from "../../functions/shared/webhooks/routes.ts";
-import { messageAttributes } from "../../functions/shared/webhooks/routes.ts";
+import type { Consumer } from "../../functions/shared/contract/consumers.ts";
+import type { EventType } from "../../functions/shared/contract/routes.ts";
+import { messageAttributes } from "../../functions/shared/contract/routes.ts";
 import { startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
 import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "./emulators.ts";

@@ -3,7 +3,7 @@
  * dependency answered (any answer that is not "unavailable"), and the circuit breakers read it after each
  * record, so one real answer ends an outage. No I/O here, so every client may import it.
  */
-import type { Dependency } from "../errors.ts";
+import type { Dependency } from "../contract/dependencies.ts";
 
 const answered = new Set<Dependency>();
 

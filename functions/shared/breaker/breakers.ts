@@ -4,7 +4,7 @@
  * lets a few trial records through while it is half-open, and closes it on the first real answer. The state is
  * shared (see store.ts) and read at most once per `cacheMs`, so a breaker one container opens stops the others.
  */
-import type { Dependency } from "../errors.ts";
+import type { Dependency } from "../contract/dependencies.ts";
 import { takeAnswered } from "./answers.ts";
 import type { BreakerState, BreakerStore } from "./store.ts";
 

@@ -12,7 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "../aws/dynamodb.ts";
-import type { Dependency } from "../errors.ts";
+import type { Dependency } from "../contract/dependencies.ts";
 
 export type BreakerPosition = "closed" | "open" | "half-open";
 

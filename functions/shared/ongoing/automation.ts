@@ -9,10 +9,10 @@
  * with `Success=false` is not found when its message says so, else permanent (Ongoing refused the change).
  */
 import type { z } from "zod";
+import { ongoingSettingsSchema, readSettings } from "../contract/settings.ts";
+import type { transportStatuses } from "../contract/webhook-schemas.ts";
 import { NotFoundError, PermanentError } from "../errors.ts";
 import type { HttpResponse } from "../http.ts";
-import { ongoingSettingsSchema, readSettings } from "../settings.ts";
-import type { transportStatuses } from "../webhooks/schemas.ts";
 import {
   automationNamespace,
   buildEnvelope,

@@ -8,13 +8,13 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
 import { dependencyAnswered } from "../breaker/answers.ts";
+import { ongoingSettingsSchema, readSettings } from "../contract/settings.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
 import { HttpNetworkError, type HttpRequest, type HttpResponse, sendHttp } from "../http.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { getSecretJson } from "../secrets.ts";
-import { ongoingSettingsSchema, readSettings } from "../settings.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
 import { accessToken, defaultTokenUrl } from "./oauth.ts";
 import { backoffDelayMs, parseRetryAfter } from "./retry.ts";

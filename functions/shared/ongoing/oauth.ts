@@ -5,9 +5,9 @@
  * Ongoing refuses the one in use. A client the login service refuses twice fails permanently with its reason.
  */
 import * as z from "zod";
+import { ongoingTokenUrl } from "../contract/settings.ts";
 import { PermanentError } from "../errors.ts";
 import type { HttpResponse } from "../http.ts";
-import { ongoingTokenUrl } from "../settings.ts";
 import { callOngoing, type OngoingAnswer, type OngoingCallBudget, userAgent } from "./client.ts";
 
 /** Ongoing's documented token endpoint. */

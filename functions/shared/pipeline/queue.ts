@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { sqsClient } from "../aws/sqs.ts";
-import type { Consumer } from "../consumers.ts";
-import { messageAttributes } from "../webhooks/routes.ts";
+import type { Consumer } from "../contract/consumers.ts";
+import { messageAttributes } from "../contract/routes.ts";
 
 /** SQS accepts at most 10 message attributes per message. */
 const maxAttributes = 10;

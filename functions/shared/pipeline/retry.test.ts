@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { maxVisibilitySeconds, retryDelaySeconds } from "./retry.ts";
+import { maxVisibilitySeconds } from "../contract/limits.ts";
+import { retryDelaySeconds } from "./retry.ts";
 
 describe("retryDelaySeconds", () => {
   it("grows with the receive count: each range starts where the previous one ended", () => {

@@ -1,7 +1,5 @@
 /** How long a transiently failed message stays invisible before its next attempt. */
-
-/** SQS's ceiling for a message's visibility timeout (12 hours). */
-export const maxVisibilitySeconds = 12 * 3600;
+import { maxVisibilitySeconds } from "../contract/limits.ts";
 
 /**
  * Exponential backoff on the receive count with "equal jitter" (half fixed, half random), never shorter than what

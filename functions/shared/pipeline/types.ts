@@ -6,9 +6,9 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
-import type { Consumer } from "../consumers.ts";
-import type { Dependency } from "../errors.ts";
-import type { EventType } from "../webhooks/routes.ts";
+import type { Consumer } from "../contract/consumers.ts";
+import type { Dependency } from "../contract/dependencies.ts";
+import type { EventType } from "../contract/routes.ts";
 
 /** One parsed webhook (or other queued message), as a handler receives it. */
 export interface WebhookRecord<P, E extends string = EventType> {

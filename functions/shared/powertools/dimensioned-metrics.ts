@@ -6,7 +6,7 @@
  * Powertools itself writes a set early once a metric holds 100 values.
  */
 import { Metrics, type MetricUnit } from "@aws-lambda-powertools/metrics";
-import { metricsNamespace } from "./metrics.ts";
+import { metricsNamespace } from "../contract/names.ts";
 
 type Dimensions = Record<string, string>;
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];

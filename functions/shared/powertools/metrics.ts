@@ -1,7 +1,6 @@
 /** The one configured metrics instance (CloudWatch EMF) every function uses. */
 import { Metrics } from "@aws-lambda-powertools/metrics";
-
-export const metricsNamespace = "OngoingWebhooks";
+import { metricsNamespace } from "../contract/names.ts";
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,

@@ -3,7 +3,7 @@
  * ingress, the local ingress stand-in, the webhook CLI and the tests.
  */
 import type { z } from "zod";
-import { articleWebhookSchema, orderWebhookSchema, transportStatusEventSchema } from "./schemas.ts";
+import { articleWebhookSchema, orderWebhookSchema, transportStatusEventSchema } from "./webhook-schemas.ts";
 
 /** The use-cases, each with its own queue, dead-letter queue and consumer function. */
 export const useCases = [

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as z from "zod";
 import { consumers } from "./consumers.ts";
-import { dependencies } from "./errors.ts";
-import { useCases } from "./webhooks/routes.ts";
+import { dependencies } from "./dependencies.ts";
+import { useCases } from "./routes.ts";
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -92,6 +92,9 @@ export const reconcileGoodsOwnerIdsSchema = z.array(z.number().int().positive())
 
 /** Ongoing's login service, where OAuth 2.0 client credentials get a token (developer.ongoingwarehouse.com). */
 export const ongoingTokenUrl = "https://login.ongoingwms.com/connect/token";
+
+/** nShift's REST API (Unifaun), when the configuration names no other. */
+export const nshiftDefaultBaseUrl = "https://api.unifaun.com/rs-extapi/v1";
 
 /** What every function that calls Ongoing needs. */
 export const ongoingSettingsSchema = z.object({

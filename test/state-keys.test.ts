@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { ReconcileCheckpoints } from "../functions/article-reconcile/checkpoints.ts";
 import { ReconcileWatermarks } from "../functions/article-reconcile/watermark.ts";
 import { breakerKey } from "../functions/shared/breaker/store.ts";
+import { stateKeyPrefixes } from "../functions/shared/contract/state-keys.ts";
 import { workflowKind } from "../functions/transport-booking/booking.ts";
 import { statusRecordId } from "../functions/transport-status/status-events.ts";
-import { stateKeyPrefixes } from "./state-keys.ts";
 
 describe("stateKeyPrefixes", () => {
   it("match the ids the functions write (a renamed kind must move its grant too)", () => {

@@ -6,7 +6,7 @@ import {
   orderWebhookSchema,
   parseOngoingTimestamp,
   requestModel,
-} from "./schemas.ts";
+} from "./webhook-schemas.ts";
 
 // ajv-draft-04 is CommonJS whose default export is the class itself; it speaks the dialect API Gateway models use.
 const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
