@@ -286,7 +286,7 @@ describe("retry budget against the queue's retention", () => {
   });
 
   it("computes the worst case as the unjittered backoff, capped at 12 hours per retry", async () => {
-    const { worstCaseBackoffSeconds } = await import("./config.ts");
+    const { worstCaseBackoffSeconds } = await import("./config/checks.ts");
     expect(worstCaseBackoffSeconds(10, 1)).toBe(0);
     expect(worstCaseBackoffSeconds(10, 4)).toBe(10 + 20 + 40);
     expect(worstCaseBackoffSeconds(10, 20)).toBeLessThan(14 * 86_400);
