@@ -13,7 +13,6 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
 import {
   DefaultDashboardFactory,
   MetricStatistic,
@@ -23,6 +22,13 @@ import {
 import { Construct } from "constructs";
 import { metricsNamespace } from "../functions/shared/contract/names.ts";
 import type { UseCase } from "../functions/shared/contract/routes.ts";
+import {
+  alarmOnAny,
+  alarmOnAnyMessage,
+  type MailEventsResources,
+  monitorBreakers,
+  monitorMail,
+} from "./monitoring-dependencies.ts";
 import type { UseCaseConsumer } from "./use-case-consumer.ts";
 
 export interface WebhookMonitoringProps {
@@ -41,30 +47,10 @@ export interface WebhookMonitoringProps {
   /** Watch the SES account's bounce and complaint rates (when the stack sends mail). @default true */
   readonly mailReputation?: boolean;
   /** The function recording SES's mail events, and its dead-letter queue. @default not monitored */
-  readonly mailEvents?: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue };
+  readonly mailEvents?: MailEventsResources;
   /** The circuit breakers' probe: an alarm and a widget per dependency. @default none (no breakers) */
   readonly breakerProbeFunction?: lambda.IFunction;
 }
-
-/** The dependencies the breaker probe reports on, as its metrics name them. */
-const breakerDependencies = [
-  { dependency: "ongoing", name: "Ongoing" },
-  { dependency: "ses", name: "SES" },
-  { dependency: "transport", name: "The transport system" },
-] as const;
-
-/**
- * SES's own review levels: it puts an account under review at a 5 % bounce rate or a 0.1 % complaint rate and
- * may pause its sending soon after, which would stop every shipped-mail. Alarm at those levels, before a pause.
- */
-export const mailReputationAlarms = [
-  { metricName: "Reputation.BounceRate", threshold: 0.05, what: "bounce rate at SES's 5 % review level" },
-  {
-    metricName: "Reputation.ComplaintRate",
-    threshold: 0.001,
-    what: "complaint rate at SES's 0.1 % review level",
-  },
-] as const;
 
 /** The pipeline's outcome metrics emitted with the `service` (= use-case) dimension alone. */
 const outcomeMetrics = ["Processed", "Skipped"] as const;
@@ -81,26 +67,7 @@ export class WebhookMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: WebhookMonitoringProps) {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
-    // CloudWatch alarms can publish to an encrypted topic only with a customer-managed key they may use.
-    const topicKey = new kms.Key(this, "AlarmTopicKey", {
-      enableKeyRotation: true,
-      description: "Encrypts the webhook alarm topic",
-    });
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        resources: ["*"],
-      }),
-    );
-    this.alarmTopic = new sns.Topic(this, "AlarmTopic", {
-      displayName: `${stackName} alarms`,
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    if (props.alarmEmail) {
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
+    this.alarmTopic = this.alarmTopicOf(stackName, props.alarmEmail);
 
     const dashboards = new DefaultDashboardFactory(this, "Dashboards", {
       dashboardNamePrefix: stackName,
@@ -119,11 +86,51 @@ export class WebhookMonitoring extends Construct {
       dashboardFactory: dashboards,
     });
 
+    this.monitorIngress(monitoring, props);
+    for (const [useCase, consumer] of Object.entries(props.consumers) as [UseCase, UseCaseConsumer][]) {
+      this.monitorUseCase(monitoring, useCase, consumer, props.oldestMessageAgeAlarmSeconds ?? 900);
+    }
+    monitorMail(monitoring, props);
+    if (props.breakerProbeFunction) monitorBreakers(monitoring, props.breakerProbeFunction);
+    this.monitorReconcile(monitoring, props.reconcile);
+
+    if (!dashboards.dashboard) throw new Error(`${this.node.path}: the dashboard was not created`);
+    this.dashboard = dashboards.dashboard;
+  }
+
+  /** The alarm topic, encrypted with a key CloudWatch may use, with the configured e-mail subscribed. */
+  private alarmTopicOf(stackName: string, alarmEmail: string | undefined): sns.Topic {
+    // CloudWatch alarms can publish to an encrypted topic only with a customer-managed key they may use.
+    const topicKey = new kms.Key(this, "AlarmTopicKey", {
+      enableKeyRotation: true,
+      description: "Encrypts the webhook alarm topic",
+    });
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    const alarmTopic = new sns.Topic(this, "AlarmTopic", {
+      displayName: `${stackName} alarms`,
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (alarmEmail) {
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    }
+
+    return alarmTopic;
+  }
+
+  /** The API's faults, its accepted and denied answers (from the access log), and the authorizer. */
+  private monitorIngress(monitoring: MonitoringFacade, props: WebhookMonitoringProps): void {
     monitoring.addLargeHeader("Ingress (API Gateway → SQS)").monitorApiGateway({
       api: props.api,
       apiStage: props.api.deploymentStage.stageName,
       alarmFriendlyName: "ingress",
-      add5XXFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+      add5XXFaultCountAlarm: alarmOnAny(),
     });
     const denials = new logs.MetricFilter(this, "AuthDenials", {
       logGroup: props.accessLogGroup,
@@ -175,194 +182,111 @@ export class WebhookMonitoring extends Construct {
       lambdaFunction: props.authorizerFunction,
       alarmFriendlyName: "authorizer",
       humanReadableName: "Webhook authorizer",
-      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
-      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addFaultCountAlarm: alarmOnAny(),
+      addThrottlesCountAlarm: alarmOnAny(),
     });
+  }
 
-    for (const [useCase, consumer] of Object.entries(props.consumers) as [UseCase, UseCaseConsumer][]) {
-      monitoring.addLargeHeader(`Use-case: ${useCase}`);
-      monitoring.monitorSqsQueueWithDlq({
-        queue: consumer.queue,
-        deadLetterQueue: consumer.deadLetterQueue,
-        alarmFriendlyName: `${useCase}-queue`,
-        humanReadableName: `${useCase} queue (received)`,
-        addQueueMaxMessageAgeAlarm: {
-          Critical: { maxAgeInSeconds: props.oldestMessageAgeAlarmSeconds ?? 900 },
-        },
-        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
-      });
-      monitoring.monitorLambdaFunction({
-        lambdaFunction: consumer.function.function,
-        alarmFriendlyName: `${useCase}-function`,
-        humanReadableName: `${useCase} consumer`,
-        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
-        addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
-      });
-      monitoring.monitorCustom({
-        alarmFriendlyName: `${useCase}-outcomes`,
-        humanReadableName: `${useCase}: outcomes and Ongoing API`,
-        metricGroups: [
-          {
-            title: "Outcomes",
-            metrics: [
-              ...outcomeMetrics.map(
-                (name) =>
-                  new cloudwatch.Metric({
-                    namespace: metricsNamespace,
-                    metricName: name,
-                    dimensionsMap: { service: useCase },
-                    statistic: "Sum",
-                    period: Duration.minutes(5),
-                    label: name,
-                  }),
-              ),
-              ...failureMetrics.map((name) => ({
-                searchQuery: `MetricName="${name}"`,
-                namespace: metricsNamespace,
-                // A key without a value joins the search schema without filtering: one line per class.
-                dimensionsMap: { service: useCase, class: undefined as unknown as string },
-                statistic: MetricStatistic.SUM,
-                period: Duration.minutes(5),
-              })),
-            ],
-          },
-          {
-            title: "Ongoing API calls by operation and status class",
-            metrics: [
-              {
-                searchQuery: 'MetricName="OngoingApiCall"',
-                namespace: metricsNamespace,
-                // The search schema must name every dimension the client emits (service, operation, statusClass)
-                // or it matches nothing; keys without a value do not filter: one line per operation and class.
-                dimensionsMap: {
-                  service: useCase,
-                  operation: undefined as unknown as string,
-                  statusClass: undefined as unknown as string,
-                },
-                statistic: MetricStatistic.SUM,
-                period: Duration.minutes(5),
-              },
-            ],
-          },
-        ],
-      });
-    }
-    if (props.mailReputation ?? true) {
-      monitoring.monitorCustom({
-        alarmFriendlyName: "mail-reputation",
-        humanReadableName: "SES account reputation (bounce and complaint rates)",
-        metricGroups: [
-          {
-            title: "Bounce and complaint rate (SES review levels: 5 % and 0.1 %)",
-            metrics: mailReputationAlarms.map(({ metricName, threshold, what }) => ({
-              // Account-wide metrics SES publishes by itself; the configuration set adds per-use-case counts.
-              metric: new cloudwatch.Metric({
-                namespace: "AWS/SES",
-                metricName,
-                statistic: "Maximum",
-                period: Duration.hours(1),
-                label: metricName,
-              }),
-              alarmFriendlyName: metricName.replace("Reputation.", "").toLowerCase(),
-              addAlarm: {
-                Critical: {
-                  threshold,
-                  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                  alarmDescriptionOverride: `SES ${what}: SES may pause sending (see the runbook)`,
-                },
-              },
+  /** A use-case's queue and dead-letter queue, its function, its outcomes and its calls to Ongoing. */
+  private monitorUseCase(
+    monitoring: MonitoringFacade,
+    useCase: UseCase,
+    consumer: UseCaseConsumer,
+    oldestMessageAgeSeconds: number,
+  ): void {
+    monitoring.addLargeHeader(`Use-case: ${useCase}`);
+    monitoring.monitorSqsQueueWithDlq({
+      queue: consumer.queue,
+      deadLetterQueue: consumer.deadLetterQueue,
+      alarmFriendlyName: `${useCase}-queue`,
+      humanReadableName: `${useCase} queue (received)`,
+      addQueueMaxMessageAgeAlarm: {
+        Critical: { maxAgeInSeconds: oldestMessageAgeSeconds },
+      },
+      addDeadLetterQueueMaxSizeAlarm: alarmOnAnyMessage(),
+    });
+    monitoring.monitorLambdaFunction({
+      lambdaFunction: consumer.function.function,
+      alarmFriendlyName: `${useCase}-function`,
+      humanReadableName: `${useCase} consumer`,
+      addFaultCountAlarm: alarmOnAny(),
+      addThrottlesCountAlarm: alarmOnAny(),
+    });
+    monitoring.monitorCustom({
+      alarmFriendlyName: `${useCase}-outcomes`,
+      humanReadableName: `${useCase}: outcomes and Ongoing API`,
+      metricGroups: [
+        {
+          title: "Outcomes",
+          metrics: [
+            ...outcomeMetrics.map(
+              (name) =>
+                new cloudwatch.Metric({
+                  namespace: metricsNamespace,
+                  metricName: name,
+                  dimensionsMap: { service: useCase },
+                  statistic: "Sum",
+                  period: Duration.minutes(5),
+                  label: name,
+                }),
+            ),
+            ...failureMetrics.map((name) => ({
+              searchQuery: `MetricName="${name}"`,
+              namespace: metricsNamespace,
+              // A key without a value joins the search schema without filtering: one line per class.
+              dimensionsMap: { service: useCase, class: undefined as unknown as string },
+              statistic: MetricStatistic.SUM,
+              period: Duration.minutes(5),
             })),
-          },
-        ],
-      });
-    }
-    if (props.mailEvents) {
-      monitoring.addLargeHeader("SES mail events");
-      monitoring.monitorLambdaFunction({
-        lambdaFunction: props.mailEvents.function,
-        alarmFriendlyName: "mail-events",
-        humanReadableName: "SES mail events",
-        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
-        addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
-      });
-      monitoring.monitorSqsQueue({
-        queue: props.mailEvents.deadLetterQueue,
-        alarmFriendlyName: "mail-events-DLQ",
-        humanReadableName: "SES mail events not recorded (DLQ)",
-        addQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
-      });
-    }
-    if (props.breakerProbeFunction) this.monitorBreakers(monitoring, props.breakerProbeFunction);
+          ],
+        },
+        {
+          title: "Ongoing API calls by operation and status class",
+          metrics: [
+            {
+              searchQuery: 'MetricName="OngoingApiCall"',
+              namespace: metricsNamespace,
+              // The search schema must name every dimension the client emits (service, operation, statusClass)
+              // or it matches nothing; keys without a value do not filter: one line per operation and class.
+              dimensionsMap: {
+                service: useCase,
+                operation: undefined as unknown as string,
+                statusClass: undefined as unknown as string,
+              },
+              statistic: MetricStatistic.SUM,
+              period: Duration.minutes(5),
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  /** The reconcile's dispatcher, its units' queue and dead-letter queue, and the worker. */
+  private monitorReconcile(
+    monitoring: MonitoringFacade,
+    reconcile: WebhookMonitoringProps["reconcile"],
+  ): void {
     monitoring.addLargeHeader("Article reconcile").monitorLambdaFunction({
-      lambdaFunction: props.reconcile.dispatcher,
+      lambdaFunction: reconcile.dispatcher,
       alarmFriendlyName: "article-reconcile",
       humanReadableName: "Article reconcile dispatcher",
-      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
-      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addFaultCountAlarm: alarmOnAny(),
+      addThrottlesCountAlarm: alarmOnAny(),
     });
     // A unit on the dead-letter queue is a goods owner whose run stopped: redriving it continues from its place.
     monitoring.monitorSqsQueueWithDlq({
-      queue: props.reconcile.worker.queue,
-      deadLetterQueue: props.reconcile.worker.deadLetterQueue,
+      queue: reconcile.worker.queue,
+      deadLetterQueue: reconcile.worker.deadLetterQueue,
       alarmFriendlyName: "article-reconcile-queue",
       humanReadableName: "Article reconcile units",
-      addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0 } },
+      addDeadLetterQueueMaxSizeAlarm: alarmOnAnyMessage(),
     });
     monitoring.monitorLambdaFunction({
-      lambdaFunction: props.reconcile.worker.function.function,
+      lambdaFunction: reconcile.worker.function.function,
       alarmFriendlyName: "article-reconcile-worker",
       humanReadableName: "Article reconcile worker",
-      addThrottlesCountAlarm: { Critical: { maxErrorCount: 0 } },
-    });
-
-    if (!dashboards.dashboard) throw new Error(`${this.node.path}: the dashboard was not created`);
-    this.dashboard = dashboards.dashboard;
-  }
-
-  /**
-   * One alarm per dependency while its breaker is open ("Ongoing unreachable"), and beside it how long it has
-   * been and how many webhooks wait for it, from the probe's metrics (published every probe run).
-   */
-  private monitorBreakers(monitoring: MonitoringFacade, probe: lambda.IFunction): void {
-    const metric = (metricName: string, dependency: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: metricsNamespace,
-        metricName,
-        dimensionsMap: { service: "breaker-probe", dependency },
-        statistic: "Maximum",
-        period: Duration.minutes(5),
-        label,
-      });
-    monitoring.addLargeHeader("Dependencies (circuit breakers)");
-    monitoring.monitorCustom({
-      alarmFriendlyName: "breakers",
-      humanReadableName: "Dependencies: unreachable since (minutes) and webhooks waiting",
-      metricGroups: breakerDependencies.map(({ dependency, name }) => ({
-        title: `${name}: unreachable for (minutes), webhooks waiting`,
-        metrics: [
-          {
-            metric: metric("BreakerOpen", dependency, `${name} unreachable (breaker open)`),
-            alarmFriendlyName: `${dependency}-breaker`,
-            addAlarm: {
-              Critical: {
-                threshold: 1,
-                comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                alarmDescriptionOverride:
-                  `${name} is unreachable: its circuit breaker is open and the consumers that need it are paused; ` +
-                  "webhooks wait on their queues and resume by themselves when it answers (see the runbook)",
-              },
-            },
-          },
-          metric("BreakerOpenMinutes", dependency, `${name} unreachable for (minutes)`),
-          metric("WebhooksWaiting", dependency, "webhooks waiting"),
-        ],
-      })),
-    });
-    monitoring.monitorLambdaFunction({
-      lambdaFunction: probe,
-      alarmFriendlyName: "breaker-probe",
-      humanReadableName: "Breaker probe",
-      addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+      addThrottlesCountAlarm: alarmOnAny(),
     });
   }
 }
