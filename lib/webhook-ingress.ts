@@ -19,6 +19,7 @@ import {
   serverErrorTemplate,
 } from "./ingress-templates.ts";
 import { tagResource } from "./metadata.ts";
+import { pascal } from "./stack/naming.ts";
 import { WebhookFirewall, type WebhookFirewallOptions } from "./webhook-firewall.ts";
 
 export interface WebhookIngressProps {
@@ -81,6 +82,17 @@ const accessLogFormat = `{${Object.entries(accessLogFields)
   .map(([key, value]) => `"${key}":${value}`)
   .join(",")}}`;
 
+/** What every route shares: the authorizer, the body validator, the role that sends to SQS, the answer models. */
+interface RouteParts {
+  readonly webhooks: apigw.IResource;
+  readonly authorizer: apigw.IAuthorizer;
+  readonly validator: apigw.IRequestValidator;
+  readonly integrationRole: iam.IRole;
+  readonly errorModel: apigw.IModel;
+  readonly acceptedModel: apigw.IModel;
+  readonly maxBodyChars: number;
+}
+
 export class WebhookIngress extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogGroup: logs.LogGroup;
@@ -105,53 +117,8 @@ export class WebhookIngress extends Construct {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const stageName = props.stageName ?? "v1";
-    const cloudWatchRole = props.cloudWatchRole ?? true;
-    this.api = new apigw.RestApi(this, "Api", {
-      restApiName: `${Stack.of(this).stackName}-webhooks`,
-      description: "Ongoing WMS webhooks → SQS",
-      endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole,
-      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
-      deployOptions: {
-        ...(cloudWatchRole ? { loggingLevel: apigw.MethodLoggingLevel.ERROR, dataTraceEnabled: false } : {}),
-        stageName,
-        throttlingRateLimit: props.throttlingRateLimit ?? 50,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
-        tracingEnabled: props.tracing ?? false,
-        metricsEnabled: true,
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: apigw.AccessLogFormat.custom(accessLogFormat),
-      },
-    });
-    tagResource(this.api, { kind: "api" });
-    if (props.firewall) {
-      this.firewall = new WebhookFirewall(this, "Firewall", {
-        ...props.firewall,
-        stage: this.api.deploymentStage,
-      });
-    } else {
-      Validations.of(this.api.deploymentStage).acknowledge({
-        id: "AwsSolutions::AwsSolutions-APIG3",
-        reason:
-          "ingress.waf is off (its default, to save its monthly cost): every route needs the token authorizer and each method is throttled",
-      });
-    }
-    const accountRole = this.api.node.tryFindChild("CloudWatchRole");
-    if (accountRole) {
-      Validations.of(accountRole).acknowledge({
-        id: "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-        reason:
-          "AWS's own policy for API Gateway's account-wide logging role: exactly the log permissions it needs",
-      });
-    }
-    if (!cloudWatchRole) {
-      Validations.of(this.api.deploymentStage).acknowledge({
-        id: "AwsSolutions::AwsSolutions-APIG6",
-        reason:
-          "ingress.cloudWatchRole is off: execution logs need the account's own API Gateway CloudWatch role; JSON access logs and metrics are on",
-      });
-    }
+    this.api = this.restApi(props, this.accessLogGroup);
+    this.firewall = this.protect(this.api, props);
 
     const authorizer = new apigw.RequestAuthorizer(this, "TokenAuthorizer", {
       handler: props.authorizerFunction,
@@ -170,8 +137,84 @@ export class WebhookIngress extends Construct {
       description: "Lets the webhook API put webhooks on their queues",
     });
     this.addGatewayResponses(maxBodyChars);
+    const { errorModel, acceptedModel } = this.answerModels(this.api);
 
-    const errorModel = this.api.addModel("ErrorModel", {
+    const webhooks = this.api.root.addResource("webhooks");
+    const shared: RouteParts = {
+      webhooks,
+      authorizer,
+      validator,
+      integrationRole,
+      errorModel,
+      acceptedModel,
+      maxBodyChars,
+    };
+    for (const route of props.routes) this.addRoute(route, props.queues[route.useCase], shared);
+  }
+
+  /** The REST API and its stage: regional, throttled, JSON access logs, execution logs when the account role is set. */
+  private restApi(props: WebhookIngressProps, accessLogGroup: logs.ILogGroup): apigw.RestApi {
+    const stageName = props.stageName ?? "v1";
+    const cloudWatchRole = props.cloudWatchRole ?? true;
+    const api = new apigw.RestApi(this, "Api", {
+      restApiName: `${Stack.of(this).stackName}-webhooks`,
+      description: "Ongoing WMS webhooks → SQS",
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole,
+      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      deployOptions: {
+        ...(cloudWatchRole ? { loggingLevel: apigw.MethodLoggingLevel.ERROR, dataTraceEnabled: false } : {}),
+        stageName,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        tracingEnabled: props.tracing ?? false,
+        metricsEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(accessLogFormat),
+      },
+    });
+    tagResource(api, { kind: "api" });
+    return api;
+  }
+
+  /** The WAF on the stage when configured, and cdk-nag's findings this design answers otherwise. */
+  private protect(api: apigw.RestApi, props: WebhookIngressProps): WebhookFirewall | undefined {
+    const cloudWatchRole = props.cloudWatchRole ?? true;
+    let firewall: WebhookFirewall | undefined;
+    if (props.firewall) {
+      firewall = new WebhookFirewall(this, "Firewall", {
+        ...props.firewall,
+        stage: api.deploymentStage,
+      });
+    } else {
+      Validations.of(api.deploymentStage).acknowledge({
+        id: "AwsSolutions::AwsSolutions-APIG3",
+        reason:
+          "ingress.waf is off (its default, to save its monthly cost): every route needs the token authorizer and each method is throttled",
+      });
+    }
+    const accountRole = api.node.tryFindChild("CloudWatchRole");
+    if (accountRole) {
+      Validations.of(accountRole).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "AWS's own policy for API Gateway's account-wide logging role: exactly the log permissions it needs",
+      });
+    }
+    if (!cloudWatchRole) {
+      Validations.of(api.deploymentStage).acknowledge({
+        id: "AwsSolutions::AwsSolutions-APIG6",
+        reason:
+          "ingress.cloudWatchRole is off: execution logs need the account's own API Gateway CloudWatch role; JSON access logs and metrics are on",
+      });
+    }
+
+    return firewall;
+  }
+
+  /** The JSON models of the answers: an error, and the accepted webhook's message id. */
+  private answerModels(api: apigw.RestApi): { errorModel: apigw.Model; acceptedModel: apigw.Model } {
+    const errorModel = api.addModel("ErrorModel", {
       contentType: "application/json",
       modelName: "WebhookError",
       schema: {
@@ -182,7 +225,7 @@ export class WebhookIngress extends Construct {
         },
       },
     });
-    const acceptedModel = this.api.addModel("AcceptedModel", {
+    const acceptedModel = api.addModel("AcceptedModel", {
       contentType: "application/json",
       modelName: "WebhookAccepted",
       schema: {
@@ -192,68 +235,69 @@ export class WebhookIngress extends Construct {
       },
     });
 
-    const webhooks = this.api.root.addResource("webhooks");
-    for (const route of props.routes) {
-      const queue = props.queues[route.useCase];
-      queue.grantSendMessages(integrationRole);
-      const model = this.api.addModel(`${pascal(route.path)}Model`, {
-        contentType: "application/json",
-        modelName: `${pascal(route.path)}Webhook`,
-        schema: requestModel(route.schema) as apigw.JsonSchema,
-      });
-      const integration = new apigw.AwsIntegration({
-        service: "sqs",
-        path: `${Aws.ACCOUNT_ID}/${queue.queueName}`,
-        integrationHttpMethod: "POST",
-        options: {
-          credentialsRole: integrationRole,
-          passthroughBehavior: apigw.PassthroughBehavior.NEVER,
-          requestParameters: {
-            "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
-            "integration.request.header.Accept": "'application/json'",
-          },
-          requestTemplates: { "application/json": sendMessageTemplate(route, maxBodyChars) },
-          // For AWS integrations the selection pattern is matched against SQS's HTTP status.
-          integrationResponses: [
-            {
-              selectionPattern: "2\\d{2}",
-              statusCode: "202",
-              responseTemplates: { "application/json": acceptedTemplate },
-            },
-            {
-              selectionPattern: "400",
-              statusCode: "500",
-              responseTemplates: { "application/json": clientErrorTemplate(maxBodyChars) },
-            },
-            { statusCode: "500", responseTemplates: { "application/json": serverErrorTemplate } },
-          ],
+    return { errorModel, acceptedModel };
+  }
+
+  /** POST /webhooks/<path>: validated against the route's model, then sent to its use-case's queue. */
+  private addRoute(route: Route, queue: sqs.IQueue, shared: RouteParts): void {
+    queue.grantSendMessages(shared.integrationRole);
+    const model = this.api.addModel(`${pascal(route.path)}Model`, {
+      contentType: "application/json",
+      modelName: `${pascal(route.path)}Webhook`,
+      schema: requestModel(route.schema) as apigw.JsonSchema,
+    });
+    const integration = new apigw.AwsIntegration({
+      service: "sqs",
+      path: `${Aws.ACCOUNT_ID}/${queue.queueName}`,
+      integrationHttpMethod: "POST",
+      options: {
+        credentialsRole: shared.integrationRole,
+        passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+        requestParameters: {
+          "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+          "integration.request.header.Accept": "'application/json'",
         },
-      });
-      const method = webhooks.addResource(route.path).addMethod("POST", integration, {
-        authorizer,
-        authorizationType: apigw.AuthorizationType.CUSTOM,
-        requestValidator: validator,
-        requestModels: { "application/json": model },
-        operationName: `receive-${route.path}`,
-        methodResponses: [
-          { statusCode: "202", responseModels: { "application/json": acceptedModel } },
-          { statusCode: "413", responseModels: { "application/json": errorModel } },
-          { statusCode: "500", responseModels: { "application/json": errorModel } },
+        requestTemplates: { "application/json": sendMessageTemplate(route, shared.maxBodyChars) },
+        // For AWS integrations the selection pattern is matched against SQS's HTTP status.
+        integrationResponses: [
+          {
+            selectionPattern: "2\\d{2}",
+            statusCode: "202",
+            responseTemplates: { "application/json": acceptedTemplate },
+          },
+          {
+            selectionPattern: "400",
+            statusCode: "500",
+            responseTemplates: { "application/json": clientErrorTemplate(shared.maxBodyChars) },
+          },
+          { statusCode: "500", responseTemplates: { "application/json": serverErrorTemplate } },
         ],
-      });
-      Validations.of(method).acknowledge({
-        id: "AwsSolutions::AwsSolutions-COG4",
-        reason:
-          "Ongoing WMS authenticates with a shared token header, not Cognito: the Lambda token authorizer checks it",
-      });
-      tagResource(method, {
-        kind: "route",
-        useCase: route.useCase,
-        eventType: route.eventType,
-        routePath: routeUrlPath(route),
-      });
-      this.routeUrls[route.path] = this.api.urlForPath(routeUrlPath(route));
-    }
+      },
+    });
+    const method = shared.webhooks.addResource(route.path).addMethod("POST", integration, {
+      authorizer: shared.authorizer,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+      requestValidator: shared.validator,
+      requestModels: { "application/json": model },
+      operationName: `receive-${route.path}`,
+      methodResponses: [
+        { statusCode: "202", responseModels: { "application/json": shared.acceptedModel } },
+        { statusCode: "413", responseModels: { "application/json": shared.errorModel } },
+        { statusCode: "500", responseModels: { "application/json": shared.errorModel } },
+      ],
+    });
+    Validations.of(method).acknowledge({
+      id: "AwsSolutions::AwsSolutions-COG4",
+      reason:
+        "Ongoing WMS authenticates with a shared token header, not Cognito: the Lambda token authorizer checks it",
+    });
+    tagResource(method, {
+      kind: "route",
+      useCase: route.useCase,
+      eventType: route.eventType,
+      routePath: routeUrlPath(route),
+    });
+    this.routeUrls[route.path] = this.api.urlForPath(routeUrlPath(route));
   }
 
   /** JSON bodies for everything API Gateway answers by itself. */
@@ -307,9 +351,3 @@ export class WebhookIngress extends Construct {
     }
   }
 }
-
-const pascal = (value: string) =>
-  value
-    .split(/[^A-Za-z0-9]+/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
