@@ -2,7 +2,7 @@
  * The architecture rules (docs/architecture-rules.md), checked by `npm run arch` in `npm test`. Known violations
  * being fixed elsewhere are listed in .dependency-cruiser-known-violations.json (reported, not failed on).
  */
-const testFile = "\\.test\\.ts$";
+const testFile = "\\.(test|suite|support)\\.ts$"; // test code: tests, the suites they run, their helpers
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
