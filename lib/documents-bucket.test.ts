@@ -1,28 +1,11 @@
 /** The documents bucket (labels and other booking documents) and who may reach it. */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { metadataKey } from "./metadata.ts";
+import { cdkContext, synthesizeStack } from "./stack-template.support.ts";
 
-const cdkContext = (
-  JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  }
-).context;
-
-function synth(context: Record<string, unknown> = {}): Template {
-  const { app, stack } = createApp({
-    context: { ...cdkContext, "aws:cdk:bundling-stacks": [], ...context },
-    outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-documents-")),
-  });
-  // The cdk-nag AwsSolutions checks run here: any unacknowledged finding throws.
-  app.synth();
-  return Template.fromStack(stack);
-}
+const synth = (context: Record<string, unknown> = {}): Template => synthesizeStack(context).template;
 
 let template: Template;
 beforeAll(() => {

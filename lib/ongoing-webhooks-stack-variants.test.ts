@@ -1,53 +1,37 @@
 /** The stack under a non-default configuration: Basic auth, a disabled use-case, tracing, a customer's SES set. */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "./app.ts";
 import { ServiceFunction } from "./service-function.ts";
+import { synthesizeStack } from "./stack-template.support.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
-
-const cdkContext = (
-  JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
-    context: Record<string, unknown>;
-  }
-).context;
 
 let template: Template;
 
 beforeAll(() => {
-  const { app, stack } = createApp({
-    context: {
-      ...cdkContext,
-      "aws:cdk:bundling-stacks": [],
-      "ongoingWebhooks.webhookAuth.allowBasicAuth": true,
-      "ongoingWebhooks.useCases.transport-booking.enabled": false,
-      "ongoingWebhooks.useCases.article-sync.timeoutSeconds": 120,
-      "ongoingWebhooks.ingress.tracing": true,
-      "ongoingWebhooks.ingress.waf": { enabled: true, rateLimitPerIp: 1200 },
-      "ongoingWebhooks.email.configurationSetName": "existing-set",
-      "ongoingWebhooks.articleReconcile.enabled": false,
-      "ongoingWebhooks.articleReconcile.fullRateDays": 7,
-      "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
-      "ongoingWebhooks.goodsOwners": {
-        "160": {
-          credentialsSecretName: "ongoing-webhooks/goods-owners/160",
-          transportApi: "automation",
-          transportAdapter: "nshift",
-        },
-      },
-      "ongoingWebhooks.transport.nshift": {
-        credentialsSecretName: "ongoing-webhooks/nshift-api-key",
-        senderQuickId: "WH1",
+  ({ template } = synthesizeStack({
+    "ongoingWebhooks.webhookAuth.allowBasicAuth": true,
+    "ongoingWebhooks.useCases.transport-booking.enabled": false,
+    "ongoingWebhooks.useCases.article-sync.timeoutSeconds": 120,
+    "ongoingWebhooks.ingress.tracing": true,
+    "ongoingWebhooks.ingress.waf": { enabled: true, rateLimitPerIp: 1200 },
+    "ongoingWebhooks.email.configurationSetName": "existing-set",
+    "ongoingWebhooks.articleReconcile.enabled": false,
+    "ongoingWebhooks.articleReconcile.fullRateDays": 7,
+    "ongoingWebhooks.ongoing.automationCredentialsSecretName": "ongoing-webhooks/automation",
+    "ongoingWebhooks.goodsOwners": {
+      "160": {
+        credentialsSecretName: "ongoing-webhooks/goods-owners/160",
+        transportApi: "automation",
+        transportAdapter: "nshift",
       },
     },
-    outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-variant-")),
-  });
-  app.synth();
-  template = Template.fromStack(stack);
+    "ongoingWebhooks.transport.nshift": {
+      credentialsSecretName: "ongoing-webhooks/nshift-api-key",
+      senderQuickId: "WH1",
+    },
+  }));
 });
 
 describe("stack variants", () => {
@@ -248,12 +232,7 @@ describe("UseCaseConsumer", () => {
 
 describe("with the circuit breakers off", () => {
   it("has no probe, and the consumers are not told of any breaker", () => {
-    const { app, stack } = createApp({
-      context: { ...cdkContext, "aws:cdk:bundling-stacks": [], "ongoingWebhooks.breaker.enabled": false },
-      outdir: mkdtempSync(join(tmpdir(), "ongoing-webhooks-no-breaker-")),
-    });
-    app.synth();
-    const off = Template.fromStack(stack);
+    const { template: off } = synthesizeStack({ "ongoingWebhooks.breaker.enabled": false });
     expect(
       Object.keys(
         off.findResources("AWS::Lambda::Function", {
