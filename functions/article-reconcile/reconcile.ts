@@ -9,9 +9,9 @@
  * article; a mirrored article in a page's id range that Ongoing did not list is asked for by id, and only one
  * Ongoing answers 404 for is tombstoned, so no tombstone rests on the list's order or on a run that did not finish.
  */
-import { noChanges } from "../article-sync/catalogue.ts";
-import type { ArticleMirror, SyncSource } from "../article-sync/mirror.ts";
-import { requireOwnArticle } from "../article-sync/ownership.ts";
+import { noChanges } from "../shared/articles/catalogue.ts";
+import type { ArticleMirror, SyncSource } from "../shared/articles/mirror.ts";
+import { requireOwnArticle } from "../shared/articles/ownership.ts";
 import { NotFoundError, PermanentError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";

@@ -4,8 +4,8 @@
  * reason, the same metrics and logs).
  */
 
-import { publishArticleCounts } from "../article-sync/metrics.ts";
-import { ArticleMirror } from "../article-sync/mirror.ts";
+import { publishArticleCounts } from "../shared/articles/metrics.ts";
+import { ArticleMirror } from "../shared/articles/mirror.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
 import { articleReconcileWorkerSettingsSchema, readSettings } from "../shared/settings.ts";

@@ -1,8 +1,9 @@
 /** The article-sync consumer: the article webhooks' queue → the article mirror. */
+
+import { ArticleMirror } from "../shared/articles/mirror.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
 import { articleSyncSettingsSchema, readSettings } from "../shared/settings.ts";
-import { ArticleMirror } from "./mirror.ts";
 import { articleSync } from "./sync.ts";
 
 const settings = readSettings(articleSyncSettingsSchema);

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { ArticleMirror } from "../shared/articles/mirror.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { HandlerContext } from "../shared/pipeline/types.ts";
-import type { ArticleMirror } from "./mirror.ts";
 import {
   type ArticleSyncDependencies,
   forgetRecentObservations,

@@ -11,15 +11,20 @@
 
 import { setImmediate } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
+import { metricOfChange, publishArticleCounts } from "../shared/articles/metrics.ts";
+import type {
+  ArticleMirror,
+  ArticleObservation,
+  MirrorResult,
+  SyncSource,
+} from "../shared/articles/mirror.ts";
+import { requireOwnArticle } from "../shared/articles/ownership.ts";
 import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { NotFoundError, TransientError } from "../shared/errors.ts";
 import type { OngoingClient } from "../shared/ongoing/client.ts";
 import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { type ArticleWebhook, articleWebhookSchema } from "../shared/webhooks/schemas.ts";
-import { metricOfChange, publishArticleCounts } from "./metrics.ts";
-import type { ArticleMirror, ArticleObservation, MirrorResult, SyncSource } from "./mirror.ts";
-import { requireOwnArticle } from "./ownership.ts";
 
 export interface ArticleSyncDependencies {
   readonly mirror: ArticleMirror;

@@ -4,10 +4,10 @@
  * then sends it to the dead-letter queue.
  */
 import type { Context } from "aws-lambda";
-import { ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { mailEventsSettingsSchema, readSettings } from "../shared/settings.ts";
+import { ShippedMailLedger } from "../shared/shipped-mail-ledger.ts";
 import { recordMailEvent } from "./mail-events.ts";
 
 const settings = readSettings(mailEventsSettingsSchema);

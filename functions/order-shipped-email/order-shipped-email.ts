@@ -17,19 +17,19 @@ import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts"
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { orderShippedEmailSettingsSchema, readSettings } from "../shared/settings.ts";
-import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schemas.ts";
-import { languageFor } from "./branding.ts";
-import { mailView, renderShippedMail } from "./mail-content.ts";
-import { recipientOf } from "./recipient.ts";
-import { awaitSendSlot, pacerOf, recordingReserveMs, sesMaxWaitMs } from "./send-pacing.ts";
-import { classifySesError, sendMail } from "./ses-mail.ts";
 import {
   type ClaimDecision,
   decideClaim,
   type ShippedMail,
   ShippedMailLedger,
   shippedMailKey,
-} from "./shipped-mail-ledger.ts";
+} from "../shared/shipped-mail-ledger.ts";
+import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schemas.ts";
+import { languageFor } from "./branding.ts";
+import { mailView, renderShippedMail } from "./mail-content.ts";
+import { recipientOf } from "./recipient.ts";
+import { awaitSendSlot, pacerOf, recordingReserveMs, sesMaxWaitMs } from "./send-pacing.ts";
+import { classifySesError, sendMail } from "./ses-mail.ts";
 
 function sesTimeoutMs(remainingTimeMs: number): number {
   return Math.min(Math.max(remainingTimeMs - recordingReserveMs, 1_000), sesMaxWaitMs);

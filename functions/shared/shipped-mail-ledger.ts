@@ -5,8 +5,7 @@
  * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
-import type { SesEventType } from "../mail-events/ses-event.ts";
-import { type Workflow, WorkflowConflictError, WorkflowStore } from "../shared/state/workflow.ts";
+import { type Workflow, WorkflowConflictError, WorkflowStore } from "./state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
 
@@ -37,7 +36,7 @@ export interface SesEvidence extends Record<string, unknown> {
 }
 
 /** The record's attribute an SES event type is kept in (the latest of its type), e.g. `sesDelivery`. */
-export const sesEvidenceAttribute = (type: SesEventType) => `ses${type}`;
+export const sesEvidenceAttribute = (type: string) => `ses${type}`;
 
 export type ShippedMail = Workflow<ShippedMailData>;
 
@@ -121,7 +120,7 @@ export class ShippedMailLedger {
   }
 
   /** Keeps SES's event on the mail's record; false when there is no record (expired, or not this stack's mail). */
-  recordSesEvent(key: string, type: SesEventType, evidence: SesEvidence): Promise<boolean> {
+  recordSesEvent(key: string, type: string, evidence: SesEvidence): Promise<boolean> {
     return this.#store.annotate(key, { [sesEvidenceAttribute(type)]: evidence });
   }
 

@@ -13,10 +13,10 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import DataLoader from "dataloader";
-import { documentClient } from "../shared/aws/dynamodb.ts";
-import type { OngoingArticle } from "../shared/ongoing/model.ts";
-import { parseOngoingTimestamp } from "../shared/webhooks/schemas.ts";
-import { tombstonesIndex } from "./indexes.ts";
+import { tombstonesIndex } from "../../article-sync/indexes.ts";
+import { documentClient } from "../aws/dynamodb.ts";
+import type { OngoingArticle } from "../ongoing/model.ts";
+import { parseOngoingTimestamp } from "../webhooks/schemas.ts";
 
 /** Ongoing's article master data we mirror; `inventoryInfo` changes constantly and is left out on purpose. */
 export const mirroredFields = [
