@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import type { ChangeCounts } from "../functions/shared/articles/catalogue.ts";
-import type { OngoingCredentials } from "../functions/shared/ongoing/client.ts";
+import type { OngoingCredentials } from "../functions/shared/ongoing/credentials.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 
@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
   const secretName = values["credentials-secret"] ?? env.ONGOING_CREDENTIALS_SECRET;
   let credentials: () => Promise<OngoingCredentials>;
   if (secretName) {
-    const { credentialsFromSecret } = await import("../functions/shared/ongoing/client.ts");
+    const { credentialsFromSecret } = await import("../functions/shared/ongoing/credentials.ts");
     credentials = credentialsFromSecret(secretName);
   } else {
     const username = env.ONGOING_USERNAME ?? (local ? "demo" : "");

@@ -12,7 +12,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PermanentError, TransientError } from "../shared/errors.ts";
-import { OngoingWriteUnknownError } from "../shared/ongoing/client.ts";
+import { OngoingWriteUnknownError } from "../shared/ongoing/call.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";

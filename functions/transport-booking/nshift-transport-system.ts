@@ -11,8 +11,13 @@
  * Credentials: Basic auth with the API key's id and secret id (Secrets Manager, JSON `{"id","secret"}`).
  */
 import { PermanentError, TransientError } from "../shared/errors.ts";
-import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
-import { retryAfterMs } from "./http-transport-system.ts";
+import {
+  HttpNetworkError,
+  type HttpResponse,
+  isRetryableStatus,
+  retryAfterMs,
+  sendHttp,
+} from "../shared/http.ts";
 import {
   bookingFromPrinted,
   type NshiftAccount,
@@ -101,7 +106,7 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
         `nShift refused the API key (HTTP ${status}) ${what}: check the key's id and secret and its REST licences`,
       );
     }
-    if (status === 408 || status === 429 || status >= 500) {
+    if (isRetryableStatus(status)) {
       const retryAfter = retryAfterMs(response.headers["retry-after"]);
       throw new TransientError(
         "transport-unavailable",

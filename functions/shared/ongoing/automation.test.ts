@@ -4,7 +4,9 @@ import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
-import { type CredentialsRequest, createOngoingClient, OngoingWriteUnknownError } from "./client.ts";
+import { OngoingWriteUnknownError } from "./call.ts";
+import { createOngoingClient } from "./client.ts";
+import type { CredentialsRequest } from "./credentials.ts";
 import type { OngoingOrder } from "./model.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });

@@ -26,25 +26,21 @@ import {
   type XmlNode,
   type XmlObject,
 } from "./automation-xml.ts";
+import { callBudget, callOngoing, type OngoingAnswer, serialized, statusAnswer, userAgent } from "./call.ts";
+import type { OngoingFile } from "./client.ts";
 import {
-  callOngoing,
+  type CredentialsSource,
   credentialsFromSecret,
   credentialsPerAttempt,
-  type OngoingAnswer,
-  type OngoingClientOptions,
-  type OngoingFile,
-  serialized,
-  statusAnswer,
   tokenSettingsOf,
-  userAgent,
-} from "./client.ts";
+} from "./credentials.ts";
 import { type OngoingOrder, orderSchema } from "./model.ts";
 
 export interface AutomationClientOptions {
   /** `…/{warehouse}/Automation.asmx` */
   url: string;
   /** The integrator's login; asked to `forceFetch` once after a login fault, in case the secret was rotated. */
-  credentials: OngoingClientOptions["credentials"];
+  credentials: CredentialsSource;
   /** Per request, default 10000. */
   timeoutMs?: number;
   /** Default 4. */
@@ -209,11 +205,7 @@ function checkSuccess(operation: AutomationOperation, result: XmlObject | undefi
 }
 
 export function createAutomationClient(options: AutomationClientOptions): AutomationClient {
-  const budget = {
-    timeoutMs: options.timeoutMs ?? 10_000,
-    maxAttempts: options.maxAttempts ?? 4,
-    remainingTimeMs: options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY),
-  };
+  const budget = callBudget(options);
 
   function call(operation: AutomationOperation, content: XmlObject, repeatable = true): Promise<XmlObject> {
     const credentialsFor = credentialsPerAttempt(options.credentials, budget);
