@@ -8,13 +8,14 @@ import { publishArticleCounts } from "../shared/articles/metrics.ts";
 import { ArticleMirror } from "../shared/articles/mirror.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
-import { articleReconcileWorkerSettingsSchema, readSettings } from "../shared/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
+import { articleReconcileWorkerSettingsSchema } from "../shared/settings.ts";
 import { ReconcileCheckpoints } from "./checkpoints.ts";
 import { queueReconcileUnits } from "./queue.ts";
 import { reconcileEventTypes, reconcileMessageSchema, reconcileUnit, type UnitDependencies } from "./unit.ts";
 import { ReconcileWatermarks } from "./watermark.ts";
 
-const settings = readSettings(articleReconcileWorkerSettingsSchema);
+const settings = settingsOf(articleReconcileWorkerSettingsSchema);
 
 const dependencies: UnitDependencies = {
   mirror: new ArticleMirror({ tableName: settings.ARTICLES_TABLE_NAME }),

@@ -8,7 +8,7 @@ import {
   forgetRecentObservations,
   observeArticle,
   ongoingFetchesPerBatch,
-} from "./sync.ts";
+} from "./observe.ts";
 
 const payload = { goodsOwnerId: 159, articleSystemId: 7 };
 const source = { kind: "webhook", eventType: "article-updated", webhookEventId: 1 } as const;

@@ -2,10 +2,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { logger } from "../shared/powertools/logger.ts";
 import { getSecretString } from "../shared/secrets.ts";
-import { authorizerSettingsSchema, readSettings } from "../shared/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
+import { authorizerSettingsSchema } from "../shared/settings.ts";
 import { authorize } from "./authorize.ts";
 
-const settings = readSettings(authorizerSettingsSchema);
+const settings = settingsOf(authorizerSettingsSchema);
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,

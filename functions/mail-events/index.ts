@@ -6,11 +6,12 @@
 import type { Context } from "aws-lambda";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
-import { mailEventsSettingsSchema, readSettings } from "../shared/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
+import { mailEventsSettingsSchema } from "../shared/settings.ts";
 import { ShippedMailLedger } from "../shared/shipped-mail-ledger.ts";
 import { recordMailEvent } from "./mail-events.ts";
 
-const settings = readSettings(mailEventsSettingsSchema);
+const settings = settingsOf(mailEventsSettingsSchema);
 const ledger = new ShippedMailLedger(settings.STATE_TABLE_NAME);
 
 export async function handler(event: unknown, context: Context) {

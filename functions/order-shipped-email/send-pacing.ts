@@ -5,6 +5,7 @@
  * webhook a retry delay; a paced one waits a fraction of a second.
  */
 import { TransientError } from "../shared/errors.ts";
+import { type Invocation, InvocationScope } from "../shared/invocation-scope.ts";
 
 /**
  * Send slots of one invocation, `intervalMs` apart. The first slot is one interval after the invocation began,
@@ -35,25 +36,19 @@ export const sesMaxWaitMs = 30_000;
 /** Time a paced mail must still have after its slot: SES's whole time-out, then recording the outcome. */
 export const mailPacingReserveMs = sesMaxWaitMs + recordingReserveMs;
 
-/** One pacer per invocation: the batch's shared map is the invocation's identity. */
-const pacers = new WeakMap<object, SendPacer>();
+const pacers = new InvocationScope<SendPacer>();
 
 /**
  * The invocation's pacer, created on the first call of the batch (each record calls it when it starts, so that
  * is when the batch starts). Undefined when no rate is set.
  */
 export function pacerOf(
-  batch: object,
+  batch: Invocation,
   ratePerSecond: number | undefined,
   now = Date.now(),
 ): SendPacer | undefined {
   if (ratePerSecond === undefined) return undefined;
-  let pacer = pacers.get(batch);
-  if (!pacer) {
-    pacer = new SendPacer(1000 / ratePerSecond, now);
-    pacers.set(batch, pacer);
-  }
-  return pacer;
+  return pacers.of(batch, () => new SendPacer(1000 / ratePerSecond, now));
 }
 
 /**

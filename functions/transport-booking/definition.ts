@@ -18,7 +18,8 @@ import { automationClientFor } from "../shared/ongoing/automation.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { getSecretJson, getSecretString } from "../shared/secrets.ts";
-import { readSettings, transportBookingSettingsSchema } from "../shared/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
+import { transportBookingSettingsSchema } from "../shared/settings.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
 import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
 import {
@@ -145,7 +146,7 @@ export function transportBookingWith(
     correlationIds: (payload) => ({ orderId: payload.orderId }),
     handle(record, context) {
       // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
-      handle ??= build(readSettings(transportBookingSettingsSchema), hooks);
+      handle ??= build(settingsOf(transportBookingSettingsSchema), hooks);
       return handle(record, context);
     },
   };

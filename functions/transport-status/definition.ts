@@ -7,12 +7,13 @@ import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { automationCredentialsSecretFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
-import { readSettings, transportStatusSettingsSchema } from "../shared/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
+import { transportStatusSettingsSchema } from "../shared/settings.ts";
 import { transportStatusEventSchema } from "../shared/webhooks/schemas.ts";
 import { createTransportStatus } from "./status-events.ts";
 
 function build() {
-  const settings = readSettings(transportStatusSettingsSchema);
+  const settings = settingsOf(transportStatusSettingsSchema);
   return createTransportStatus({
     tableName: settings.STATE_TABLE_NAME,
     report(goodsOwnerId, event, remainingTimeMs) {

@@ -12,7 +12,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "../shared/aws/dynamodb.ts";
-import type { TransportStatusEvent } from "../shared/ongoing/automation.ts";
+import type { TransportStatusEvent } from "../shared/ongoing/automation-requests.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { metrics } from "../shared/powertools/metrics.ts";

@@ -5,9 +5,10 @@
  */
 import * as z from "zod";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { settingsOf } from "../function-settings.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
 import type { HttpResponse } from "../http.ts";
-import { ongoingSettingsSchema, readSettings } from "../settings.ts";
+import { ongoingSettingsSchema } from "../settings.ts";
 import { callBudget, callOngoing, serialized, statusAnswer, userAgent } from "./call.ts";
 import {
   authorization,
@@ -341,7 +342,6 @@ function filesIn(value: unknown): OngoingFile[] {
   return entries.flatMap(([, nested]) => filesIn(nested));
 }
 
-let settings: z.output<typeof ongoingSettingsSchema> | undefined;
 const clientsByGoodsOwner = new Map<number, { options: OngoingClientOptions; client: OngoingClient }>();
 
 /**
@@ -357,7 +357,7 @@ export function ongoingClientFor(
 ): OngoingClient {
   let cached = clientsByGoodsOwner.get(goodsOwnerId);
   if (!cached) {
-    settings ??= readSettings(ongoingSettingsSchema);
+    const settings = settingsOf(ongoingSettingsSchema);
     const secretName = credentialsSecretFor(goodsOwnerId, settings);
     const clientOptions: OngoingClientOptions = {
       baseUrl: settings.ONGOING_BASE_URL,
