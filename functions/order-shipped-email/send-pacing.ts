@@ -36,6 +36,10 @@ export const sesMaxWaitMs = 30_000;
 /** Time a paced mail must still have after its slot: SES's whole time-out, then recording the outcome. */
 export const mailPacingReserveMs = sesMaxWaitMs + recordingReserveMs;
 
+/** How long a mail may wait for SES's answer with `remainingTimeMs` left: the outcome must still be recorded. */
+export const sesTimeoutMs = (remainingTimeMs: number): number =>
+  Math.min(Math.max(remainingTimeMs - recordingReserveMs, 1_000), sesMaxWaitMs);
+
 const pacers = new InvocationScope<SendPacer>();
 
 /**

@@ -5,6 +5,7 @@
  * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
+import { PermanentError, TransientError } from "./errors.ts";
 import { type Workflow, WorkflowConflictError, WorkflowStore } from "./state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
@@ -65,6 +66,39 @@ export function decideClaim(existing: ShippedMail | undefined, now: number): Cla
   return { action: "in-progress", retryAfterMs: Math.min(untilGoneMs + 1, holderPollMs) };
 }
 
+/**
+ * What a claim decision means for this attempt: `claim` goes on, `already-mailed` is a skip; a live holder is
+ * a transient failure (come back when it has recorded the outcome or is certainly gone), an uncertain one a
+ * permanent failure that tells the operator how to settle it.
+ */
+export function claimOutcome(
+  decision: ClaimDecision,
+  key: string,
+  existing: ShippedMail | undefined,
+): "claim" | "already-mailed" {
+  switch (decision.action) {
+    case "claim":
+    case "already-mailed":
+      return decision.action;
+    case "in-progress":
+      throw new TransientError("mail-in-progress", `another attempt is sending the shipped-mail of ${key}`, {
+        retryAfterMs: decision.retryAfterMs,
+      });
+    case "uncertain": {
+      const claimedAt = existing?.data.claimedAt
+        ? new Date(existing.data.claimedAt).toISOString()
+        : "unknown";
+      throw new PermanentError(
+        "delivery-uncertain",
+        `an attempt claimed the shipped-mail of ${key} at ${claimedAt} and stopped before recording whether SES ` +
+          "accepted it; it is not resent automatically. SES's Send event settles it as sent by itself; if the state " +
+          `item shipped-mail#${key} has no sesSend after some minutes, SES did not send it: set its step to ` +
+          '"retryable" (or delete it) and redrive to send it',
+      );
+    }
+  }
+}
+
 export const shippedMailKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
 
 export class ShippedMailLedger {
@@ -116,6 +150,19 @@ export class ShippedMailLedger {
       const now = await this.get(claim.key);
       if (now?.step === "sent" && now.data.sesMessageId === sesMessageId) return now;
       throw error;
+    }
+  }
+
+  /** `markSent` for a mail SES accepted: a failure to record it is permanent, so the mail is never resent. */
+  async recordSent(claim: ShippedMail, sesMessageId: string): Promise<ShippedMail> {
+    try {
+      return await this.markSent(claim, sesMessageId);
+    } catch (error) {
+      throw new PermanentError(
+        "delivery-unrecorded",
+        `SES accepted the shipped-mail of ${claim.key} (MessageId ${sesMessageId}) but recording it failed; it is not resent`,
+        { cause: error },
+      );
     }
   }
 
