@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ReconcileCheckpoints } from "../functions/article-reconcile/checkpoints.ts";
 import { ReconcileWatermarks } from "../functions/article-reconcile/watermark.ts";
 import { breakerKey } from "../functions/shared/breaker/store.ts";
-import { workflowKind } from "../functions/transport-booking/booking.ts";
+import { workflowKind } from "../functions/transport-booking/booking-record.ts";
 import { statusRecordId } from "../functions/transport-status/status-events.ts";
 import { stateKeyPrefixes } from "./state-keys.ts";
 

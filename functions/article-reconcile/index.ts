@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { describeError } from "../shared/errors.ts";
-import { logger } from "../shared/powertools/logger.ts";
 import { settingsOf } from "../shared/function-settings.ts";
+import { logger } from "../shared/powertools/logger.ts";
 import { articleReconcileSettingsSchema } from "../shared/settings.ts";
 import { queueReconcileUnits } from "./queue.ts";
 

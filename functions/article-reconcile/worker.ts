@@ -6,9 +6,9 @@
 
 import { publishArticleCounts } from "../shared/articles/metrics.ts";
 import { ArticleMirror } from "../shared/articles/mirror.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
-import { settingsOf } from "../shared/function-settings.ts";
 import { articleReconcileWorkerSettingsSchema } from "../shared/settings.ts";
 import { ReconcileCheckpoints } from "./checkpoints.ts";
 import { queueReconcileUnits } from "./queue.ts";

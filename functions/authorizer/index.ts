@@ -1,8 +1,8 @@
 /** The webhook authorizer (API Gateway REQUEST authorizer): checks Ongoing's shared token. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { settingsOf } from "../shared/function-settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { getSecretString } from "../shared/secrets.ts";
-import { settingsOf } from "../shared/function-settings.ts";
 import { authorizerSettingsSchema } from "../shared/settings.ts";
 import { authorize } from "./authorize.ts";
 

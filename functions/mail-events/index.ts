@@ -4,9 +4,9 @@
  * then sends it to the dead-letter queue.
  */
 import type { Context } from "aws-lambda";
+import { settingsOf } from "../shared/function-settings.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
-import { settingsOf } from "../shared/function-settings.ts";
 import { mailEventsSettingsSchema } from "../shared/settings.ts";
 import { ShippedMailLedger } from "../shared/shipped-mail-ledger.ts";
 import { recordMailEvent } from "./mail-events.ts";

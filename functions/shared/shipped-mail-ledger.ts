@@ -6,6 +6,7 @@
  * outcome, and SES may have accepted the mail: that is never resent blindly.
  */
 import { PermanentError, TransientError } from "./errors.ts";
+import { leaseLeftMs, leaseUntil, maxFunctionTimeMs } from "./state/lease.ts";
 import { type Workflow, WorkflowConflictError, WorkflowStore } from "./state/workflow.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
@@ -52,8 +53,6 @@ export type ClaimDecision =
 export const clockSkewMs = 5_000;
 /** How soon a waiting attempt looks at a young claim again (the pipeline's backoff may wait longer). */
 const holderPollMs = 5_000;
-/** The longest a Lambda runs; bounds a deadline when the remaining time is unknown. */
-const maxFunctionTimeMs = 15 * 60_000;
 /** How long the record stays: longer than Ongoing retries an event, so a late duplicate still finds it. */
 const retentionSeconds = 90 * 24 * 3600;
 
@@ -61,7 +60,7 @@ export function decideClaim(existing: ShippedMail | undefined, now: number): Cla
   if (!existing || existing.step === "retryable") return { action: "claim" };
   if (existing.step === "sent") return { action: "already-mailed" };
   const deadline = existing.data.deadline ?? existing.updatedAt + maxFunctionTimeMs;
-  const untilGoneMs = deadline + clockSkewMs - now;
+  const untilGoneMs = leaseLeftMs(deadline, now, clockSkewMs);
   if (untilGoneMs < 0) return { action: "uncertain" };
   return { action: "in-progress", retryAfterMs: Math.min(untilGoneMs + 1, holderPollMs) };
 }
@@ -129,11 +128,10 @@ export class ShippedMailLedger {
     attempt: { eventId: number; remainingTimeMs: number },
   ): Promise<{ claimed: ShippedMail } | { decision: ClaimDecision; existing: ShippedMail }> {
     const now = this.#now();
-    const remaining = Number.isFinite(attempt.remainingTimeMs) ? attempt.remainingTimeMs : maxFunctionTimeMs;
     const data: ShippedMailData = {
       eventId: attempt.eventId,
       claimedAt: now,
-      deadline: now + Math.min(Math.max(remaining, 0), maxFunctionTimeMs),
+      deadline: leaseUntil(now, attempt.remainingTimeMs),
       attempts: (existing?.data.attempts ?? 0) + 1,
     };
     if (existing) return { claimed: await this.#store.advance(existing, "sending", data) };

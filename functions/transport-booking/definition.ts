@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
 import { PermanentError } from "../shared/errors.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import {
   automationCredentialsSecretFor,
   transportAdapterFor,
@@ -18,16 +19,15 @@ import { automationClientFor } from "../shared/ongoing/automation.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { getSecretJson, getSecretString } from "../shared/secrets.ts";
-import { settingsOf } from "../shared/function-settings.ts";
 import { transportBookingSettingsSchema } from "../shared/settings.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
 import { orderWebhookSchema } from "../shared/webhooks/schemas.ts";
+import { createTransportBooking } from "./booking.ts";
 import {
   type BookingWorkflowData,
-  createTransportBooking,
   type TransportBookingDependencies,
   workflowKind,
-} from "./booking.ts";
+} from "./booking-record.ts";
 import { s3DocumentStore } from "./documents.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
 import { nshiftDefaultBaseUrl } from "./nshift-shipment.ts";

@@ -4,10 +4,10 @@
  * last. The wiring of the settings to the story in `status-events.ts`.
  */
 import { useCaseDependencies } from "../shared/breaker/dependencies.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { automationCredentialsSecretFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
-import { settingsOf } from "../shared/function-settings.ts";
 import { transportStatusSettingsSchema } from "../shared/settings.ts";
 import { transportStatusEventSchema } from "../shared/webhooks/schemas.ts";
 import { createTransportStatus } from "./status-events.ts";
