@@ -4,20 +4,13 @@
  * goods owner's credentials (credentials.ts).
  */
 import * as z from "zod";
-import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
 import { settingsOf } from "../function-settings.ts";
 import { credentialsSecretFor } from "../goods-owners.ts";
-import type { HttpResponse } from "../http.ts";
 import { ongoingSettingsSchema } from "../settings.ts";
-import { callBudget, callOngoing, serialized, statusAnswer, userAgent } from "./call.ts";
-import {
-  authorization,
-  type CredentialsSource,
-  credentialsFromSecret,
-  credentialsPerAttempt,
-  tokenSettingsOf,
-} from "./credentials.ts";
+import { type CredentialsSource, credentialsFromSecret, tokenSettingsOf } from "./credentials.ts";
 import { articleSchema, type OngoingArticle, type OngoingOrder, orderSchema } from "./model.ts";
+import { type CallSpec, RestCalls } from "./rest-call.ts";
 
 export interface OngoingClientOptions {
   /** `…/{warehouse}/api/v1/` */
@@ -85,115 +78,21 @@ export type OngoingOperation = keyof OngoingClient;
 
 const defaultPageSize = 200;
 
-interface CallSpec {
-  operation: OngoingOperation;
-  method: "GET" | "PATCH" | "PUT" | "POST";
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
-  /** False for a write that adds something each time it is made (a file, a parcel row). @default true */
-  repeatable?: boolean;
-}
+type OngoingReads = Pick<
+  OngoingClient,
+  "getOrder" | "findOrderByNumber" | "getArticle" | "listArticles" | "pageArticles" | "getOrderFiles"
+>;
 
-/** Ongoing's own words from an error body (`{"Message": ...}`), shortened; never our request data. */
-function ongoingMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body.replace(/^\uFEFF/, "")) as { Message?: unknown; message?: unknown };
-    const message = parsed.Message ?? parsed.message;
-    if (typeof message === "string" && message !== "") return message.slice(0, 300);
-  } catch {
-    // Not JSON (e.g. an HTML error page): say nothing rather than echo it.
-  }
-  return "no message";
-}
-
-export function createOngoingClient(options: OngoingClientOptions): OngoingClient {
-  const baseUrl = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
-  const goodsOwnerId = options.goodsOwnerId;
-  const writeQueueKey = `${baseUrl}#${goodsOwnerId}`;
-
-  function urlFor(spec: CallSpec): string {
-    const url = new URL(spec.path, baseUrl);
-    for (const [name, value] of Object.entries(spec.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
-    }
-    return url.toString();
-  }
-
-  const budget = callBudget(options);
-
-  function send(spec: CallSpec): Promise<HttpResponse> {
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const credentialsFor = credentialsPerAttempt(options.credentials, budget);
-    return callOngoing(
-      {
-        operation: spec.operation,
-        method: spec.method,
-        url: urlFor(spec),
-        ...(spec.repeatable === false ? { repeatable: false } : {}),
-        async prepare(forceFetch) {
-          const headers: Record<string, string> = {
-            Authorization: authorization(await credentialsFor(forceFetch)),
-            Accept: "application/json",
-            "User-Agent": userAgent,
-          };
-          if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
-          return { headers, body };
-        },
-        interpret(response) {
-          if (response.status >= 200 && response.status < 300) return { done: response };
-          return statusAnswer(spec.operation, response, ongoingMessage(response.body));
-        },
-      },
-      budget,
-    );
-  }
-
-  async function getJson<T>(spec: CallSpec, schema: z.ZodType<T>): Promise<T> {
-    const response = await send(spec);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(response.body.replace(/^\uFEFF/, ""));
-    } catch (error) {
-      throw new TransientError(
-        "ongoing-unexpected-response",
-        `Ongoing ${spec.operation}: the answer is not JSON`,
-        // A 2xx page that is not JSON is what a maintenance page looks like: an outage, not this message's fault.
-        { cause: error, dependency: "ongoing" },
-      );
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      const where = result.error.issues.map((issue) => issue.path.join(".")).join(", ");
-      throw new PermanentError(
-        "ongoing-unexpected-response",
-        `Ongoing ${spec.operation}: the answer does not match the model (${where})`,
-      );
-    }
-    return result.data;
-  }
-
-  function checkGoodsOwner(operation: OngoingOperation, order: OngoingOrder): OngoingOrder {
-    if (order.goodsOwner.id !== goodsOwnerId) {
-      throw new PermanentError(
-        "ongoing-goods-owner-mismatch",
-        `Ongoing ${operation}: the order belongs to goods owner ${order.goodsOwner.id}, not ${goodsOwnerId}`,
-      );
-    }
-    return order;
-  }
-
-  async function write(spec: CallSpec): Promise<void> {
-    await serialized(writeQueueKey, () => send(spec));
-  }
-
-  const client: OngoingClient = {
+/** The calls that read: orders, articles (a page, or all pages), an order's files. */
+function readsOf(calls: RestCalls): OngoingReads {
+  const { goodsOwnerId } = calls;
+  const reads: OngoingReads = {
     async getOrder(orderId) {
-      const order = await getJson(
+      const order = await calls.getJson(
         { operation: "getOrder", method: "GET", path: `orders/${orderId}` },
         orderSchema,
       );
-      return checkGoodsOwner("getOrder", order);
+      return calls.checkGoodsOwner("getOrder", order);
     },
 
     async findOrderByNumber(orderNumber) {
@@ -204,10 +103,10 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         query: { goodsOwnerId, orderNumber },
       };
       try {
-        const orders = await getJson(spec, z.array(orderSchema));
+        const orders = await calls.getJson(spec, z.array(orderSchema));
         const order =
           orders.find((candidate) => candidate.orderInfo.orderNumber === orderNumber) ?? orders[0];
-        return order ? checkGoodsOwner("findOrderByNumber", order) : undefined;
+        return order ? calls.checkGoodsOwner("findOrderByNumber", order) : undefined;
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         throw error;
@@ -215,14 +114,14 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     getArticle(articleSystemId) {
-      return getJson(
+      return calls.getJson(
         { operation: "getArticle", method: "GET", path: `articles/${articleSystemId}` },
         articleSchema,
       );
     },
 
     listArticles(query) {
-      return getJson(
+      return calls.getJson(
         {
           operation: "listArticles",
           method: "GET",
@@ -242,7 +141,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
       const pageSize = query.pageSize ?? defaultPageSize;
       let articleSystemIdFrom = 0;
       for (;;) {
-        const page = await client.listArticles({
+        const page = await reads.listArticles({
           articleSystemIdFrom,
           maxArticlesToGet: pageSize,
           articleDataLastUpdatedFrom: query.articleDataLastUpdatedFrom,
@@ -253,8 +152,23 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
       }
     },
 
+    async getOrderFiles(orderId) {
+      // Ongoing documents the call but not its answer: any entry naming a file counts, however it is wrapped.
+      const listing = await calls.getJson(
+        { operation: "getOrderFiles", method: "GET", path: `orders/${orderId}/files` },
+        z.unknown(),
+      );
+      return filesIn(listing);
+    },
+  };
+  return reads;
+}
+
+/** The calls that write, one at a time per goods owner; a write that adds a row is never repeated blindly. */
+function writesOf(calls: RestCalls): Omit<OngoingClient, keyof OngoingReads> {
+  return {
     patchWaybill(orderId, waybill) {
-      return write({
+      return calls.write({
         operation: "patchWaybill",
         method: "PATCH",
         path: `orders/${orderId}/waybill`,
@@ -263,7 +177,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     patchReturnWaybill(orderId, returnWaybill) {
-      return write({
+      return calls.write({
         operation: "patchReturnWaybill",
         method: "PATCH",
         path: `orders/${orderId}/returnWaybill`,
@@ -272,7 +186,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     putOrderTracking(orderId, tracking) {
-      return write({
+      return calls.write({
         operation: "putOrderTracking",
         method: "PUT",
         path: `orders/${orderId}/orderTracking`,
@@ -287,7 +201,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     putParcel(orderId, parcel) {
-      return write({
+      return calls.write({
         operation: "putParcel",
         method: "PUT",
         path: `orders/${orderId}/parcels`,
@@ -300,7 +214,7 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
     },
 
     postOrderFile(orderId, file) {
-      return write({
+      return calls.write({
         operation: "postOrderFile",
         method: "POST",
         path: `orders/${orderId}/files`,
@@ -315,17 +229,12 @@ export function createOngoingClient(options: OngoingClientOptions): OngoingClien
         },
       });
     },
-
-    async getOrderFiles(orderId) {
-      // Ongoing documents the call but not its answer: any entry naming a file counts, however it is wrapped.
-      const listing = await getJson(
-        { operation: "getOrderFiles", method: "GET", path: `orders/${orderId}/files` },
-        z.unknown(),
-      );
-      return filesIn(listing);
-    },
   };
-  return client;
+}
+
+export function createOngoingClient(options: OngoingClientOptions): OngoingClient {
+  const calls = new RestCalls(options);
+  return { ...readsOf(calls), ...writesOf(calls) };
 }
 
 /** Every object in a file listing with a file name (`fileName`, any case), with its MIME type when given. */
