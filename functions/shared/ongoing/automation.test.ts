@@ -233,7 +233,9 @@ describe("Automation client: failures", () => {
     expect(calls("UploadOrderFile")).toBe(2);
     expect(simulator.state.files.get(60_001)).toHaveLength(1);
   });
+});
 
+describe("Automation client: failures, retries and time", () => {
   it.each([
     ["a time-out", { afterWrite: true, delayMs: 1_000 }],
     ["a cut connection", { afterWrite: true, reset: true }],

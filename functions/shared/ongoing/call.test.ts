@@ -113,7 +113,9 @@ describe("Ongoing client: failures", () => {
     simulator.state.addFault({ delayMs: 1_000, times: 3 });
     await expect(client.getArticle(18068)).rejects.toMatchObject({ code: "ongoing-timeout" });
   });
+});
 
+describe("Ongoing client: failures of writes and time", () => {
   it.each([
     ["a time-out", { afterWrite: true, delayMs: 1_000 }],
     ["a cut connection", { afterWrite: true, reset: true }],
