@@ -138,6 +138,21 @@ export async function releaseBooking(
   }
 }
 
+/** Runs `step`; when it fails, the lease is released (so the next attempt starts at once) and the error stands. */
+export async function releasedOnFailure<T>(
+  workflows: WorkflowStore<BookingWorkflowData>,
+  workflow: BookingWorkflow,
+  warn: (message: string, detail: { error: string }) => void,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await releaseBooking(workflows, workflow, warn);
+    throw error;
+  }
+}
+
 /** The record's last move: written back, the lease given up. */
 export const finishBooking = (workflows: WorkflowStore<BookingWorkflowData>, workflow: BookingWorkflow) =>
   workflows.advance(workflow, "written-back", { leaseUntil: noLease });

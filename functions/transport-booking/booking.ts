@@ -13,7 +13,6 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { PermanentError } from "../shared/errors.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
-import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { recordLogger } from "../shared/powertools/record-logger.ts";
 import type { OrderWebhook } from "../shared/webhooks/schemas.ts";
@@ -24,17 +23,13 @@ import {
   newBooking,
   recordableBooking,
   releaseBooking,
+  releasedOnFailure,
   type TransportBookingDependencies,
   workflowKey,
 } from "./booking-record.ts";
-import { decideBooking, type SkipReason } from "./decide.ts";
+import { countSkip, decideBooking } from "./decide.ts";
 import { shipmentFromOrder } from "./transport-system.ts";
 import { WriteBack } from "./write-back.ts";
-
-function countSkip(reason: SkipReason): Outcome {
-  dimensionedMetrics.add({ reason }, "TransportSkipped", MetricUnit.Count, 1);
-  return { status: "skipped", reason };
-}
 
 export function createTransportBooking(
   dependencies: TransportBookingDependencies,
@@ -42,21 +37,17 @@ export function createTransportBooking(
   const { workflows } = dependencies;
   const now = dependencies.now ?? Date.now;
 
-  /** Runs `step`; when it fails, the lease is released (so the next attempt starts at once) and the error stands. */
-  async function releasingOnFailure<T>(
+  const releasingOnFailure = <T>(
     workflow: BookingWorkflow,
     context: HandlerContext,
     step: () => Promise<T>,
-  ) {
-    try {
-      return await step();
-    } catch (error) {
-      await releaseBooking(workflows, workflow, (message, detail) =>
-        recordLogger(context).warn(message, detail),
-      );
-      throw error;
-    }
-  }
+  ) =>
+    releasedOnFailure(
+      workflows,
+      workflow,
+      (message, detail) => recordLogger(context).warn(message, detail),
+      step,
+    );
 
   /** Books with the transport system and records the answer (`booked`); `earlierAttempt`: one may have booked. */
   async function book(
