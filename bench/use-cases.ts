@@ -3,7 +3,7 @@
  * effect (mail accepted by SES, booking written back to Ongoing in full, mirror item written), and count
  * Ongoing's calls.
  */
-import { ongoingFetchesPerBatch } from "../functions/article-sync/sync.ts";
+import { ongoingFetchesPerBatch } from "../functions/article-sync/observe.ts";
 import type { UseCase } from "../functions/shared/contract/routes.ts";
 import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
 import { customerOf, totalCalls } from "./support/ongoing.ts";

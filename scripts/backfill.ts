@@ -8,8 +8,8 @@
  *     AWS_PROFILE=prod npm run backfill -- --goods-owner 159 --table OngoingWebhooks-Articles… --page-size 500
  */
 import { parseArgs } from "node:util";
-import type { ChangeCounts } from "../functions/article-sync/catalogue.ts";
-import type { OngoingCredentials } from "../functions/shared/ongoing/client.ts";
+import type { ChangeCounts } from "../functions/shared/articles/catalogue.ts";
+import type { OngoingCredentials } from "../functions/shared/ongoing/credentials.ts";
 import { localDefaults } from "../local/settings.ts";
 import { runWhenMain } from "./cli.ts";
 
@@ -58,8 +58,8 @@ export function progressLine(progress: {
 
 export async function backfill(options: BackfillOptions): Promise<BackfillResult> {
   // Imported here, not at the top: the AWS clients read their endpoints when first loaded (after main's flags).
-  const { ArticleMirror } = await import("../functions/article-sync/mirror.ts");
-  const { mirrorCatalogue } = await import("../functions/article-sync/catalogue.ts");
+  const { ArticleMirror } = await import("../functions/shared/articles/mirror.ts");
+  const { mirrorCatalogue } = await import("../functions/shared/articles/catalogue.ts");
   const { createOngoingClient } = await import("../functions/shared/ongoing/client.ts");
   const client = createOngoingClient({
     baseUrl: options.ongoingBaseUrl,
@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
   const secretName = values["credentials-secret"] ?? env.ONGOING_CREDENTIALS_SECRET;
   let credentials: () => Promise<OngoingCredentials>;
   if (secretName) {
-    const { credentialsFromSecret } = await import("../functions/shared/ongoing/client.ts");
+    const { credentialsFromSecret } = await import("../functions/shared/ongoing/credentials.ts");
     credentials = credentialsFromSecret(secretName);
   } else {
     const username = env.ONGOING_USERNAME ?? (local ? "demo" : "");

@@ -50,7 +50,7 @@ describe("backfill", () => {
     expect(lines).toHaveLength(12);
     expect(lines.at(-1)).toMatch(/^\[#{30}\] 100% 3000 articles, 12 pages \(3000 new/);
 
-    const { ArticleMirror, articleData, storedData } = await import("../functions/article-sync/mirror.ts");
+    const { ArticleMirror, articleData, storedData } = await import("../functions/shared/articles/mirror.ts");
     const mirror = new ArticleMirror({ tableName: aws.tables.articles });
     let count = 0;
     for await (const item of mirror.items(goodsOwnerId)) {

@@ -12,7 +12,7 @@ import type { ReconcileCheckpoints } from "../functions/article-reconcile/checkp
 import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
 import type { ReconcileSummary } from "../functions/article-reconcile/reconcile.ts";
 import type { ReconcileWatermarks } from "../functions/article-reconcile/watermark.ts";
-import type { ArticleMirror } from "../functions/article-sync/mirror.ts";
+import type { ArticleMirror } from "../functions/shared/articles/mirror.ts";
 import type { EventType } from "../functions/shared/contract/routes.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { loginSecret } from "./support/env.ts";
@@ -33,7 +33,7 @@ let summaryOf: typeof import("../functions/article-reconcile/reconcile.ts").summ
 let mirror: ArticleMirror;
 let watermarks: ReconcileWatermarks;
 let checkpoints: ReconcileCheckpoints;
-let mirrorModule: typeof import("../functions/article-sync/mirror.ts");
+let mirrorModule: typeof import("../functions/shared/articles/mirror.ts");
 let deleteItem: (articleSystemId: number, owner?: number) => Promise<unknown>;
 let nextEventId = 1;
 let nextArticleId = 500_000;
@@ -136,7 +136,7 @@ beforeAll(async () => {
   ({ handler: dispatch } = await import("../functions/article-reconcile/index.ts"));
   ({ handler: worker } = await import("../functions/article-reconcile/worker.ts"));
   ({ summaryOf } = await import("../functions/article-reconcile/reconcile.ts"));
-  mirrorModule = await import("../functions/article-sync/mirror.ts");
+  mirrorModule = await import("../functions/shared/articles/mirror.ts");
   mirror = new mirrorModule.ArticleMirror({ tableName: harness.tables.articles });
   const { ReconcileWatermarks } = await import("../functions/article-reconcile/watermark.ts");
   watermarks = new ReconcileWatermarks(harness.tables.state);

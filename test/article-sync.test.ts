@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ArticleMirror, MirrorItem } from "../functions/article-sync/mirror.ts";
+import type { ArticleMirror, MirrorItem } from "../functions/shared/articles/mirror.ts";
 import type { EventType } from "../functions/shared/contract/routes.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { loginSecret } from "./support/env.ts";
@@ -60,7 +60,7 @@ beforeAll(async () => {
     env: { ONGOING_BASE_URL: simulator.baseUrl, ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" },
   });
   ({ handler } = await import("../functions/article-sync/index.ts"));
-  const { ArticleMirror } = await import("../functions/article-sync/mirror.ts");
+  const { ArticleMirror } = await import("../functions/shared/articles/mirror.ts");
   mirror = new ArticleMirror({ tableName: harness.tables.articles });
   const { documentClient } = await import("../functions/shared/aws/dynamodb.ts");
   idempotencyRecords = async () => {

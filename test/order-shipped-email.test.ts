@@ -352,7 +352,7 @@ describe("exactly one mail per order", () => {
     ]);
 
     // SES had taken the mail before the crash: its Send event arrives through EventBridge.
-    const { ShippedMailLedger } = await import("../functions/order-shipped-email/shipped-mail-ledger.ts");
+    const { ShippedMailLedger } = await import("../functions/shared/shipped-mail-ledger.ts");
     const { recordMailEvent } = await import("../functions/mail-events/mail-events.ts");
     const settled = await recordMailEvent(
       new ShippedMailLedger(harness.tables.state),

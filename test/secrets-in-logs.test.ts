@@ -147,9 +147,8 @@ describe("the authorizer logs no token", () => {
 
 describe("the Ongoing REST client logs no password", () => {
   async function client() {
-    const { createOngoingClient, credentialsFromSecret } = await import(
-      "../functions/shared/ongoing/client.ts"
-    );
+    const { createOngoingClient } = await import("../functions/shared/ongoing/client.ts");
+    const { credentialsFromSecret } = await import("../functions/shared/ongoing/credentials.ts");
     return createOngoingClient({
       baseUrl: simulator.baseUrl,
       goodsOwnerId: 159,
@@ -209,9 +208,8 @@ describe("the Ongoing REST client logs no password", () => {
 
 describe("the Ongoing OAuth login logs no client secret and no token", () => {
   it("on a token, its refresh after a 401, and a client the login service refuses", async () => {
-    const { createOngoingClient, credentialsFromSecret } = await import(
-      "../functions/shared/ongoing/client.ts"
-    );
+    const { createOngoingClient } = await import("../functions/shared/ongoing/client.ts");
+    const { credentialsFromSecret } = await import("../functions/shared/ongoing/credentials.ts");
     const client = (secretName: string) =>
       createOngoingClient({
         baseUrl: simulator.baseUrl,

@@ -3,7 +3,7 @@ import { ReconcileCheckpoints } from "../functions/article-reconcile/checkpoints
 import { ReconcileWatermarks } from "../functions/article-reconcile/watermark.ts";
 import { breakerKey } from "../functions/shared/breaker/store.ts";
 import { stateKeyPrefixes } from "../functions/shared/contract/state-keys.ts";
-import { workflowKind } from "../functions/transport-booking/booking.ts";
+import { workflowKind } from "../functions/transport-booking/booking-record.ts";
 import { statusRecordId } from "../functions/transport-status/status-events.ts";
 
 describe("stateKeyPrefixes", () => {

@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { bookingDocumentsPrefix } from "../functions/shared/contract/names.ts";
-import type { BookingWorkflowData } from "../functions/transport-booking/booking.ts";
+import type { BookingWorkflowData } from "../functions/transport-booking/booking-record.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
 import type { Json } from "../simulators/ongoing/seed.ts";
 import {

@@ -7,7 +7,7 @@
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { child, text, type XmlObject } from "../functions/shared/ongoing/automation-xml.ts";
-import type { BookingWorkflowData } from "../functions/transport-booking/booking.ts";
+import type { BookingWorkflowData } from "../functions/transport-booking/booking-record.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
 import type { Json } from "../simulators/ongoing/seed.ts";
 import {

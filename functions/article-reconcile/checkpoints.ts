@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ChangeCounts } from "../article-sync/catalogue.ts";
+import type { ChangeCounts } from "../shared/articles/catalogue.ts";
 import { documentClient } from "../shared/aws/dynamodb.ts";
 
 export type ReconcileMode = "incremental" | "full";

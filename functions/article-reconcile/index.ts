@@ -7,12 +7,13 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
-import { articleReconcileSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { articleReconcileSettingsSchema } from "../shared/contract/settings.ts";
 import { describeError } from "../shared/errors.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { queueReconcileUnits } from "./queue.ts";
 
-const settings = readSettings(articleReconcileSettingsSchema);
+const settings = settingsOf(articleReconcileSettingsSchema);
 
 const goodsOwnerId = z.number().int().positive();
 /** A schedule's event carries none of these fields, so it reads as an incremental run of every goods owner. */

@@ -4,9 +4,10 @@
  * reason, the same metrics and logs).
  */
 
-import { publishArticleCounts } from "../article-sync/metrics.ts";
-import { ArticleMirror } from "../article-sync/mirror.ts";
-import { articleReconcileWorkerSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { publishArticleCounts } from "../shared/articles/metrics.ts";
+import { ArticleMirror } from "../shared/articles/mirror.ts";
+import { articleReconcileWorkerSettingsSchema } from "../shared/contract/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
 import { ReconcileCheckpoints } from "./checkpoints.ts";
@@ -14,7 +15,7 @@ import { queueReconcileUnits } from "./queue.ts";
 import { reconcileEventTypes, reconcileMessageSchema, reconcileUnit, type UnitDependencies } from "./unit.ts";
 import { ReconcileWatermarks } from "./watermark.ts";
 
-const settings = readSettings(articleReconcileWorkerSettingsSchema);
+const settings = settingsOf(articleReconcileWorkerSettingsSchema);
 
 const dependencies: UnitDependencies = {
   mirror: new ArticleMirror({ tableName: settings.ARTICLES_TABLE_NAME }),

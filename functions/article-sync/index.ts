@@ -1,12 +1,13 @@
 /** The article-sync consumer: the article webhooks' queue → the article mirror. */
 
-import { articleSyncSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { ArticleMirror } from "../shared/articles/mirror.ts";
+import { articleSyncSettingsSchema } from "../shared/contract/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import { createConsumer } from "../shared/pipeline/consumer.ts";
-import { ArticleMirror } from "./mirror.ts";
 import { articleSync } from "./sync.ts";
 
-const settings = readSettings(articleSyncSettingsSchema);
+const settings = settingsOf(articleSyncSettingsSchema);
 
 export const handler = createConsumer(
   articleSync({

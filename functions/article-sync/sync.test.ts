@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { ArticleMirror } from "../shared/articles/mirror.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import type { OngoingArticle } from "../shared/ongoing/model.ts";
 import type { HandlerContext } from "../shared/pipeline/types.ts";
-import type { ArticleMirror } from "./mirror.ts";
 import {
   type ArticleSyncDependencies,
   forgetRecentObservations,
   observeArticle,
   ongoingFetchesPerBatch,
-} from "./sync.ts";
+} from "./observe.ts";
 
 const payload = { goodsOwnerId: 159, articleSystemId: 7 };
 const source = { kind: "webhook", eventType: "article-updated", webhookEventId: 1 } as const;
@@ -118,46 +118,46 @@ describe("observeArticle across batches", () => {
   });
 });
 
-describe("observeArticle's fetch slots", () => {
-  /** Ongoing answering only when told to, counting the fetches under way. */
-  function heldOngoing() {
-    let clock = 1_000;
-    const held: Array<() => void> = [];
-    const stats = { underWay: 0, most: 0, calls: [] as number[] };
-    const dependencies: ArticleSyncDependencies = {
-      mirror: {} as ArticleMirror,
-      now: () => clock,
-      clientFor: () => ({
-        getArticle: async (articleSystemId: number) => {
-          stats.calls.push(articleSystemId);
-          stats.underWay += 1;
-          stats.most = Math.max(stats.most, stats.underWay);
-          await new Promise<void>((resolve) => held.push(resolve));
-          stats.underWay -= 1;
-          return { articleSystemId, articleName: `at ${clock}` } as OngoingArticle;
-        },
-      }),
-    };
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-    return {
-      dependencies,
-      stats,
-      setClock: (ms: number) => {
-        clock = ms;
+/** Ongoing answering only when told to, counting the fetches under way. */
+function heldOngoing() {
+  let clock = 1_000;
+  const held: Array<() => void> = [];
+  const stats = { underWay: 0, most: 0, calls: [] as number[] };
+  const dependencies: ArticleSyncDependencies = {
+    mirror: {} as ArticleMirror,
+    now: () => clock,
+    clientFor: () => ({
+      getArticle: async (articleSystemId: number) => {
+        stats.calls.push(articleSystemId);
+        stats.underWay += 1;
+        stats.most = Math.max(stats.most, stats.underWay);
+        await new Promise<void>((resolve) => held.push(resolve));
+        stats.underWay -= 1;
+        return { articleSystemId, articleName: `at ${clock}` } as OngoingArticle;
       },
-      settle,
-      /** Answers every fetch under way, and then the ones that start meanwhile, until none is left. */
-      async answerAll() {
+    }),
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return {
+    dependencies,
+    stats,
+    setClock: (ms: number) => {
+      clock = ms;
+    },
+    settle,
+    /** Answers every fetch under way, and then the ones that start meanwhile, until none is left. */
+    async answerAll() {
+      await settle();
+      while (held.length > 0) {
+        for (const answer of held.splice(0)) answer();
         await settle();
-        while (held.length > 0) {
-          for (const answer of held.splice(0)) answer();
-          await settle();
-        }
-      },
-    };
-  }
-  const ofArticle = (articleSystemId: number) => ({ goodsOwnerId: 159, articleSystemId });
+      }
+    },
+  };
+}
+const ofArticle = (articleSystemId: number) => ({ goodsOwnerId: 159, articleSystemId });
 
+describe("observeArticle's fetch slots", () => {
   it(`has at most ${ongoingFetchesPerBatch} fetches of a batch under way, and frees a slot when Ongoing answers`, async () => {
     const ongoing = heldOngoing();
     const oneBatch = batch();
@@ -204,6 +204,9 @@ describe("observeArticle's fetch slots", () => {
     expect(ongoing.stats.calls.filter((id) => id === 99)).toHaveLength(1);
     expect((await shared).observedAt).toBeGreaterThanOrEqual(1_500);
   });
+});
+
+describe("observeArticle's fetch slots, when the invocation ends", () => {
   it("never begins a queued fetch once its invocation has answered its batch, and lets no one share it", async () => {
     const ongoing = heldOngoing();
     const answered = new AbortController();

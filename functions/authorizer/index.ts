@@ -1,11 +1,12 @@
 /** The webhook authorizer (API Gateway REQUEST authorizer): checks Ongoing's shared token. */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { authorizerSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { authorizerSettingsSchema } from "../shared/contract/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { getSecretString } from "../shared/secrets.ts";
 import { authorize } from "./authorize.ts";
 
-const settings = readSettings(authorizerSettingsSchema);
+const settings = settingsOf(authorizerSettingsSchema);
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,

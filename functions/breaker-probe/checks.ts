@@ -9,15 +9,13 @@ import { sesV2Client } from "../shared/aws/sesv2.ts";
 import type { breakerProbeSettingsSchema } from "../shared/contract/settings.ts";
 import { describeError, PermanentError } from "../shared/errors.ts";
 import { sendHttp } from "../shared/http.ts";
+import { callOngoing, type OngoingCallBudget, userAgent } from "../shared/ongoing/call.ts";
 import {
   authorization,
-  callOngoing,
   credentialsFromSecret,
   credentialsPerAttempt,
-  type OngoingCallBudget,
   tokenSettingsOf,
-  userAgent,
-} from "../shared/ongoing/client.ts";
+} from "../shared/ongoing/credentials.ts";
 import { getSecretString } from "../shared/secrets.ts";
 
 export interface CheckResult {

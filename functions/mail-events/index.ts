@@ -4,13 +4,14 @@
  * then sends it to the dead-letter queue.
  */
 import type { Context } from "aws-lambda";
-import { ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
-import { mailEventsSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { mailEventsSettingsSchema } from "../shared/contract/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
+import { ShippedMailLedger } from "../shared/shipped-mail-ledger.ts";
 import { recordMailEvent } from "./mail-events.ts";
 
-const settings = readSettings(mailEventsSettingsSchema);
+const settings = settingsOf(mailEventsSettingsSchema);
 const ledger = new ShippedMailLedger(settings.STATE_TABLE_NAME);
 
 export async function handler(event: unknown, context: Context) {

@@ -11,7 +11,7 @@ const aws = useLocalAws({ dynamo: { tablePrefix: "mail-events" } });
 
 // Imported after the DynamoDB endpoint is set (the shared clients read it at module load).
 async function setup() {
-  const { ShippedMailLedger, decideClaim } = await import("../order-shipped-email/shipped-mail-ledger.ts");
+  const { ShippedMailLedger, decideClaim } = await import("../shared/shipped-mail-ledger.ts");
   const { recordMailEvent } = await import("./mail-events.ts");
   const { documentClient } = await import("../shared/aws/dynamodb.ts");
   const ledger = new ShippedMailLedger(aws.tables.state);

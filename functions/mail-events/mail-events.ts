@@ -5,11 +5,10 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
-import type { SesEvidence, ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts";
-import { shippedMailKey } from "../order-shipped-email/shipped-mail-ledger.ts";
 import type { SesEventType } from "../shared/contract/ses-events.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
+import { type SesEvidence, type ShippedMailLedger, shippedMailKey } from "../shared/shipped-mail-ledger.ts";
 import { type SesEvent, sesEventSchema } from "./ses-event.ts";
 
 /** Every event type but Reject means SES accepted the mail and tried to deliver it. */

@@ -4,120 +4,45 @@
  * within SES's rate → claim the mail → send through SES → record it sent.
  */
 
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { z } from "zod";
-import { dependencyAnswered } from "../shared/breaker/answers.ts";
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import { recordingReserveMs, sesMaxWaitMs } from "../shared/contract/limits.ts";
-import { orderShippedEmailSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { orderShippedEmailSettingsSchema } from "../shared/contract/settings.ts";
 import { type OrderWebhook, orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { brandingFor } from "../shared/goods-owners.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
-import { type OngoingOrder, orderStatusNumbers } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "../shared/pipeline/types.ts";
-import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
-import { logger } from "../shared/powertools/logger.ts";
-import { metrics } from "../shared/powertools/metrics.ts";
-import { languageFor } from "./branding.ts";
-import { mailView, renderShippedMail } from "./mail-content.ts";
-import { recipientOf } from "./recipient.ts";
-import { awaitSendSlot, pacerOf } from "./send-pacing.ts";
-import { classifySesError, sendMail } from "./ses-mail.ts";
+import { recordLogger } from "../shared/powertools/record-logger.ts";
 import {
-  type ClaimDecision,
+  claimOutcome,
   decideClaim,
-  type ShippedMail,
   ShippedMailLedger,
   shippedMailKey,
-} from "./shipped-mail-ledger.ts";
-
-function sesTimeoutMs(remainingTimeMs: number): number {
-  return Math.min(Math.max(remainingTimeMs - recordingReserveMs, 1_000), sesMaxWaitMs);
-}
-
-type Settings = z.output<typeof orderShippedEmailSettingsSchema>;
-
-// Read once per container, on first use, so a bad setting fails the first record loudly.
-let configured: { settings: Settings; ledger: ShippedMailLedger } | undefined;
-
-function configuration(): { settings: Settings; ledger: ShippedMailLedger } {
-  if (!configured) {
-    const settings = readSettings(orderShippedEmailSettingsSchema);
-    configured = { settings, ledger: new ShippedMailLedger(settings.STATE_TABLE_NAME) };
-  }
-  return configured;
-}
-
-function count(metric: "MailsSent" | "MailsSkipped" | "MailsFailed", reason?: string): void {
-  if (!reason) {
-    metrics.addMetric(metric, MetricUnit.Count, 1);
-    return;
-  }
-  dimensionedMetrics.add({ reason }, metric, MetricUnit.Count, 1);
-}
-
-function skipped(reason: string): Outcome {
-  count("MailsSkipped", reason);
-  return { status: "skipped", reason };
-}
-
-/** Whether the order, as it is now, should get a shipped-mail; undefined when it should. */
-function notShippableReason(order: OngoingOrder): string | undefined {
-  const status = order.orderInfo.orderStatus?.number;
-  if (status === orderStatusNumbers.cancelled) return "cancelled";
-  // Below Sent the goods have not left (the status went back); above Cancelled are instance-specific codes.
-  if (status === undefined || status < orderStatusNumbers.sent || status > orderStatusNumbers.cancelled)
-    return "not-shipped";
-  return undefined;
-}
-
-/** What an existing shipped-mail record means for this attempt: go on and claim, skip, or fail. */
-function unlessClaimable(
-  decision: ClaimDecision,
-  key: string,
-  existing: ShippedMail | undefined,
-): Outcome | undefined {
-  switch (decision.action) {
-    case "claim":
-      return undefined;
-    case "already-mailed":
-      return skipped("already-mailed");
-    case "in-progress":
-      // The holder may still be running: come back when it has recorded the outcome or is certainly gone.
-      throw new TransientError("mail-in-progress", `another attempt is sending the shipped-mail of ${key}`, {
-        retryAfterMs: decision.retryAfterMs,
-      });
-    case "uncertain": {
-      const claimedAt = existing?.data.claimedAt
-        ? new Date(existing.data.claimedAt).toISOString()
-        : "unknown";
-      throw new PermanentError(
-        "delivery-uncertain",
-        `an attempt claimed the shipped-mail of ${key} at ${claimedAt} and stopped before recording whether SES ` +
-          "accepted it; it is not resent automatically. SES's Send event settles it as sent by itself; if the state " +
-          `item shipped-mail#${key} has no sesSend after some minutes, SES did not send it: set its step to ` +
-          '"retryable" (or delete it) and redrive to send it',
-      );
-    }
-  }
-}
+} from "../shared/shipped-mail-ledger.ts";
+import { languageFor } from "./branding.ts";
+import { mailView, renderShippedMail } from "./mail-content.ts";
+import { count, countingFailures, notShippableReason, skipped } from "./mail-outcomes.ts";
+import { recipientOf } from "./recipient.ts";
+import { awaitSendSlot, pacerOf, sesTimeoutMs } from "./send-pacing.ts";
+import { sendFailure, sendMail } from "./ses-mail.ts";
 
 async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerContext): Promise<Outcome> {
-  const { settings, ledger } = configuration();
+  // Read on first use, so a bad setting fails the first record loudly.
+  const settings = settingsOf(orderShippedEmailSettingsSchema);
+  const ledger = new ShippedMailLedger(settings.STATE_TABLE_NAME);
   const { goodsOwnerId, orderId, webhookEventId } = record.payload;
   const key = shippedMailKey(goodsOwnerId, orderId);
   const pacer = pacerOf(context.batchCache, settings.SES_SEND_RATE_PER_INVOCATION);
 
   const existing = await ledger.get(key);
-  const earlier = unlessClaimable(decideClaim(existing, Date.now()), key, existing);
-  if (earlier) return earlier;
+  if (claimOutcome(decideClaim(existing, Date.now()), key, existing) === "already-mailed") {
+    return skipped("already-mailed");
+  }
 
   // A goods owner without a sender fails before Ongoing is asked anything.
   const branding = brandingFor(goodsOwnerId, settings);
-  const order = await ongoingClientFor(goodsOwnerId, { remainingTimeMs: context.remainingTimeMs }).getOrder(
-    orderId,
-  );
+  const client = ongoingClientFor(goodsOwnerId, { remainingTimeMs: context.remainingTimeMs });
+  const order = await client.getOrder(orderId);
   if (order.goodsOwner.id !== goodsOwnerId) {
     throw new PermanentError("goods-owner-mismatch", `order ${orderId} belongs to another goods owner`);
   }
@@ -136,70 +61,31 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   });
   if ("decision" in claim) {
     // Another worker created the record between our read and our claim.
-    const outcome = unlessClaimable(claim.decision, key, claim.existing);
-    if (outcome) return outcome;
+    if (claimOutcome(claim.decision, key, claim.existing) === "already-mailed")
+      return skipped("already-mailed");
     throw new TransientError("mail-claim-moved", `the shipped-mail record of ${key} moved; decide again`);
   }
 
-  let sesMessageId: string;
-  try {
-    sesMessageId = await sendMail(
-      {
-        to: recipient.address,
-        from: branding.fromAddress,
-        replyTo: branding.replyTo,
-        configurationSet: settings.SES_CONFIGURATION_SET,
-        tags: {
-          useCase: "order-shipped-email",
-          goodsOwnerId: String(goodsOwnerId),
-          orderId: String(orderId),
-        },
-      },
-      mail,
-      { abortSignal: AbortSignal.timeout(sesTimeoutMs(context.remainingTimeMs())) },
-    );
-    dependencyAnswered("ses");
-  } catch (error) {
-    const failure = classifySesError(error);
-    if (failure.kind === "rejected") dependencyAnswered("ses");
-    // Only a mail SES certainly did not take is released; otherwise the claim stays and is never resent blindly.
-    if (failure.kind !== "outcome-unknown") await ledger.release(claim.claimed, failure.code);
-    if (failure.kind === "rejected") {
-      throw new PermanentError("mail-rejected", `SES rejected the shipped-mail of ${key}: ${failure.code}`, {
-        cause: error,
-      });
-    }
-    const what = failure.kind === "outcome-unknown" ? "may or may not have accepted" : "did not accept";
-    throw new TransientError(
-      `ses-${failure.kind}`,
-      `SES ${what} the shipped-mail of ${key}: ${failure.code}`,
-      // Throttled (rate or daily quota), unavailable or unreachable: SES's state, not this mail's.
-      { cause: error, dependency: "ses" },
-    );
-  }
+  const envelope = {
+    to: recipient.address,
+    from: branding.fromAddress,
+    replyTo: branding.replyTo,
+    configurationSet: settings.SES_CONFIGURATION_SET,
+    tags: { useCase: "order-shipped-email", goodsOwnerId: String(goodsOwnerId), orderId: String(orderId) },
+  };
+  const timeout = AbortSignal.timeout(sesTimeoutMs(context.remainingTimeMs()));
+  const sesMessageId = await sendMail(envelope, mail, { abortSignal: timeout }).catch(
+    async (error: unknown) => {
+      const { failure, code, notTaken } = sendFailure(error, `the shipped-mail of ${key}`);
+      if (notTaken) await ledger.release(claim.claimed, code);
+      throw failure;
+    },
+  );
 
-  try {
-    await ledger.markSent(claim.claimed, sesMessageId);
-  } catch (error) {
-    throw new PermanentError(
-      "delivery-unrecorded",
-      `SES accepted the shipped-mail of ${key} (MessageId ${sesMessageId}) but recording it failed; it is not resent`,
-      { cause: error },
-    );
-  }
+  await ledger.recordSent(claim.claimed, sesMessageId);
   count("MailsSent");
-  (context.logger ?? logger).info("shipped-mail sent", { sesMessageId, language });
+  recordLogger(context).info("shipped-mail sent", { sesMessageId, language });
   return { status: "done", detail: { sesMessageId, language } };
-}
-
-/** Counts every permanent failure of a mail by its reason, then lets the pipeline dead-letter it. */
-async function handleCounted(record: WebhookRecord<OrderWebhook>, context: HandlerContext): Promise<Outcome> {
-  try {
-    return await handle(record, context);
-  } catch (error) {
-    if (error instanceof PermanentError) count("MailsFailed", error.code);
-    throw error;
-  }
 }
 
 export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {
@@ -213,5 +99,5 @@ export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {
     orderId: payload.orderId,
     webhookEventId: payload.webhookEventId,
   }),
-  handle: handleCounted,
+  handle: countingFailures(handle),
 };

@@ -4,8 +4,9 @@
  * invocations are spread over containers, together they stay within the rate. A throttled send would cost the
  * webhook a retry delay; a paced one waits a fraction of a second.
  */
-import { mailPacingReserveMs } from "../shared/contract/limits.ts";
+import { mailPacingReserveMs, recordingReserveMs, sesMaxWaitMs } from "../shared/contract/limits.ts";
 import { TransientError } from "../shared/errors.ts";
+import { type Invocation, InvocationScope } from "../shared/invocation-scope.ts";
 
 /**
  * Send slots of one invocation, `intervalMs` apart. The first slot is one interval after the invocation began,
@@ -29,25 +30,23 @@ export class SendPacer {
   }
 }
 
-/** One pacer per invocation: the batch's shared map is the invocation's identity. */
-const pacers = new WeakMap<object, SendPacer>();
+/** How long a mail may wait for SES's answer with `remainingTimeMs` left: the outcome must still be recorded. */
+export const sesTimeoutMs = (remainingTimeMs: number): number =>
+  Math.min(Math.max(remainingTimeMs - recordingReserveMs, 1_000), sesMaxWaitMs);
+
+const pacers = new InvocationScope<SendPacer>();
 
 /**
  * The invocation's pacer, created on the first call of the batch (each record calls it when it starts, so that
  * is when the batch starts). Undefined when no rate is set.
  */
 export function pacerOf(
-  batch: object,
+  batch: Invocation,
   ratePerSecond: number | undefined,
   now = Date.now(),
 ): SendPacer | undefined {
   if (ratePerSecond === undefined) return undefined;
-  let pacer = pacers.get(batch);
-  if (!pacer) {
-    pacer = new SendPacer(1000 / ratePerSecond, now);
-    pacers.set(batch, pacer);
-  }
-  return pacer;
+  return pacers.of(batch, () => new SendPacer(1000 / ratePerSecond, now));
 }
 
 /**

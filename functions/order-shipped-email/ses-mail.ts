@@ -4,6 +4,8 @@
  */
 import { SendEmailCommand } from "@aws-sdk/client-ses";
 import { sesClient } from "../shared/aws/ses.ts";
+import { dependencyAnswered } from "../shared/breaker/answers.ts";
+import { PermanentError, TransientError } from "../shared/errors.ts";
 import type { ShippedMail } from "./mail-content.ts";
 
 export interface Envelope {
@@ -34,6 +36,7 @@ export async function sendMail(
     { abortSignal: options.abortSignal },
   );
   if (!response.MessageId) throw new Error("SES answered without a MessageId");
+  dependencyAnswered("ses");
   return response.MessageId;
 }
 
@@ -80,4 +83,28 @@ export function classifySesError(error: unknown): SesFailure {
   if (systemCode && connectionNeverMadeCodes.has(systemCode))
     return { kind: "not-delivered", code: systemCode };
   return { kind: "outcome-unknown", code: systemCode ?? name };
+}
+
+/**
+ * What a failed send of the mail named `what` means for the pipeline: the failure to throw, and whether SES
+ * certainly did not take the mail (only then may its claim be released; otherwise it is never resent blindly).
+ */
+export function sendFailure(
+  error: unknown,
+  what: string,
+): { readonly failure: PermanentError | TransientError; readonly code: string; readonly notTaken: boolean } {
+  const { kind, code } = classifySesError(error);
+  const notTaken = kind !== "outcome-unknown";
+  if (kind === "rejected") {
+    dependencyAnswered("ses");
+    const failure = new PermanentError("mail-rejected", `SES rejected ${what}: ${code}`, { cause: error });
+    return { failure, code, notTaken };
+  }
+  const verb = kind === "outcome-unknown" ? "may or may not have accepted" : "did not accept";
+  // Throttled (rate or daily quota), unavailable or unreachable: SES's state, not this mail's.
+  const failure = new TransientError(`ses-${kind}`, `SES ${verb} ${what}: ${code}`, {
+    cause: error,
+    dependency: "ses",
+  });
+  return { failure, code, notTaken };
 }

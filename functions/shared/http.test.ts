@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpNetworkError, sendHttp } from "./http.ts";
+import { HttpNetworkError, isRetryableStatus, retryAfterMs, sendHttp } from "./http.ts";
 
 let server: Server;
 let url: string;
@@ -77,5 +77,29 @@ describe("sendHttp", () => {
     for (const path of ["/big/50000", "/big-declared/50000"]) {
       await expect(get(path)).rejects.toMatchObject({ name: "HttpNetworkError", code: "ERESPONSETOOLARGE" });
     }
+  });
+});
+
+describe("Retry-After and the retryable statuses", () => {
+  it("reads delay-seconds and HTTP dates, and ignores nonsense", () => {
+    const now = Date.parse("2025-01-01T00:00:00Z");
+    expect(retryAfterMs("3", now)).toBe(3_000);
+    expect(retryAfterMs("Wed, 01 Jan 2025 00:00:10 GMT", now)).toBe(10_000);
+    expect(retryAfterMs("Tue, 31 Dec 2024 23:00:00 GMT", now)).toBe(0);
+    expect(retryAfterMs("soon", now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    expect(retryAfterMs("2")).toBe(2000);
+    expect(retryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 0)).toBe(10_000);
+    expect(retryAfterMs(undefined)).toBeUndefined();
+    expect(retryAfterMs("soon")).toBeUndefined();
+  });
+
+  it("counts 408, 425, 429 and every 5xx as retryable, nothing else", () => {
+    for (const status of [408, 425, 429, 500, 502, 503, 504]) expect(isRetryableStatus(status)).toBe(true);
+    for (const status of [200, 400, 401, 403, 404, 409, 413, 422])
+      expect(isRetryableStatus(status)).toBe(false);
   });
 });

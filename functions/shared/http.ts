@@ -42,6 +42,26 @@ export class HttpNetworkError extends Error {
   }
 }
 
+/**
+ * Whether an HTTP status may heal by itself, for every API we call (Ongoing, its login service, the transport
+ * adapters): 408 time-out, 425 too early, 429 throttled, and every 5xx. Anything else is the request's own fault.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/**
+ * `Retry-After` (RFC 9110: delay-seconds or an HTTP date) as milliseconds from `now`; undefined when absent or
+ * unreadable. A date already past is 0.
+ */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 // One pool per protocol and container: connections are reused across invocations.
 // Idle sockets close after 4 s, before servers close theirs, so a thawed Lambda does not reuse a dead one.
 // The pipeline already bounds the requests in flight (records per batch); a smaller pool would queue them a

@@ -1,9 +1,13 @@
 /**
- * Whether an order is ours to book: pure decisions from the fetched order and the configured transporters.
+ * Whether an order is ours to book: pure decisions from the fetched order and the configured transporters,
+ * and the count of an order skipped.
  */
 
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { TransporterMatch } from "../shared/contract/settings.ts";
 import { type OngoingOrder, orderStatusNumbers } from "../shared/ongoing/model.ts";
+import type { Outcome } from "../shared/pipeline/types.ts";
+import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 
 export type SkipReason = "cancelled" | "transporter-not-configured" | "already-waybilled" | "already-booked";
 
@@ -44,3 +48,9 @@ export function decideBooking(
 }
 
 const skip = (reason: SkipReason): BookingDecision => ({ action: "skip", reason });
+
+/** Counts a skip by its reason and says so to the pipeline. */
+export function countSkip(reason: SkipReason): Outcome {
+  dimensionedMetrics.add({ reason }, "TransportSkipped", MetricUnit.Count, 1);
+  return { status: "skipped", reason };
+}

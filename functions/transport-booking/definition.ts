@@ -7,13 +7,10 @@
 
 import type { z } from "zod";
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import {
-  nshiftDefaultBaseUrl,
-  readSettings,
-  transportBookingSettingsSchema,
-} from "../shared/contract/settings.ts";
+import { nshiftDefaultBaseUrl, transportBookingSettingsSchema } from "../shared/contract/settings.ts";
 import { orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError } from "../shared/errors.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import {
   automationCredentialsSecretFor,
   transportAdapterFor,
@@ -25,12 +22,12 @@ import { ongoingClientFor } from "../shared/ongoing/client.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { getSecretJson, getSecretString } from "../shared/secrets.ts";
 import { WorkflowStore } from "../shared/state/workflow.ts";
+import { createTransportBooking } from "./booking.ts";
 import {
   type BookingWorkflowData,
-  createTransportBooking,
   type TransportBookingDependencies,
   workflowKind,
-} from "./booking.ts";
+} from "./booking-record.ts";
 import { s3DocumentStore } from "./documents.ts";
 import { createHttpTransportSystem } from "./http-transport-system.ts";
 import { createNshiftTransportSystem, parseNshiftCredentials } from "./nshift-transport-system.ts";
@@ -148,7 +145,7 @@ export function transportBookingWith(
     correlationIds: (payload) => ({ orderId: payload.orderId }),
     handle(record, context) {
       // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
-      handle ??= build(readSettings(transportBookingSettingsSchema), hooks);
+      handle ??= build(settingsOf(transportBookingSettingsSchema), hooks);
       return handle(record, context);
     },
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useTransportSimulator } from "../../test/support/env.ts";
-import { createHttpTransportSystem, retryAfterMs } from "./http-transport-system.ts";
+import { createHttpTransportSystem } from "./http-transport-system.ts";
 import type { Shipment } from "./transport-system.ts";
 
 const simulator = useTransportSimulator({ auth: { headerName: "X-Api-Key", value: "secret-key" } });
@@ -81,12 +81,5 @@ describe("HTTP transport adapter", () => {
     await expect(unauthorized.book(shipment, time)).rejects.toMatchObject({
       message: expect.stringContaining("HTTP 401"),
     });
-  });
-
-  it("reads Retry-After as seconds or as a date", () => {
-    expect(retryAfterMs("2")).toBe(2000);
-    expect(retryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 0)).toBe(10_000);
-    expect(retryAfterMs(undefined)).toBeUndefined();
-    expect(retryAfterMs("soon")).toBeUndefined();
   });
 });

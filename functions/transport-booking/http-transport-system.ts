@@ -6,7 +6,13 @@
 
 import { dependencyAnswered } from "../shared/breaker/answers.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
-import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
+import {
+  HttpNetworkError,
+  type HttpResponse,
+  isRetryableStatus,
+  retryAfterMs,
+  sendHttp,
+} from "../shared/http.ts";
 import { logSafeText } from "../shared/log-safe-text.ts";
 import { type Booking, bookingSchema, type Shipment, type TransportSystem } from "./transport-system.ts";
 
@@ -19,16 +25,6 @@ export interface HttpTransportSystemOptions {
 
 /** Time kept back from the Lambda's remaining time so a timed-out request is still reported. */
 const reserveMs = 1_000;
-
-/** `Retry-After` (seconds or an HTTP date) in milliseconds. */
-export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /**
  * A short reason from an error body (`message` or `error`): it ends up in logs and dead-letter attributes, so
@@ -72,7 +68,7 @@ export function createHttpTransportSystem(options: HttpTransportSystemOptions): 
       }
       const text = response.body;
       const statusCode = response.status;
-      const unavailable = statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500;
+      const unavailable = isRetryableStatus(statusCode);
       if (!unavailable) dependencyAnswered("transport");
       if (statusCode >= 200 && statusCode < 300) return parseBooking(text);
       const retryAfter = retryAfterMs(response.headers["retry-after"]);

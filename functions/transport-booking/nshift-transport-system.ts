@@ -11,8 +11,13 @@
  * Credentials: Basic auth with the API key's id and secret id (Secrets Manager, JSON `{"id","secret"}`).
  */
 import { PermanentError, TransientError } from "../shared/errors.ts";
-import { HttpNetworkError, type HttpResponse, sendHttp } from "../shared/http.ts";
-import { retryAfterMs } from "./http-transport-system.ts";
+import {
+  HttpNetworkError,
+  type HttpResponse,
+  isRetryableStatus,
+  retryAfterMs,
+  sendHttp,
+} from "../shared/http.ts";
 import {
   bookingFromPrinted,
   type NshiftAccount,
@@ -66,51 +71,14 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
   const root = options.baseUrl.replace(/\/+$/, "");
   const printConfig = options.printConfig ?? defaultPrintConfig;
 
-  async function call(
+  const call = (
     method: "GET" | "POST",
     path: string,
     body: unknown,
     remainingTimeMs: () => number,
     what: string,
-  ): Promise<HttpResponse> {
-    const { id, secret } = await options.credentials();
-    const timeoutMs = Math.max(1, Math.min(options.timeoutMs, remainingTimeMs() - reserveMs));
-    let response: HttpResponse;
-    try {
-      response = await sendHttp({
-        method,
-        url: `${root}${path}`,
-        headers: {
-          accept: "application/json",
-          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        timeoutMs,
-      });
-    } catch (error) {
-      const reason = error instanceof HttpNetworkError && error.timedOut ? "timeout" : errorCode(error);
-      throw new TransientError("transport-unavailable", `nShift did not answer ${what} (${reason})`, {
-        cause: error,
-      });
-    }
-    const { status } = response;
-    if (status === 401 || status === 403) {
-      throw new PermanentError(
-        "transport-unauthorized",
-        `nShift refused the API key (HTTP ${status}) ${what}: check the key's id and secret and its REST licences`,
-      );
-    }
-    if (status === 408 || status === 429 || status >= 500) {
-      const retryAfter = retryAfterMs(response.headers["retry-after"]);
-      throw new TransientError(
-        "transport-unavailable",
-        `nShift answered HTTP ${status} ${what}${errorMessage(response.body)}`,
-        retryAfter === undefined ? {} : { retryAfterMs: retryAfter },
-      );
-    }
-    return response;
-  }
+  ): Promise<HttpResponse> =>
+    nshiftCall(options, { method, url: `${root}${path}`, body, remainingTimeMs, what });
 
   async function find(reference: string, remainingTimeMs: () => number): Promise<StoredShipment | undefined> {
     const query = new URLSearchParams({
@@ -189,6 +157,57 @@ export function createNshiftTransportSystem(options: NshiftTransportSystemOption
       return print(stored, found !== undefined, remainingTimeMs);
     },
   };
+}
+
+/** One request to nShift with the API key; refusals of the key are permanent, what may heal is transient. */
+async function nshiftCall(
+  options: NshiftTransportSystemOptions,
+  request: {
+    method: "GET" | "POST";
+    url: string;
+    body: unknown;
+    remainingTimeMs: () => number;
+    what: string;
+  },
+): Promise<HttpResponse> {
+  const { method, url, body, remainingTimeMs, what } = request;
+  const { id, secret } = await options.credentials();
+  const timeoutMs = Math.max(1, Math.min(options.timeoutMs, remainingTimeMs() - reserveMs));
+  let response: HttpResponse;
+  try {
+    response = await sendHttp({
+      method,
+      url,
+      headers: {
+        accept: "application/json",
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs,
+    });
+  } catch (error) {
+    const reason = error instanceof HttpNetworkError && error.timedOut ? "timeout" : errorCode(error);
+    throw new TransientError("transport-unavailable", `nShift did not answer ${what} (${reason})`, {
+      cause: error,
+    });
+  }
+  const { status } = response;
+  if (status === 401 || status === 403) {
+    throw new PermanentError(
+      "transport-unauthorized",
+      `nShift refused the API key (HTTP ${status}) ${what}: check the key's id and secret and its REST licences`,
+    );
+  }
+  if (isRetryableStatus(status)) {
+    const retryAfter = retryAfterMs(response.headers["retry-after"]);
+    throw new TransientError(
+      "transport-unavailable",
+      `nShift answered HTTP ${status} ${what}${errorMessage(response.body)}`,
+      retryAfter === undefined ? {} : { retryAfterMs: retryAfter },
+    );
+  }
+  return response;
 }
 
 /** An earlier attempt's stored shipment that cannot be printed: most likely printed already, its answer lost. */

@@ -3,7 +3,7 @@
  * API behind it is chosen per goods owner: the goods-owner REST API here, Ongoing's SOAP Automation API in
  * `ongoing-orders-automation.ts`. Both give the same `OngoingOrder`.
  */
-import type { OrderFields } from "../shared/ongoing/automation.ts";
+import type { OrderFields } from "../shared/ongoing/automation-requests.ts";
 import type { OngoingClient, OngoingFile } from "../shared/ongoing/client.ts";
 import type { OngoingOrder } from "../shared/ongoing/model.ts";
 

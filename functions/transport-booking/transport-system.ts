@@ -4,7 +4,12 @@
  * contract of the generic HTTP adapter (README: use-case-transport), shared with the transport simulator.
  */
 import * as z from "zod";
-import type { OngoingOrder } from "../shared/ongoing/model.ts";
+import {
+  type AddressField,
+  addressFields,
+  addressShape,
+  type OngoingOrder,
+} from "../shared/ongoing/model.ts";
 
 const text = z.string().optional();
 
@@ -18,18 +23,7 @@ export const shipmentSchema = z.object({
   transporter: z.object({ code: z.string().min(1), serviceCode: text }),
   servicePointCode: text,
   deliveryInstruction: text,
-  consignee: z.object({
-    name: text,
-    address1: text,
-    address2: text,
-    address3: text,
-    postCode: text,
-    city: text,
-    countryCode: text,
-    countryStateCode: text,
-    email: text,
-    phone: text,
-  }),
+  consignee: z.object({ ...addressShape(text), email: text, phone: text }),
   /** Parcels the warehouse already registered (outbound only); empty when none are known yet. */
   parcels: z.array(z.object({ parcelNumber: text, weightKg: z.number().optional() })),
   lines: z.array(
@@ -152,14 +146,10 @@ export function shipmentFromOrder(order: OngoingOrder): Shipment {
     servicePointCode: present(info.servicePointCode),
     deliveryInstruction: present(info.deliveryInstruction),
     consignee: {
-      name: present(consignee?.name),
-      address1: present(consignee?.address1),
-      address2: present(consignee?.address2),
-      address3: present(consignee?.address3),
-      postCode: present(consignee?.postCode),
-      city: present(consignee?.city),
-      countryCode: present(consignee?.countryCode),
-      countryStateCode: present(consignee?.countryStateCode),
+      ...(Object.fromEntries(addressFields.map((field) => [field, present(consignee?.[field])])) as Record<
+        AddressField,
+        string | undefined
+      >),
       email: present(orderInfo.emailNotification?.value ?? consignee?.advanced?.emailNotification?.value),
       phone: present(info.smsNotification?.value),
     },

@@ -4,15 +4,16 @@
  * last. The wiring of the settings to the story in `status-events.ts`.
  */
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import { readSettings, transportStatusSettingsSchema } from "../shared/contract/settings.ts";
+import { transportStatusSettingsSchema } from "../shared/contract/settings.ts";
 import { transportStatusEventSchema } from "../shared/contract/webhook-schemas.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { automationCredentialsSecretFor } from "../shared/goods-owners.ts";
 import { automationClientFor } from "../shared/ongoing/automation.ts";
 import type { UseCaseDefinition } from "../shared/pipeline/types.ts";
 import { createTransportStatus } from "./status-events.ts";
 
 function build() {
-  const settings = readSettings(transportStatusSettingsSchema);
+  const settings = settingsOf(transportStatusSettingsSchema);
   return createTransportStatus({
     tableName: settings.STATE_TABLE_NAME,
     report(goodsOwnerId, event, remainingTimeMs) {

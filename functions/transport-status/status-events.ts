@@ -16,7 +16,7 @@ import {
   parseOngoingTimestamp,
   type TransportStatusEventWebhook,
 } from "../shared/contract/webhook-schemas.ts";
-import type { TransportStatusEvent } from "../shared/ongoing/automation.ts";
+import type { TransportStatusEvent } from "../shared/ongoing/automation-requests.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { metrics } from "../shared/powertools/metrics.ts";

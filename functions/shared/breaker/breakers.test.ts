@@ -6,7 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { useLocalAws } from "../../../test/support/env.ts";
-import { OngoingWriteUnknownError } from "../ongoing/client.ts";
+import { OngoingWriteUnknownError } from "../ongoing/call.ts";
 import { dependencyAnswered, takeAnswered } from "./answers.ts";
 import { CircuitBreakers } from "./breakers.ts";
 import { BreakerStore, breakerKey } from "./store.ts";

@@ -4,7 +4,9 @@ import { useOngoingSimulator } from "../../../test/support/env.ts";
 import { NotFoundError, PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { type AutomationClientOptions, automationUrlFrom, createAutomationClient } from "./automation.ts";
-import { type CredentialsRequest, createOngoingClient, OngoingWriteUnknownError } from "./client.ts";
+import { OngoingWriteUnknownError } from "./call.ts";
+import { createOngoingClient } from "./client.ts";
+import type { CredentialsRequest } from "./credentials.ts";
 import type { OngoingOrder } from "./model.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });
@@ -231,7 +233,9 @@ describe("Automation client: failures", () => {
     expect(calls("UploadOrderFile")).toBe(2);
     expect(simulator.state.files.get(60_001)).toHaveLength(1);
   });
+});
 
+describe("Automation client: failures, retries and time", () => {
   it.each([
     ["a time-out", { afterWrite: true, delayMs: 1_000 }],
     ["a cut connection", { afterWrite: true, reset: true }],

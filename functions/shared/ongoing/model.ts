@@ -45,17 +45,24 @@ export const orderLineSchema = z.looseObject({
   pickedNumberOfItems: num,
 });
 
-export const addressSchema = z.looseObject({
-  name: text,
-  address1: text,
-  address2: text,
-  address3: text,
-  postCode: text,
-  city: text,
-  countryCode: text,
-  countryStateCode: text,
-  advanced,
-});
+/** The text fields of an address, as Ongoing names them; the transport shipment's consignee has the same. */
+export const addressFields = [
+  "name",
+  "address1",
+  "address2",
+  "address3",
+  "postCode",
+  "city",
+  "countryCode",
+  "countryStateCode",
+] as const;
+export type AddressField = (typeof addressFields)[number];
+
+/** An object shape with every address field of type `type`. */
+export const addressShape = <T extends z.ZodType>(type: T): Record<AddressField, T> =>
+  Object.fromEntries(addressFields.map((field) => [field, type])) as Record<AddressField, T>;
+
+export const addressSchema = z.looseObject({ ...addressShape(text), advanced });
 
 export const orderSchema = z.looseObject({
   goodsOwner: z.looseObject({ id: z.number(), name: text }),

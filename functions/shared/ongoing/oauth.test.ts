@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { useLocalAws, useOngoingSimulator } from "../../../test/support/env.ts";
 import { createAutomationClient } from "./automation.ts";
-import { createOngoingClient, credentialsFromSecret } from "./client.ts";
+import { createOngoingClient } from "./client.ts";
+import { credentialsFromSecret } from "./credentials.ts";
 import { clearTokenCache } from "./oauth.ts";
 
 const simulator = useOngoingSimulator({ resetEach: true });

@@ -7,9 +7,8 @@
 import * as z from "zod";
 import { ongoingTokenUrl } from "../contract/settings.ts";
 import { PermanentError } from "../errors.ts";
-import type { HttpResponse } from "../http.ts";
-import { callOngoing, type OngoingAnswer, type OngoingCallBudget, userAgent } from "./client.ts";
-
+import { type HttpResponse, isRetryableStatus, retryAfterMs } from "../http.ts";
+import { callOngoing, type OngoingAnswer, type OngoingCallBudget, userAgent } from "./call.ts";
 /** Ongoing's documented token endpoint. */
 export const defaultTokenUrl = ongoingTokenUrl;
 
@@ -100,13 +99,13 @@ function interpret(source: TokenSource, response: HttpResponse): OngoingAnswer<C
   const message = `Ongoing's login service refused the client from ${source.describe} (${status} ${reason})`;
   // invalid_client and friends: the secret may just have been re-issued, so read it again once.
   if (status === 400 || status === 401) return { reauthenticate: { code: "ongoing-token-refused", message } };
-  if (status === 408 || status === 425 || status === 429 || status >= 500) {
-    const retryAfter = response.headers["retry-after"];
+  if (isRetryableStatus(status)) {
+    const retryAfter = retryAfterMs(response.headers["retry-after"]);
     return {
       retry: {
         code: "ongoing-token-unavailable",
         message: `Ongoing's login service answered ${status}`,
-        ...(retryAfter && /^\d+$/.test(retryAfter) ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
+        ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       },
     };
   }

@@ -1,17 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelayMs, parseRetryAfter } from "./retry.ts";
+import { backoffDelayMs } from "./retry.ts";
 
-describe("Retry-After and backoff", () => {
-  it("reads delay-seconds and HTTP dates, and ignores nonsense", () => {
-    const now = Date.parse("2025-01-01T00:00:00Z");
-    expect(parseRetryAfter("3", now)).toBe(3_000);
-    expect(parseRetryAfter("Wed, 01 Jan 2025 00:00:10 GMT", now)).toBe(10_000);
-    expect(parseRetryAfter("Tue, 31 Dec 2024 23:00:00 GMT", now)).toBe(0);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-  });
-
+describe("backoff", () => {
   it("waits a random time below an exponentially growing, capped ceiling", () => {
     fc.assert(
       fc.property(

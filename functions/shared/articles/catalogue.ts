@@ -3,7 +3,7 @@
  * backfill share. Each page is observed at the moment it was asked for, so a webhook that saw a newer state
  * in the meantime keeps its write.
  */
-import type { OngoingArticle } from "../shared/ongoing/model.ts";
+import type { OngoingArticle } from "../ongoing/model.ts";
 import type { ArticleMirror, MirrorChange, SyncSource } from "./mirror.ts";
 import { requireOwnArticle } from "./ownership.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { useLocalAws } from "../../test/support/env.ts";
-import type { OngoingArticle } from "../shared/ongoing/model.ts";
+import { useLocalAws } from "../../../test/support/env.ts";
+import type { OngoingArticle } from "../ongoing/model.ts";
 import { requireOwnArticle } from "./ownership.ts";
 
 useLocalAws({ dynamo: { tablePrefix: "ownership" } });

@@ -1,6 +1,6 @@
 /** The article mirror's own metrics, per goods owner (dimension `goodsOwnerId`), gathered per invocation. */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
+import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import type { MirrorChange } from "./mirror.ts";
 
 export type ArticleMetric =

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { useLocalAws } from "../../test/support/env.ts";
-import type { OngoingArticle } from "../shared/ongoing/model.ts";
+import { useLocalAws } from "../../../test/support/env.ts";
+import type { OngoingArticle } from "../ongoing/model.ts";
 import {
   type ArticleObservation,
   articleData,
@@ -195,7 +195,7 @@ describe("ArticleMirror (DynamoDB)", () => {
   });
 
   it("reads items asked for in the same tick with one BatchGetItem, repeats and missing items included", async () => {
-    const { documentClient } = await import("../shared/aws/dynamodb.ts");
+    const { documentClient } = await import("../aws/dynamodb.ts");
     const send = vi.spyOn(documentClient, "send");
     try {
       const items = await Promise.all([101, 102, 101, 999, 7].map((id) => mirror.get(159, id)));

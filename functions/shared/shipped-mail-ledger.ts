@@ -1,12 +1,6 @@
-/**
- * One shipped-mail per order, whatever Ongoing sends. A record per goods owner and order (kind `shipped-mail`)
- * moves `sending` → `sent`, or `sending` → `retryable` when SES refused the mail before accepting it.
- * The claim (`sending`) is taken with a conditional write before SES is called, so two workers never both send;
- * a claim that is still `sending` after its holder's deadline means the holder stopped without recording the
- * outcome, and SES may have accepted the mail: that is never resent blindly.
- */
-import type { SesEventType } from "../shared/contract/ses-events.ts";
 import { type Workflow, WorkflowConflictError, WorkflowStore } from "../shared/state/workflow.ts";
+import { PermanentError, TransientError } from "./errors.ts";
+import { leaseLeftMs, leaseUntil, maxFunctionTimeMs } from "./state/lease.ts";
 
 export type ShippedMailStep = "sending" | "sent" | "retryable";
 
@@ -37,7 +31,7 @@ export interface SesEvidence extends Record<string, unknown> {
 }
 
 /** The record's attribute an SES event type is kept in (the latest of its type), e.g. `sesDelivery`. */
-export const sesEvidenceAttribute = (type: SesEventType) => `ses${type}`;
+export const sesEvidenceAttribute = (type: string) => `ses${type}`;
 
 export type ShippedMail = Workflow<ShippedMailData>;
 
@@ -52,8 +46,6 @@ export type ClaimDecision =
 export const clockSkewMs = 5_000;
 /** How soon a waiting attempt looks at a young claim again (the pipeline's backoff may wait longer). */
 const holderPollMs = 5_000;
-/** The longest a Lambda runs; bounds a deadline when the remaining time is unknown. */
-const maxFunctionTimeMs = 15 * 60_000;
 /** How long the record stays: longer than Ongoing retries an event, so a late duplicate still finds it. */
 const retentionSeconds = 90 * 24 * 3600;
 
@@ -61,9 +53,42 @@ export function decideClaim(existing: ShippedMail | undefined, now: number): Cla
   if (!existing || existing.step === "retryable") return { action: "claim" };
   if (existing.step === "sent") return { action: "already-mailed" };
   const deadline = existing.data.deadline ?? existing.updatedAt + maxFunctionTimeMs;
-  const untilGoneMs = deadline + clockSkewMs - now;
+  const untilGoneMs = leaseLeftMs(deadline, now, clockSkewMs);
   if (untilGoneMs < 0) return { action: "uncertain" };
   return { action: "in-progress", retryAfterMs: Math.min(untilGoneMs + 1, holderPollMs) };
+}
+
+/**
+ * What a claim decision means for this attempt: `claim` goes on, `already-mailed` is a skip; a live holder is
+ * a transient failure (come back when it has recorded the outcome or is certainly gone), an uncertain one a
+ * permanent failure that tells the operator how to settle it.
+ */
+export function claimOutcome(
+  decision: ClaimDecision,
+  key: string,
+  existing: ShippedMail | undefined,
+): "claim" | "already-mailed" {
+  switch (decision.action) {
+    case "claim":
+    case "already-mailed":
+      return decision.action;
+    case "in-progress":
+      throw new TransientError("mail-in-progress", `another attempt is sending the shipped-mail of ${key}`, {
+        retryAfterMs: decision.retryAfterMs,
+      });
+    case "uncertain": {
+      const claimedAt = existing?.data.claimedAt
+        ? new Date(existing.data.claimedAt).toISOString()
+        : "unknown";
+      throw new PermanentError(
+        "delivery-uncertain",
+        `an attempt claimed the shipped-mail of ${key} at ${claimedAt} and stopped before recording whether SES ` +
+          "accepted it; it is not resent automatically. SES's Send event settles it as sent by itself; if the state " +
+          `item shipped-mail#${key} has no sesSend after some minutes, SES did not send it: set its step to ` +
+          '"retryable" (or delete it) and redrive to send it',
+      );
+    }
+  }
 }
 
 export const shippedMailKey = (goodsOwnerId: number, orderId: number): string => `${goodsOwnerId}#${orderId}`;
@@ -96,11 +121,10 @@ export class ShippedMailLedger {
     attempt: { eventId: number; remainingTimeMs: number },
   ): Promise<{ claimed: ShippedMail } | { decision: ClaimDecision; existing: ShippedMail }> {
     const now = this.#now();
-    const remaining = Number.isFinite(attempt.remainingTimeMs) ? attempt.remainingTimeMs : maxFunctionTimeMs;
     const data: ShippedMailData = {
       eventId: attempt.eventId,
       claimedAt: now,
-      deadline: now + Math.min(Math.max(remaining, 0), maxFunctionTimeMs),
+      deadline: leaseUntil(now, attempt.remainingTimeMs),
       attempts: (existing?.data.attempts ?? 0) + 1,
     };
     if (existing) return { claimed: await this.#store.advance(existing, "sending", data) };
@@ -120,8 +144,21 @@ export class ShippedMailLedger {
     }
   }
 
+  /** `markSent` for a mail SES accepted: a failure to record it is permanent, so the mail is never resent. */
+  async recordSent(claim: ShippedMail, sesMessageId: string): Promise<ShippedMail> {
+    try {
+      return await this.markSent(claim, sesMessageId);
+    } catch (error) {
+      throw new PermanentError(
+        "delivery-unrecorded",
+        `SES accepted the shipped-mail of ${claim.key} (MessageId ${sesMessageId}) but recording it failed; it is not resent`,
+        { cause: error },
+      );
+    }
+  }
+
   /** Keeps SES's event on the mail's record; false when there is no record (expired, or not this stack's mail). */
-  recordSesEvent(key: string, type: SesEventType, evidence: SesEvidence): Promise<boolean> {
+  recordSesEvent(key: string, type: string, evidence: SesEvidence): Promise<boolean> {
     return this.#store.annotate(key, { [sesEvidenceAttribute(type)]: evidence });
   }
 
