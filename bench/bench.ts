@@ -12,11 +12,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runWhenMain } from "../devkit/cli.ts";
+import { startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
 import { projectRoot } from "../local/synth.ts";
-import { runWhenMain } from "../scripts/cli.ts";
 import { type ColdStart, measureColdStarts } from "./cold-start.ts";
 import { benchReconcile, type ReconcileBenchResult } from "./reconcile.ts";
-import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
 import {
   benchArticleSync,
   benchEntry,

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { percentile, round } from "../devkit/webhooks.ts";
 import {
   type Assembly,
   type CfnResource,
@@ -17,7 +18,6 @@ import {
   resolve,
   resourcesOfType,
 } from "../local/template.ts";
-import { percentile, round } from "./support/webhooks.ts";
 
 /** lib/service-function.ts's banner; `measureColdStarts` checks every function bundle still starts with it. */
 const esmRequireBanner =

@@ -11,13 +11,13 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "../devkit/ongoing.ts";
+import { createStackTables, localCredentials } from "../devkit/tables.ts";
 import type { ReconcileRun } from "../functions/article-reconcile/checkpoints.ts";
 import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
 import { startSqsPoller } from "../local/sqs-poller.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startDynamoDb, startSqs } from "../test/support/emulators.ts";
-import { createStackTables, localCredentials } from "../test/support/tables.ts";
-import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "./support/ongoing.ts";
 
 export interface ReconcileBenchOptions {
   readonly goodsOwners: number;

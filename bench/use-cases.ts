@@ -3,12 +3,13 @@
  * effect (mail accepted by SES, booking written back to Ongoing in full, mirror item written), and count
  * Ongoing's calls.
  */
+
+import { customerOf, totalCalls } from "../devkit/ongoing.ts";
+import { articleWebhookPayload, orderWebhookPayload } from "../devkit/payloads.ts";
+import type { Pipeline } from "../devkit/pipeline.ts";
+import { type Delivery, deliver, percentile, round, routeNamed, waitFor } from "../devkit/webhooks.ts";
 import { ongoingFetchesPerBatch } from "../functions/article-sync/sync.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
-import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
-import { customerOf, totalCalls } from "./support/ongoing.ts";
-import type { Pipeline } from "./support/pipeline.ts";
-import { type Delivery, deliver, percentile, round, routeNamed, waitFor } from "./support/webhooks.ts";
 
 /**
  * Ongoing requests one batch has under way at once: the pipeline's records-at-once default for mail and

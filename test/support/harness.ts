@@ -33,6 +33,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
+import { createStackTables, localCredentials } from "../../devkit/tables.ts";
 import { queueDepth } from "../../functions/shared/aws/sqs.ts";
 import type { Consumer } from "../../functions/shared/consumers.ts";
 import type { EventType } from "../../functions/shared/webhooks/routes.ts";
@@ -40,7 +41,6 @@ import { messageAttributes } from "../../functions/shared/webhooks/routes.ts";
 import { startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
 import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "./emulators.ts";
-import { createStackTables, localCredentials } from "./tables.ts";
 
 export interface HarnessOptions {
   readonly useCase: Consumer;

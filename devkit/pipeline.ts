@@ -7,10 +7,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type UseCase, useCases } from "../../functions/shared/webhooks/routes.ts";
-import { type LocalStack, startLocalStack } from "../../local/stack.ts";
-import { projectRoot, synthesize } from "../../local/synth.ts";
-import { metadataOf, resourcesOfType } from "../../local/template.ts";
+import { type UseCase, useCases } from "../functions/shared/webhooks/routes.ts";
+import { type LocalStack, startLocalStack } from "../local/stack.ts";
+import { projectRoot, synthesize } from "../local/synth.ts";
+import { metadataOf, resourcesOfType } from "../local/template.ts";
 import {
   type FaultProxy,
   isSendEmail,
