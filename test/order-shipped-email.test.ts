@@ -15,7 +15,7 @@ import {
   sesServiceUnavailable,
   sesThrottling,
   startFailingSesProxy,
-} from "./order-shipped-email.support.ts";
+} from "./support/failing-ses-proxy.ts";
 import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
 import { loginSecret } from "./support/env.ts";
 import type { Harness } from "./support/harness.ts";
