@@ -8,6 +8,13 @@ import { bookingSchema } from "../functions/transport-booking/transport-system.t
 import type { TransportBookingRun, WriteBack } from "./transport-booking.support.ts";
 
 export function recoveryScenarios(t: TransportBookingRun): void {
+  resumeScenarios(t);
+  workerDeathScenarios(t);
+  transportFailureScenarios(t);
+}
+
+/** A failed write-back, a lost answer or a crash between booking and writing back, picked up where it stopped. */
+function resumeScenarios(t: TransportBookingRun): void {
   it("resumes the write-back after a failure without booking or writing again", async () => {
     const orderId = t.seedOrder();
     const failed = t.harness.metricCount("WriteBackFailed");
@@ -76,6 +83,10 @@ export function recoveryScenarios(t: TransportBookingRun): void {
   });
 
   // A worker that died part-way through the write-back: the steps it recorded are not repeated.
+}
+
+/** A worker that died after recording its booking, and duplicate events racing it. */
+function workerDeathScenarios(t: TransportBookingRun): void {
   it("finishes the write-back of a worker that died after recording its booking", async () => {
     const orderId = t.seedOrder();
     const answer = await fetch(t.transport.bookingUrl, {
@@ -142,7 +153,10 @@ export function recoveryScenarios(t: TransportBookingRun): void {
     expect(t.transport.bookingsForOrder(159, orderId)).toMatchObject([{ requests: 1 }]);
     expect(t.stepsTo(orderId)).toEqual(t.expectedSteps(["waybill", "tracking", "parcel", "label"]));
   });
+}
 
+/** The transport system failing for a while, or refusing. */
+function transportFailureScenarios(t: TransportBookingRun): void {
   it("retries when the transport system fails for a while, then books", async () => {
     const orderId = t.seedOrder();
     const failed = t.harness.metricCount("TransportFailed");

@@ -18,10 +18,12 @@ export function transportBookingScenarios(api: OngoingApi): void {
   const t = useTransportBooking(api);
   describe(`transport booking through Ongoing's ${api} API`, () => {
     bookingScenarios(t);
+    goodsOwnerScenarios(t);
     recoveryScenarios(t);
   });
 }
 
+/** Booking and writing back, whatever the order carries. */
 function bookingScenarios(t: TransportBookingRun): void {
   it("books Ongoing's example order once and writes waybill, tracking, parcels and label back", async () => {
     const orderId = t.seedOrder();
@@ -108,7 +110,10 @@ function bookingScenarios(t: TransportBookingRun): void {
     expect(t.writesTo(orderId)).toEqual([]);
     expect((await t.workflowOf(goodsOwnerId, orderId)).workflow).toBeUndefined();
   });
+}
 
+/** Goods owners with their own settings, and what cannot be booked at all. */
+function goodsOwnerScenarios(t: TransportBookingRun): void {
   it("serves goods owners with their own credentials, transporters and API in one run", async () => {
     const plab159 = t.seedOrder();
     const budbee160 = t.seedOrder({
