@@ -256,23 +256,17 @@ async function articleFollowUps(
   };
 }
 
-export const benchOrderShippedEmail = (
-  pipeline: Pipeline,
-  settings: RunSettings,
-  firstOrderId: number,
-  mode: RunMode = "burst",
-) => runUseCase(orderShippedEmail, pipeline, settings, firstOrderId, mode);
+/** A use-case's bench: a run of its description through the skeleton. */
+const benchOf =
+  (bench: UseCaseBench) =>
+  (
+    pipeline: Pipeline,
+    settings: RunSettings,
+    firstId: number,
+    mode: RunMode = "burst",
+  ): Promise<UseCaseResult> =>
+    runUseCase(bench, pipeline, settings, firstId, mode);
 
-export const benchTransportBooking = (
-  pipeline: Pipeline,
-  settings: RunSettings,
-  firstOrderId: number,
-  mode: RunMode = "burst",
-) => runUseCase(transportBooking, pipeline, settings, firstOrderId, mode);
-
-export const benchArticleSync = (
-  pipeline: Pipeline,
-  settings: RunSettings,
-  firstArticleId: number,
-  mode: RunMode = "burst",
-) => runUseCase(articleSync, pipeline, settings, firstArticleId, mode);
+export const benchOrderShippedEmail = benchOf(orderShippedEmail);
+export const benchTransportBooking = benchOf(transportBooking);
+export const benchArticleSync = benchOf(articleSync);
