@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["{bin,lib,functions,simulators,local,scripts,test}/**/*.test.ts"],
+    include: ["{bin,lib,functions,simulators,local,scripts,test,devkit}/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests start their own emulators on free ports; two cores, so keep parallelism modest.

@@ -12,17 +12,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runWhenMain } from "../devkit/cli.ts";
+import { startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
 import { projectRoot } from "../local/synth.ts";
-import { runWhenMain } from "../scripts/cli.ts";
 import { type ColdStart, measureColdStarts } from "./cold-start.ts";
 import { benchReconcile, type ReconcileBenchResult } from "./reconcile.ts";
-import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
 import {
   benchArticleSync,
   benchEntry,
   benchOrderShippedEmail,
   benchTransportBooking,
-  type RunMode,
   type RunSettings,
   type UseCaseResult,
 } from "./use-cases.ts";
@@ -59,7 +58,29 @@ export function writeResults(name: string, result: unknown): string {
   return file;
 }
 
-async function main(argv: string[]): Promise<number> {
+type BenchedName = (typeof useCaseNames)[number];
+
+interface BenchOptions {
+  quick: boolean;
+  webhooks: number;
+  bookings: number;
+  articles: number;
+  latencyMs: number;
+  maxConcurrency: number | undefined;
+  repeats: number;
+  /** `cdk synth -c` values for the benchmarked stack. */
+  context: Record<string, unknown>;
+  /** The use-cases `--only` named (none: all). */
+  only: Set<string>;
+  reuseAssembly: boolean;
+  reconcile: { goodsOwners: number; articles: number; timeoutSeconds?: number };
+}
+
+const wanted = (options: BenchOptions, name: BenchedName) =>
+  options.only.size === 0 || options.only.has(name);
+
+/** The command line as options, or the message that refuses it. */
+function parseOptions(argv: string[]): BenchOptions | string {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -79,7 +100,6 @@ async function main(argv: string[]): Promise<number> {
       "reconcile-timeout": { type: "string" },
     },
   });
-  const loadAtStart = loadavg().map((value) => round1(value));
   const quick = values.quick ?? false;
   const webhooks = Number(values.webhooks ?? (quick ? 30 : 400));
   // Write-backs run one at a time per goods owner, so bookings are slow by design: fewer of them, same figures.
@@ -93,12 +113,10 @@ async function main(argv: string[]): Promise<number> {
     ["--article-webhooks", articles],
   ] as const) {
     if (!Number.isInteger(count) || count < 1 || count > backlogIdOffset) {
-      console.error(`${flag} takes a whole number from 1 to ${backlogIdOffset}`);
-      return 2;
+      return `${flag} takes a whole number from 1 to ${backlogIdOffset}`;
     }
   }
   const maxConcurrency = values.concurrency ? Number(values.concurrency) : undefined;
-  const repeats = Number(values.repeats ?? (quick ? 3 : 7));
   const sesRate = values["ses-rate"] ? Number(values["ses-rate"]) : undefined;
   const context: Record<string, unknown> = Object.fromEntries(
     (values.context ?? []).map((pair) => {
@@ -109,47 +127,125 @@ async function main(argv: string[]): Promise<number> {
   );
   if (sesRate) context["ongoingWebhooks.email.maxSendRate"] = sesRate;
   const only = new Set(values.only ?? []);
-  const unknown = [...only].filter((name) => !useCaseNames.includes(name as (typeof useCaseNames)[number]));
-  if (unknown.length > 0) {
-    console.error(`--only takes ${useCaseNames.join(", ")}; not ${unknown.join(", ")}`);
-    return 2;
-  }
-  const wanted = (name: (typeof useCaseNames)[number]) => only.size === 0 || only.has(name);
+  const unknown = [...only].filter((name) => !useCaseNames.includes(name as BenchedName));
+  if (unknown.length > 0) return `--only takes ${useCaseNames.join(", ")}; not ${unknown.join(", ")}`;
   if (values["reuse-assembly"] && (Object.keys(context).length > 0 || maxConcurrency !== undefined)) {
-    console.error(
-      "--reuse-assembly runs the last synthesized template: drop it to apply --ses-rate, -c or --concurrency",
-    );
+    return "--reuse-assembly runs the last synthesized template: drop it to apply --ses-rate, -c or --concurrency";
+  }
+  const reconcile = {
+    goodsOwners: Number(values["reconcile-goods-owners"] ?? 10),
+    articles: Number(values["reconcile-articles"] ?? (quick ? 10_000 : 100_000)),
+    // A shorter worker time-out than the configured 900 s makes units continue in further slices.
+    ...(values["reconcile-timeout"] ? { timeoutSeconds: Number(values["reconcile-timeout"]) } : {}),
+  };
+  const badReconcile =
+    !Number.isInteger(reconcile.goodsOwners) ||
+    reconcile.goodsOwners < 1 ||
+    !Number.isInteger(reconcile.articles) ||
+    reconcile.articles < reconcile.goodsOwners;
+  if ((only.size === 0 || only.has("reconcile")) && badReconcile) {
+    return "--reconcile-goods-owners and --reconcile-articles take whole numbers, articles ≥ goods owners";
+  }
+  return {
+    quick,
+    webhooks,
+    bookings,
+    articles,
+    latencyMs: Number(values.latency),
+    maxConcurrency,
+    repeats: Number(values.repeats ?? (quick ? 3 : 7)),
+    context,
+    only,
+    reuseAssembly: values["reuse-assembly"] ?? false,
+    reconcile,
+  };
+}
+
+function benchReconcileRun(options: BenchOptions): Promise<ReconcileBenchResult> {
+  const { goodsOwners, articles, timeoutSeconds } = options.reconcile;
+  console.error(
+    `reconcile: ${articles} articles over ${goodsOwners} goods owners at ${options.latencyMs} ms…`,
+  );
+  return benchReconcile({
+    goodsOwners,
+    articlesPerGoodsOwner: Math.floor(articles / goodsOwners),
+    latencyMs: options.latencyMs,
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+  });
+}
+
+/** Each wanted use-case through the local pipeline: a burst, then a backlog of the same size on fresh ids. */
+async function benchUseCases(options: BenchOptions) {
+  const { webhooks, bookings, articles, quick } = options;
+  console.error(`synthesizing and starting the local pipeline…`);
+  const pipeline = await startPipeline({
+    // What a deployment logs: the scan for personal data covers those lines (the fault and load runs scan DEBUG).
+    logLevel: undefined,
+    // Ongoing answers from elsewhere, not from the emulators' event loop.
+    ongoingProcess: true,
+    reuseAssembly: options.reuseAssembly,
+    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    context: options.context,
+  });
+  stopOnSignal(pipeline);
+  // SES's quota is the rate the stack is configured to pace itself to: the proxy in front of SES enforces it.
+  const sesRatePerSec = pipeline.sesMaxSendRate;
+  const settings: RunSettings = {
+    webhooks,
+    latencyMs: options.latencyMs,
+    ...(sesRatePerSec ? { sesRatePerSec } : {}),
+    timeoutMs: Math.max(
+      quick ? 15_000 : 60_000,
+      webhooks * 500,
+      sesRatePerSec ? (4_000 * webhooks) / sesRatePerSec : 0,
+    ),
+  };
+  const runs: Array<[BenchedName, RunSettings, typeof benchOrderShippedEmail, number]> = [
+    ["order-shipped-email", settings, benchOrderShippedEmail, 100_000],
+    [
+      "transport-booking",
+      {
+        ...settings,
+        webhooks: bookings,
+        timeoutMs: Math.max(settings.timeoutMs, bookings * 4 * settings.latencyMs * 2),
+      },
+      benchTransportBooking,
+      200_000,
+    ],
+    [
+      "article-sync",
+      { ...settings, webhooks: articles, timeoutMs: Math.max(settings.timeoutMs, articles * 100) },
+      benchArticleSync,
+      400_000,
+    ],
+  ];
+  const useCases: Record<string, UseCaseResult> = {};
+  try {
+    await pipeline.ongoing.setLatency(settings.latencyMs);
+    for (const [name, runSettings, run, firstId] of runs) {
+      if (!wanted(options, name)) continue;
+      console.error(`${name}: ${runSettings.webhooks} webhooks as a burst…`);
+      const burst = await run(pipeline, runSettings, firstId, "burst");
+      console.error(`${name}: ${runSettings.webhooks} webhooks as a backlog…`);
+      const backlog = await run(pipeline, runSettings, firstId + backlogIdOffset, "backlog");
+      useCases[name] = benchEntry(burst, backlog);
+    }
+  } finally {
+    await pipeline.stop();
+  }
+  return { pipeline, settings, useCases };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const loadAtStart = loadavg().map((value) => round1(value));
+  const options = parseOptions(argv);
+  if (typeof options === "string") {
+    console.error(options);
     return 2;
   }
-
   // The reconcile needs no webhook pipeline: `--only reconcile` starts none.
-  const webhookRuns = useCaseNames.filter((name) => name !== "reconcile" && wanted(name));
-  let reconcile: ReconcileBenchResult | undefined;
-  if (wanted("reconcile")) {
-    const goodsOwners = Number(values["reconcile-goods-owners"] ?? 10);
-    const articles = Number(values["reconcile-articles"] ?? (quick ? 10_000 : 100_000));
-    if (
-      !Number.isInteger(goodsOwners) ||
-      goodsOwners < 1 ||
-      !Number.isInteger(articles) ||
-      articles < goodsOwners
-    ) {
-      console.error(
-        "--reconcile-goods-owners and --reconcile-articles take whole numbers, articles ≥ goods owners",
-      );
-      return 2;
-    }
-    console.error(
-      `reconcile: ${articles} articles over ${goodsOwners} goods owners at ${values.latency} ms…`,
-    );
-    reconcile = await benchReconcile({
-      goodsOwners,
-      articlesPerGoodsOwner: Math.floor(articles / goodsOwners),
-      latencyMs: Number(values.latency),
-      // A shorter worker time-out than the configured 900 s makes units continue in further slices.
-      ...(values["reconcile-timeout"] ? { timeoutSeconds: Number(values["reconcile-timeout"]) } : {}),
-    });
-  }
+  const reconcile = wanted(options, "reconcile") ? await benchReconcileRun(options) : undefined;
+  const webhookRuns = useCaseNames.filter((name) => name !== "reconcile" && wanted(options, name));
   if (webhookRuns.length === 0) {
     return report(argv, {
       loadAtStart,
@@ -159,90 +255,16 @@ async function main(argv: string[]): Promise<number> {
       logs: { lines: 0, leaks: 0 },
     });
   }
-
-  console.error(`synthesizing and starting the local pipeline…`);
-  const pipeline = await startPipeline({
-    // What a deployment logs: the scan for personal data covers those lines (the fault and load runs scan DEBUG).
-    logLevel: undefined,
-    // Ongoing answers from elsewhere, not from the emulators' event loop.
-    ongoingProcess: true,
-    reuseAssembly: values["reuse-assembly"] ?? false,
-    ...(maxConcurrency ? { maxConcurrency } : {}),
-    context,
-  });
-  stopOnSignal(pipeline);
-  // SES's quota is the rate the stack is configured to pace itself to: the proxy in front of SES enforces it.
-  const sesRatePerSec = pipeline.sesMaxSendRate;
-  const settings: RunSettings = {
-    webhooks,
-    latencyMs: Number(values.latency),
-    ...(sesRatePerSec ? { sesRatePerSec } : {}),
-    timeoutMs: Math.max(
-      quick ? 15_000 : 60_000,
-      webhooks * 500,
-      sesRatePerSec ? (4_000 * webhooks) / sesRatePerSec : 0,
-    ),
-  };
-  const useCases: Record<string, UseCaseResult> = {};
-  try {
-    await pipeline.ongoing.setLatency(settings.latencyMs);
-    /** A burst, then a backlog of the same size on fresh ids (`offset` apart). */
-    const both = async (
-      name: (typeof useCaseNames)[number],
-      count: number,
-      run: (runSettings: RunSettings, firstId: number, mode: RunMode) => Promise<UseCaseResult>,
-      runSettings: RunSettings,
-      firstId: number,
-    ) => {
-      console.error(`${name}: ${count} webhooks as a burst…`);
-      const burst = await run(runSettings, firstId, "burst");
-      console.error(`${name}: ${count} webhooks as a backlog…`);
-      useCases[name] = benchEntry(burst, await run(runSettings, firstId + backlogIdOffset, "backlog"));
-    };
-    if (wanted("order-shipped-email")) {
-      await both(
-        "order-shipped-email",
-        webhooks,
-        (runSettings, firstId, mode) => benchOrderShippedEmail(pipeline, runSettings, firstId, mode),
-        settings,
-        100_000,
-      );
-    }
-    if (wanted("transport-booking")) {
-      await both(
-        "transport-booking",
-        bookings,
-        (runSettings, firstId, mode) => benchTransportBooking(pipeline, runSettings, firstId, mode),
-        {
-          ...settings,
-          webhooks: bookings,
-          timeoutMs: Math.max(settings.timeoutMs, bookings * 4 * settings.latencyMs * 2),
-        },
-        200_000,
-      );
-    }
-    if (wanted("article-sync")) {
-      await both(
-        "article-sync",
-        articles,
-        (runSettings, firstId, mode) => benchArticleSync(pipeline, runSettings, firstId, mode),
-        { ...settings, webhooks: articles, timeoutMs: Math.max(settings.timeoutMs, articles * 100) },
-        400_000,
-      );
-    }
-  } finally {
-    await pipeline.stop();
-  }
+  const { pipeline, settings, useCases } = await benchUseCases(options);
   // A partial run (--only) is for iterating on one use-case: it leaves the cold starts out.
   const functions: Record<string, ColdStart> = {};
-  if (only.size === 0) {
-    console.error(`cold starts (${repeats} runs each)…`);
-    Object.assign(functions, await measureColdStarts(pipeline.stack.assembly, repeats));
+  if (options.only.size === 0) {
+    console.error(`cold starts (${options.repeats} runs each)…`);
+    Object.assign(functions, await measureColdStarts(pipeline.stack.assembly, options.repeats));
   }
-
   return report(argv, {
     loadAtStart,
-    settings: { ...settings, maxConcurrency: maxConcurrency ?? "configured" },
+    settings: { ...settings, maxConcurrency: options.maxConcurrency ?? "configured" },
     useCases,
     functions,
     reconcile,

@@ -10,12 +10,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { projectRoot } from "../local/synth.ts";
-import { runWhenMain } from "../scripts/cli.ts";
-import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
-import { table, writeResults } from "./bench.ts";
-import { compressedRetries } from "./load.ts";
+import { badRequests, sendBadRequests } from "../devkit/abuse.ts";
+import { runWhenMain } from "../devkit/cli.ts";
+import { balances } from "../devkit/ledger.ts";
+import { customerOf, totalCalls } from "../devkit/ongoing.ts";
+import { articleWebhookPayload, orderWebhookPayload } from "../devkit/payloads.ts";
+import { startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
 import {
+  compressedRetries,
   ongoingFaults,
   ongoingTimeouts,
   planBurst,
@@ -23,12 +25,10 @@ import {
   runBurst,
   runOutage,
   sesFaults,
-} from "./scenarios.ts";
-import { badRequests, sendBadRequests } from "./support/abuse.ts";
-import { balances } from "./support/ledger.ts";
-import { customerOf, totalCalls } from "./support/ongoing.ts";
-import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
-import { deliver, routeNamed } from "./support/webhooks.ts";
+} from "../devkit/scenarios.ts";
+import { deliver, routeNamed } from "../devkit/webhooks.ts";
+import { projectRoot } from "../local/synth.ts";
+import { table, writeResults } from "./bench.ts";
 
 interface Check {
   check: string;

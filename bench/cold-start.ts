@@ -6,9 +6,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { percentile, round } from "../devkit/webhooks.ts";
 import {
   type Assembly,
   type CfnResource,
@@ -17,7 +18,6 @@ import {
   resolve,
   resourcesOfType,
 } from "../local/template.ts";
-import { percentile, round } from "./support/webhooks.ts";
 
 /** lib/service-function.ts's banner; `measureColdStarts` checks every function bundle still starts with it. */
 const esmRequireBanner =
@@ -79,7 +79,8 @@ function timeOnce(
 ): Promise<{ initMs: number; processReadyMs: number }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", probe, pathToFileURL(file).href], {
-      env: environment,
+      // Lambda sets LAMBDA_TASK_ROOT to the code directory: bundled setting files are read relative to it.
+      env: { ...environment, LAMBDA_TASK_ROOT: dirname(file) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

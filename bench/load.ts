@@ -5,14 +5,11 @@
  * accepted = processed + dead-lettered, nothing lost, nothing duplicated. Exits 1 when they do not balance.
  */
 import { parseArgs } from "node:util";
-import { runWhenMain } from "../scripts/cli.ts";
+import { runWhenMain } from "../devkit/cli.ts";
+import { balances } from "../devkit/ledger.ts";
+import { startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
+import { compressedRetries, ongoingFaults, planBurst, runBurst, sesFaults } from "../devkit/scenarios.ts";
 import { table, writeResults } from "./bench.ts";
-import { ongoingFaults, planBurst, runBurst, sesFaults } from "./scenarios.ts";
-import { balances } from "./support/ledger.ts";
-import { startPipeline, stopOnSignal } from "./support/pipeline.ts";
-
-/** Retries after 1, 2, 4 … s instead of 10, 20, 40 … s, so a run drains in minutes; the backoff's shape is kept. */
-export const compressedRetries = { RETRY_BASE_DELAY_SECONDS: "1" };
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

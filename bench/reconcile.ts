@@ -8,16 +8,16 @@
  *
  * The worker runs in this process beside DynamoDB (dynalite) and SQS (fauxqs); Ongoing runs in its own process.
  */
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "../devkit/ongoing.ts";
+import { createStackTables, localCredentials } from "../devkit/tables.ts";
 import type { ReconcileRun } from "../functions/article-reconcile/checkpoints.ts";
 import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
 import { startSqsPoller } from "../local/sqs-poller.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startDynamoDb, startSqs } from "../test/support/emulators.ts";
-import { createStackTables, localCredentials } from "../test/support/tables.ts";
-import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "./support/ongoing.ts";
+import { countDynamoDb, type DynamoDbUse } from "./dynamodb-use.ts";
 
 export interface ReconcileBenchOptions {
   readonly goodsOwners: number;
@@ -32,11 +32,7 @@ export interface ReconcileBenchOptions {
 }
 
 /** DynamoDB as the runs used it, per table: requests, and items read or written. */
-export interface DynamoDbUse {
-  readRequests: number;
-  itemsRead: number;
-  writeRequests: number;
-}
+export type { DynamoDbUse } from "./dynamodb-use.ts";
 
 export interface ReconcileRunFigures {
   readonly mode: "full" | "incremental";
@@ -79,91 +75,220 @@ const firstArticleId = 1_000_000;
 /** Articles per goods owner's id block (ids never overlap across goods owners). */
 const idBlock = 1_000_000;
 
-export async function benchReconcile(options: ReconcileBenchOptions): Promise<ReconcileBenchResult> {
-  const pageSize = options.pageSize ?? 500;
-  const maxConcurrency = options.maxConcurrency ?? 2;
-  const timeoutSeconds = options.timeoutSeconds ?? 900;
-  const goodsOwnerIds = Array.from({ length: options.goodsOwners }, (_, index) => firstGoodsOwnerId + index);
-  const users = goodsOwnerIds.map((goodsOwnerId) => ({
-    username: `owner-${goodsOwnerId}`,
-    password: `owner-${goodsOwnerId}-password`,
-    goodsOwnerId,
-  }));
-  const stoppers: (() => Promise<unknown>)[] = [];
-  // The worker's log lines and metrics (JSON on stdout) would bury the figures: they are dropped while it runs.
+/** Drops the worker's log lines and metrics (JSON on stdout), which would bury the figures; returns the undo. */
+function muteJsonOnStdout(): () => Promise<void> {
   const write = process.stdout.write;
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "";
     if (text.startsWith("{")) return true;
     return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
   }) as typeof process.stdout.write;
-  stoppers.push(async () => {
+  return async () => {
     process.stdout.write = write;
-  });
-  try {
-    const ongoing = await startOngoingProcess({ users });
-    stoppers.push(() => ongoing.stop());
-    const admin = new OngoingAdmin(ongoing.adminUrl);
-    const dynamoDb = await startDynamoDb();
-    stoppers.push(() => dynamoDb.stop());
-    const sqsEmulator = await startSqs();
-    stoppers.push(() => sqsEmulator.stop());
-    const secrets = await startSecretsManager(
-      Object.fromEntries(
-        users.map((user) => [
-          `ongoing/${user.goodsOwnerId}`,
-          JSON.stringify({ username: user.username, password: user.password }),
-        ]),
-      ),
-    );
-    stoppers.push(() => secrets.stop());
-    const tables = await createStackTables(dynamoDb.endpoint, "bench-reconcile");
-    const sqs = new SQSClient({ region, endpoint: sqsEmulator.endpoint, credentials: localCredentials });
-    stoppers.push(async () => sqs.destroy());
-    const queue = async (name: string, attributes: Record<string, string>) =>
-      String((await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl);
-    const deadLetterUrl = await queue("article-reconcile-dlq", {});
-    const deadLetterArn = (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ["QueueArn"] }))
-    ).Attributes?.QueueArn;
-    const queueUrl = await queue("article-reconcile", {
-      // As the stack sets it: six times the worker's time-out.
-      VisibilityTimeout: String(timeoutSeconds * 6),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: 5 }),
-    });
+  };
+}
 
-    // The functions' settings, as the stack writes them (functions/shared/contract/settings.ts).
-    Object.assign(process.env, {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      USE_CASE: "article-reconcile",
-      DEAD_LETTER_QUEUE_URL: deadLetterUrl,
-      MAX_RECEIVE_COUNT: "5",
-      STATE_TABLE_NAME: tables.state,
-      ARTICLES_TABLE_NAME: tables.articles,
-      ONGOING_BASE_URL: ongoing.baseUrl,
-      GOODS_OWNERS: JSON.stringify(
-        Object.fromEntries(goodsOwnerIds.map((id) => [id, { credentialsSecretName: `ongoing/${id}` }])),
-      ),
-      RECONCILE_GOODS_OWNER_IDS: JSON.stringify(goodsOwnerIds),
-      RECONCILE_QUEUE_URL: queueUrl,
-      RECONCILE_PAGE_SIZE: String(pageSize),
-    });
-    // Imported now: the AWS clients read their endpoints when first loaded.
-    const { dynamoDbClient } = await import("../functions/shared/aws/dynamodb.ts");
-    const { handler: dispatch } = (await import("../functions/article-reconcile/index.ts")) as {
-      handler: (event: unknown, context: Context) => Promise<DispatchAnswer>;
-    };
-    const { handler: worker } = (await import("../functions/article-reconcile/worker.ts")) as {
-      handler: Handler<SQSEvent, SQSBatchResponse>;
-    };
-    const { ReconcileCheckpoints } = await import("../functions/article-reconcile/checkpoints.ts");
-    const checkpoints = new ReconcileCheckpoints(tables.state);
-    const dynamo = countDynamoDb(dynamoDbClient, tables);
+interface ReconcileSetup {
+  goodsOwnerIds: number[];
+  users: { username: string; password: string; goodsOwnerId: number }[];
+  pageSize: number;
+  maxConcurrency: number;
+  timeoutSeconds: number;
+  /** What stops what was started, in the order started. */
+  stoppers: (() => Promise<unknown>)[];
+}
+
+/** Ongoing (a process of its own), DynamoDB, SQS, Secrets Manager and the reconcile's queues, as the stack has them. */
+async function startServices(setup: ReconcileSetup) {
+  const { users, stoppers } = setup;
+  const ongoing = await startOngoingProcess({ users });
+  stoppers.push(() => ongoing.stop());
+  const dynamoDb = await startDynamoDb();
+  stoppers.push(() => dynamoDb.stop());
+  const sqsEmulator = await startSqs();
+  stoppers.push(() => sqsEmulator.stop());
+  const secrets = await startSecretsManager(
+    Object.fromEntries(
+      users.map((user) => [
+        `ongoing/${user.goodsOwnerId}`,
+        JSON.stringify({ username: user.username, password: user.password }),
+      ]),
+    ),
+  );
+  stoppers.push(() => secrets.stop());
+  const tables = await createStackTables(dynamoDb.endpoint, "bench-reconcile");
+  const sqs = new SQSClient({ region, endpoint: sqsEmulator.endpoint, credentials: localCredentials });
+  stoppers.push(async () => sqs.destroy());
+  const queue = async (name: string, attributes: Record<string, string>) =>
+    String((await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl);
+  const deadLetterUrl = await queue("article-reconcile-dlq", {});
+  const deadLetterArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes?.QueueArn;
+  const queueUrl = await queue("article-reconcile", {
+    // As the stack sets it: six times the worker's time-out.
+    VisibilityTimeout: String(setup.timeoutSeconds * 6),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: 5 }),
+  });
+  const endpoints = { dynamoDb: dynamoDb.endpoint, sqs: sqsEmulator.endpoint, secrets: secrets.endpoint };
+  return {
+    ongoing,
+    admin: new OngoingAdmin(ongoing.adminUrl),
+    tables,
+    sqs,
+    deadLetterUrl,
+    queueUrl,
+    endpoints,
+  };
+}
+
+type Services = Awaited<ReturnType<typeof startServices>>;
+
+/** The reconcile's dispatcher and worker with the functions' settings as the stack writes them (settings.ts). */
+async function loadFunctions(setup: ReconcileSetup, services: Services) {
+  const { goodsOwnerIds } = setup;
+  Object.assign(process.env, {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: services.endpoints.dynamoDb,
+    AWS_ENDPOINT_URL_SQS: services.endpoints.sqs,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: services.endpoints.secrets,
+    USE_CASE: "article-reconcile",
+    DEAD_LETTER_QUEUE_URL: services.deadLetterUrl,
+    MAX_RECEIVE_COUNT: "5",
+    STATE_TABLE_NAME: services.tables.state,
+    ARTICLES_TABLE_NAME: services.tables.articles,
+    ONGOING_BASE_URL: services.ongoing.baseUrl,
+    GOODS_OWNERS: JSON.stringify(
+      Object.fromEntries(goodsOwnerIds.map((id) => [id, { credentialsSecretName: `ongoing/${id}` }])),
+    ),
+    RECONCILE_GOODS_OWNER_IDS: JSON.stringify(goodsOwnerIds),
+    RECONCILE_QUEUE_URL: services.queueUrl,
+    RECONCILE_PAGE_SIZE: String(setup.pageSize),
+  });
+  // Imported now: the AWS clients read their endpoints when first loaded.
+  const { dynamoDbClient } = await import("../functions/shared/aws/dynamodb.ts");
+  const { handler: dispatch } = (await import("../functions/article-reconcile/index.ts")) as {
+    handler: (event: unknown, context: Context) => Promise<DispatchAnswer>;
+  };
+  const { handler: worker } = (await import("../functions/article-reconcile/worker.ts")) as {
+    handler: Handler<SQSEvent, SQSBatchResponse>;
+  };
+  const { ReconcileCheckpoints } = await import("../functions/article-reconcile/checkpoints.ts");
+  const checkpoints = new ReconcileCheckpoints(services.tables.state);
+  const dynamo = countDynamoDb(dynamoDbClient, services.tables);
+  return { dispatch, worker, checkpoints, dynamo };
+}
+
+/** The worker under the local SQS event source, timing its longest invocation. */
+async function startWorker(
+  setup: ReconcileSetup,
+  services: Services,
+  worker: Handler<SQSEvent, SQSBatchResponse>,
+) {
+  const longest = { ms: 0 };
+  const timed: Handler<SQSEvent, SQSBatchResponse> = async (event, context, callback) => {
+    const started = performance.now();
+    try {
+      return await (worker(event, context, callback) as Promise<SQSBatchResponse>);
+    } finally {
+      longest.ms = Math.max(longest.ms, performance.now() - started);
+    }
+  };
+  const poller = await startSqsPoller({
+    queueUrl: services.queueUrl,
+    handler: timed,
+    sqsClient: services.sqs,
+    batchSize: 1,
+    maxConcurrency: setup.maxConcurrency,
+    functionTimeoutMs: setup.timeoutSeconds * 1000,
+    functionName: "article-reconcile-worker",
+    onError: (error) => console.error(`reconcile worker: ${String(error)}`),
+  });
+  setup.stoppers.push(() => poller.stop());
+  return { poller, longest };
+}
+
+/** One reconcile run, dispatched as the schedule does and worked off, with its figures. */
+async function measureRun(
+  setup: ReconcileSetup,
+  services: Services,
+  functions: Awaited<ReturnType<typeof loadFunctions>>,
+  worker: Awaited<ReturnType<typeof startWorker>>,
+  mode: "full" | "incremental",
+  before: string,
+): Promise<ReconcileRunFigures> {
+  const { admin, sqs, deadLetterUrl } = services;
+  const { dispatch, checkpoints, dynamo } = functions;
+  await admin.clearCalls();
+  dynamo.reset();
+  worker.longest.ms = 0;
+  const started = performance.now();
+  const answer = await dispatch({ mode }, { getRemainingTimeInMillis: () => 60_000 } as Context);
+  await worker.poller.idle();
+  const seconds = (performance.now() - started) / 1000;
+  // Before the benchmark's own reads of the checkpoints below.
+  const dynamoDbUse = dynamo.snapshot();
+  const runs: ReconcileRun[] = [];
+  for (const goodsOwnerId of answer.goodsOwnerIds) {
+    const saved = await checkpoints.get(goodsOwnerId, mode);
+    if (saved?.runId === answer.runId) runs.push(saved);
+  }
+  const calls = await admin.calls();
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: deadLetterUrl,
+      AttributeNames: ["ApproximateNumberOfMessages"],
+    }),
+  );
+  const sum = (pick: (run: ReconcileRun) => number) => runs.reduce((total, one) => total + pick(one), 0);
+  const counts: Record<string, number> = {};
+  for (const one of runs) {
+    for (const [change, count] of Object.entries(one.counts)) counts[change] = (counts[change] ?? 0) + count;
+  }
+  const examined = sum((one) => one.examined);
+  const longestInvocationMs = worker.longest.ms;
+  return {
+    mode,
+    before,
+    seconds: round1(seconds),
+    articlesPerSecond: Math.round(examined / seconds),
+    ongoingCalls: totalCalls(calls),
+    ongoingCallsByOperation: calls,
+    dynamoDb: dynamoDbUse,
+    units: runs.length,
+    slices: sum((one) => one.slices),
+    pages: sum((one) => one.pages),
+    examined,
+    counts,
+    longestInvocationSeconds: round1(longestInvocationMs / 1000),
+    longestInvocationPercentOfTimeout: Math.round(
+      (100 * longestInvocationMs) / (setup.timeoutSeconds * 1000),
+    ),
+    nearTimeLimit: runs.some((one) => one.slices > 1),
+    deadLettered: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+  };
+}
+
+export async function benchReconcile(options: ReconcileBenchOptions): Promise<ReconcileBenchResult> {
+  const goodsOwnerIds = Array.from({ length: options.goodsOwners }, (_, index) => firstGoodsOwnerId + index);
+  const setup: ReconcileSetup = {
+    goodsOwnerIds,
+    users: goodsOwnerIds.map((goodsOwnerId) => ({
+      username: `owner-${goodsOwnerId}`,
+      password: `owner-${goodsOwnerId}-password`,
+      goodsOwnerId,
+    })),
+    pageSize: options.pageSize ?? 500,
+    maxConcurrency: options.maxConcurrency ?? 2,
+    timeoutSeconds: options.timeoutSeconds ?? 900,
+    stoppers: [muteJsonOnStdout()],
+  };
+  try {
+    const services = await startServices(setup);
+    const functions = await loadFunctions(setup, services);
+    const { admin } = services;
 
     // The catalogue: last changed two days ago, so only what changes later is in an incremental window.
     const longAgo = new Date(Date.now() - 2 * 24 * 3600_000).toISOString();
@@ -177,76 +302,9 @@ export async function benchReconcile(options: ReconcileBenchOptions): Promise<Re
       });
     }
     await admin.setLatency(options.latencyMs);
-
-    let longestInvocationMs = 0;
-    const timed: Handler<SQSEvent, SQSBatchResponse> = async (event, context, callback) => {
-      const started = performance.now();
-      try {
-        return await (worker(event, context, callback) as Promise<SQSBatchResponse>);
-      } finally {
-        longestInvocationMs = Math.max(longestInvocationMs, performance.now() - started);
-      }
-    };
-    const poller = await startSqsPoller({
-      queueUrl,
-      handler: timed,
-      sqsClient: sqs,
-      batchSize: 1,
-      maxConcurrency,
-      functionTimeoutMs: timeoutSeconds * 1000,
-      functionName: "article-reconcile-worker",
-      onError: (error) => console.error(`reconcile worker: ${String(error)}`),
-    });
-    stoppers.push(() => poller.stop());
-
-    const run = async (mode: "full" | "incremental", before: string): Promise<ReconcileRunFigures> => {
-      await admin.clearCalls();
-      dynamo.reset();
-      longestInvocationMs = 0;
-      const started = performance.now();
-      const answer = await dispatch({ mode }, { getRemainingTimeInMillis: () => 60_000 } as Context);
-      await poller.idle();
-      const seconds = (performance.now() - started) / 1000;
-      // Before the benchmark's own reads of the checkpoints below.
-      const dynamoDbUse = dynamo.snapshot();
-      const runs: ReconcileRun[] = [];
-      for (const goodsOwnerId of answer.goodsOwnerIds) {
-        const saved = await checkpoints.get(goodsOwnerId, mode);
-        if (saved?.runId === answer.runId) runs.push(saved);
-      }
-      const calls = await admin.calls();
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: deadLetterUrl,
-          AttributeNames: ["ApproximateNumberOfMessages"],
-        }),
-      );
-      const sum = (pick: (run: ReconcileRun) => number) => runs.reduce((total, one) => total + pick(one), 0);
-      const counts: Record<string, number> = {};
-      for (const one of runs) {
-        for (const [change, count] of Object.entries(one.counts))
-          counts[change] = (counts[change] ?? 0) + count;
-      }
-      const examined = sum((one) => one.examined);
-      return {
-        mode,
-        before,
-        seconds: round1(seconds),
-        articlesPerSecond: Math.round(examined / seconds),
-        ongoingCalls: totalCalls(calls),
-        ongoingCallsByOperation: calls,
-        dynamoDb: dynamoDbUse,
-        units: runs.length,
-        slices: sum((one) => one.slices),
-        pages: sum((one) => one.pages),
-        examined,
-        counts,
-        longestInvocationSeconds: round1(longestInvocationMs / 1000),
-        longestInvocationPercentOfTimeout: Math.round((100 * longestInvocationMs) / (timeoutSeconds * 1000)),
-        nearTimeLimit: runs.some((one) => one.slices > 1),
-        deadLettered: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-      };
-    };
+    const worker = await startWorker(setup, services, functions.worker);
+    const run = (mode: "full" | "incremental", before: string) =>
+      measureRun(setup, services, functions, worker, mode, before);
 
     const runs: ReconcileRunFigures[] = [];
     console.error(`reconcile: full run into an empty mirror…`);
@@ -280,66 +338,16 @@ export async function benchReconcile(options: ReconcileBenchOptions): Promise<Re
       articles: options.goodsOwners * options.articlesPerGoodsOwner,
       goodsOwners: options.goodsOwners,
       latencyMs: options.latencyMs,
-      pageSize,
-      maxConcurrency,
-      timeoutSeconds,
+      pageSize: setup.pageSize,
+      maxConcurrency: setup.maxConcurrency,
+      timeoutSeconds: setup.timeoutSeconds,
       runs,
       seconds: first.seconds,
       ongoingCalls: first.ongoingCalls,
     };
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    for (const stop of setup.stoppers.reverse()) await stop().catch(() => undefined);
   }
-}
-
-/** Counts the DynamoDB requests of the functions' one client, and the items they read, per table. */
-function countDynamoDb(client: DynamoDBClient, tables: { articles: string; state: string }) {
-  const empty = (): DynamoDbUse => ({ readRequests: 0, itemsRead: 0, writeRequests: 0 });
-  let use = { articles: empty(), state: empty() };
-  const tableOf = (name: unknown) => (name === tables.state ? use.state : use.articles);
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const input = args.input as Record<string, unknown>;
-      const output = result.output as unknown as Record<string, unknown>;
-      switch (context.commandName) {
-        case "GetItemCommand": {
-          const table = tableOf(input.TableName);
-          table.readRequests += 1;
-          table.itemsRead += output.Item ? 1 : 0;
-          break;
-        }
-        case "QueryCommand": {
-          const table = tableOf(input.TableName);
-          table.readRequests += 1;
-          table.itemsRead += Number(output.Count ?? 0);
-          break;
-        }
-        case "BatchGetItemCommand":
-          for (const [name, items] of Object.entries((output.Responses ?? {}) as Record<string, unknown[]>)) {
-            const table = tableOf(name);
-            table.readRequests += 1;
-            table.itemsRead += items.length;
-          }
-          break;
-        case "PutItemCommand":
-        case "UpdateItemCommand":
-        case "DeleteItemCommand":
-          tableOf(input.TableName).writeRequests += 1;
-          break;
-      }
-      return result;
-    },
-    { step: "initialize", name: "benchDynamoDbCounter" },
-  );
-  return {
-    reset() {
-      use = { articles: empty(), state: empty() };
-    },
-    snapshot() {
-      return { articles: { ...use.articles }, state: { ...use.state } };
-    },
-  };
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

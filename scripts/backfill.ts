@@ -8,10 +8,10 @@
  *     AWS_PROFILE=prod npm run backfill -- --goods-owner 159 --table OngoingWebhooks-Articles… --page-size 500
  */
 import { parseArgs } from "node:util";
+import { runWhenMain } from "../devkit/cli.ts";
 import type { ChangeCounts } from "../functions/shared/articles/catalogue.ts";
 import type { OngoingCredentials } from "../functions/shared/ongoing/credentials.ts";
 import { localDefaults } from "../local/settings.ts";
-import { runWhenMain } from "./cli.ts";
 
 export interface BackfillOptions {
   readonly goodsOwnerId: number;

@@ -21,10 +21,10 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import { runWhenMain } from "../devkit/cli.ts";
 import { type Consumer, consumers } from "../functions/shared/contract/consumers.ts";
 import { messageAttributes } from "../functions/shared/contract/routes.ts";
 import { localDefaults } from "../local/settings.ts";
-import { runWhenMain } from "./cli.ts";
 
 /** Attributes the pipeline adds when it dead-letters a message: dropped when the message goes back. */
 export const failureAttributes: readonly string[] = [

@@ -7,10 +7,10 @@
  * Prints one line per check and exits 1 when any fails.
  */
 import { parseArgs } from "node:util";
+import { runWhenMain } from "../devkit/cli.ts";
+import { orderWebhookPayload } from "../devkit/payloads.ts";
 import { routeByPath, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { localDefaults } from "../local/settings.ts";
-import { runWhenMain } from "./cli.ts";
-import { orderWebhookPayload } from "./webhook.ts";
 
 export interface SmokeTarget {
   /** Ingress base URL (the API stage root). */

@@ -4,8 +4,8 @@
  */
 import type { Context, Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { customerOf, OngoingAdmin } from "../bench/support/ongoing.ts";
-import { orderWebhookPayload } from "../scripts/webhook.ts";
+import { customerOf, OngoingAdmin } from "../devkit/ongoing.ts";
+import { orderWebhookPayload } from "../devkit/payloads.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 

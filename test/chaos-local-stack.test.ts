@@ -8,21 +8,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compressedRetries } from "../bench/load.ts";
+import { badRequests, sendBadRequests } from "../devkit/abuse.ts";
+import { balances } from "../devkit/ledger.ts";
+import { customerOf, totalCalls } from "../devkit/ongoing.ts";
+import { articleWebhookPayload, orderWebhookPayload } from "../devkit/payloads.ts";
+import { type Pipeline, startPipeline } from "../devkit/pipeline.ts";
 import {
+  compressedRetries,
   ongoingFaults,
   ongoingTimeouts,
   planBurst,
   raceArticleEvents,
   runBurst,
   sesFaults,
-} from "../bench/scenarios.ts";
-import { badRequests, sendBadRequests } from "../bench/support/abuse.ts";
-import { balances } from "../bench/support/ledger.ts";
-import { customerOf, totalCalls } from "../bench/support/ongoing.ts";
-import { type Pipeline, startPipeline } from "../bench/support/pipeline.ts";
-import { deliver, routeNamed } from "../bench/support/webhooks.ts";
-import { articleWebhookPayload, orderWebhookPayload } from "../scripts/webhook.ts";
+} from "../devkit/scenarios.ts";
+import { deliver, routeNamed } from "../devkit/webhooks.ts";
 
 let pipeline: Pipeline;
 let assemblyDir: string;

@@ -17,6 +17,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookPayload } from "../devkit/payloads.ts";
 import { cleanText } from "../functions/order-shipped-email/mail-content.ts";
 import { type Route, routes } from "../functions/shared/contract/routes.ts";
 import { readRestApi } from "../local/api.ts";
@@ -25,7 +26,6 @@ import { ingressHandler } from "../local/ingress.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 import { type LocalNames, metadataOf, resourcesOfType } from "../local/template.ts";
-import { webhookPayload } from "../scripts/webhook.ts";
 import type { StoredMail } from "./support/emulators.ts";
 
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };

@@ -10,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookPayload } from "../devkit/payloads.ts";
 import { routes, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { requestModel } from "../functions/shared/contract/webhook-schemas.ts";
 import { evaluateMappingTemplate } from "../local/api-gateway-vtl.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 import { type CfnResource, metadataOf, referencedIds, resourcesOfType } from "../local/template.ts";
-import { webhookPayload } from "../scripts/webhook.ts";
 
 const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
 

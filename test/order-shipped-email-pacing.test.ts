@@ -5,7 +5,7 @@
  */
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type FaultProxy, isSendEmail, sesAnswers, startFaultProxy } from "../bench/support/fault-proxy.ts";
+import { type FaultProxy, isSendEmail, sesAnswers, startFaultProxy } from "../devkit/fault-proxy.ts";
 import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";

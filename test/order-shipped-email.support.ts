@@ -1,119 +1,117 @@
 /**
- * A stand-in for SES's failure answers, which aws-ses-v2-local never gives: a real HTTP proxy in front of it
- * that answers the next N calls with an SES error in SES's own XML form (Throttling, MessageRejected, …) and
- * passes every other call through unchanged.
+ * Use-case 1's test stack, shared by the order-shipped-email test files: SQS (fauxqs), the real consumer, the
+ * Ongoing simulator, SES (aws-ses-v2-local, behind a proxy that can answer with SES errors) and the state table
+ * (dynalite), with helpers to put orders, send events and read mails. Each file calls `useOrderShippedEmailStack`.
  */
-import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterAll, beforeAll } from "vitest";
+import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
+import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
+import { loginSecret } from "./support/env.ts";
+import { type FailingSesProxy, startFailingSesProxy } from "./support/failing-ses-proxy.ts";
+import { type Harness, startHarness } from "./support/harness.ts";
 
-export interface SesError {
-  readonly status: number;
-  readonly code: string;
-  readonly message: string;
-  readonly type?: "Sender" | "Receiver";
-}
+export let ongoing: OngoingSimulator;
+export let ses: Emulator & { mails(): Promise<StoredMail[]> };
+export let sesProxy: FailingSesProxy;
+export let harness: Harness;
+export let handler: Handler<SQSEvent, SQSBatchResponse>;
 
-// Headers that describe one connection, not the request (fetch sets its own).
-const hopByHop = new Set([
-  "host",
-  "connection",
-  "content-length",
-  "transfer-encoding",
-  "keep-alive",
-  "expect",
-]);
-
-export const sesThrottling: SesError = {
-  status: 400,
-  code: "Throttling",
-  message: "Maximum sending rate exceeded.",
-};
-export const sesMessageRejected: SesError = {
-  status: 400,
-  code: "MessageRejected",
-  message: "Email address is not verified.",
-};
-
-/** SES is briefly unable to take requests: it did not take this one, so sending it again is safe. */
-export const sesServiceUnavailable: SesError = {
-  status: 503,
-  code: "ServiceUnavailable",
-  message: "Service is unavailable. Please try again later.",
-  type: "Receiver",
-};
-/** SES failed inside: it may have accepted the mail before failing, so the answer proves nothing. */
-export const sesInternalFailure: SesError = {
-  status: 500,
-  code: "InternalFailure",
-  message: "The request processing has failed because of an unknown error.",
-  type: "Receiver",
-};
-
-export interface FailingSesProxy {
-  readonly endpoint: string;
-  /** Answers the next `times` calls with `error`. */
-  failNext(times: number, error: SesError): void;
-  /** Calls answered with an error so far. */
-  readonly failed: number;
-  stop(): Promise<void>;
-}
-
-export async function startFailingSesProxy(target: string): Promise<FailingSesProxy> {
-  const queue: SesError[] = [];
-  let failed = 0;
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const error = queue.shift();
-      if (error) {
-        failed++;
-        response.writeHead(error.status, { "content-type": "text/xml" });
-        response.end(
-          `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>${error.type ?? "Sender"}</Type>` +
-            `<Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-        );
-        return;
-      }
-      fetch(new URL(request.url ?? "/", target), {
-        method: request.method ?? "GET",
-        headers: Object.fromEntries(
-          Object.entries(request.headers).filter(
-            (entry): entry is [string, string] => typeof entry[1] === "string" && !hopByHop.has(entry[0]),
-          ),
-        ),
-        ...(request.method === "GET" || request.method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
-      })
-        .then(async (upstream) => {
-          response.writeHead(upstream.status, {
-            "content-type": upstream.headers.get("content-type") ?? "text/xml",
-          });
-          response.end(Buffer.from(await upstream.arrayBuffer()));
-        })
-        .catch(() => {
-          response.writeHead(502);
-          response.end();
-        });
+/** The stack of one test file: Ongoing and SES (behind the failing proxy) up before its tests, down after. */
+export function useOrderShippedEmailStack(): void {
+  beforeAll(async () => {
+    ongoing = await startOngoingSimulator();
+    ses = await startSes();
+    sesProxy = await startFailingSesProxy(ses.endpoint);
+    harness = await startHarness({
+      useCase: "order-shipped-email",
+      maxReceiveCount: 3,
+      secrets: {
+        "ongoing/demo": loginSecret("demo"),
+        "ongoing/other": loginSecret("other"),
+      },
+      env: {
+        AWS_ENDPOINT_URL_SES: sesProxy.endpoint,
+        ONGOING_BASE_URL: ongoing.baseUrl,
+        ONGOING_CREDENTIALS_SECRET: "ongoing/demo",
+        ONGOING_MAX_ATTEMPTS: "2",
+        POWERTOOLS_LOG_LEVEL: process.env.DEBUG_TEST_LOGS ?? "SILENT",
+        EMAIL_DEFAULT: JSON.stringify({
+          fromAddress: "noreply@3pl.example",
+          replyTo: ["support@3pl.example"],
+        }),
+        GOODS_OWNERS: JSON.stringify({
+          "160": {
+            credentialsSecretName: "ongoing/other",
+            email: { fromAddress: "shop@other.example", brandName: "Other Brand", language: "sv" },
+          },
+        }),
+      },
     });
+    ({ handler } = await import("../functions/order-shipped-email/index.ts"));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+
+  afterAll(async () => {
+    await harness?.stop();
+    await sesProxy?.stop();
+    await ses?.stop();
+    await ongoing?.stop();
   });
-  const { port } = server.address() as AddressInfo;
+}
+
+let nextEventId = 9_000;
+let nextOrderId = 80_000;
+
+/** The order webhook Ongoing sends when an order's status changes to Sent. */
+export function sentEvent(orderId: number, goodsOwnerId = 159, webhookEventId = nextEventId++): Json {
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    failNext(times, error) {
-      for (let index = 0; index < times; index++) queue.push(error);
-    },
-    get failed() {
-      return failed;
-    },
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    webhookOrdersId: 1,
+    webhookEventId,
+    system: "demo",
+    timestamp: "2024-05-01T12:00:00.0000000",
+    orderId,
+    orderNumber: "irrelevant: the order is fetched",
+    goodsOwnerId,
+    goodsOwnerOrderId: null,
+    path: `/api/v1/orders/${orderId}`,
+    orderStatus: { number: 450 },
+    webhookTemplate: "OrderStatusChanged",
   };
+}
+
+/** A copy of Ongoing's example order under a new id, changed by `patch` (objects merge, arrays replace). */
+export function putOrder(
+  patch: (order: Json) => void,
+  goodsOwnerId = 159,
+): { orderId: number; email: string } {
+  const orderId = nextOrderId++;
+  const email = `customer-${orderId}@example.com`;
+  const order = officialExample("order");
+  order.goodsOwner = { id: goodsOwnerId, name: goodsOwnerId === 159 ? "REST example" : "Second demo owner" };
+  const info = order.orderInfo as Json;
+  info.orderStatus = { number: 450, text: "Skickad" };
+  info.emailNotification = { toBeNotified: true, value: email };
+  patch(order);
+  ongoing.state.putOrder(order, orderId);
+  return { orderId, email };
+}
+
+export async function mailsTo(address: string): Promise<StoredMail[]> {
+  return (await ses.mails()).filter((mail) => mail.destination.to.includes(address));
+}
+
+export async function deliver(...events: Json[]): Promise<void> {
+  for (const event of events) await harness.send(event, "order-shipped");
+  await harness.run(handler);
+}
+
+export async function shippedMailRecord(goodsOwnerId: number, orderId: number) {
+  const { WorkflowStore } = await import("../functions/shared/state/workflow.ts");
+  const store = new WorkflowStore<Record<string, unknown>>({
+    tableName: harness.tables.state,
+    kind: "shipped-mail",
+    ttlSeconds: 3600,
+  });
+  return { store, record: await store.get(`${goodsOwnerId}#${orderId}`) };
 }

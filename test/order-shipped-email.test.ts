@@ -1,120 +1,26 @@
 /**
  * Use-case 1 end to end over loopback: SQS (fauxqs) → the real consumer → the Ongoing simulator → SES
- * (aws-ses-v2-local, behind a proxy that can answer with SES errors) and the state table (dynalite).
+ * (aws-ses-v2-local, behind a proxy that can answer with SES errors) and the state table (dynalite). This file:
+ * the mail's content and language, hostile content, orders that get no mail, failures that heal;
+ * order-shipped-email-exactly-once.test.ts: one mail per order. The stack is in order-shipped-email.support.ts.
  */
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sesEvent } from "../local/ses-events.ts";
-import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
-import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
+import { describe, expect, it } from "vitest";
+import type { Json } from "../simulators/ongoing/seed.ts";
 import {
-  type FailingSesProxy,
-  sesInternalFailure,
-  sesMessageRejected,
-  sesServiceUnavailable,
-  sesThrottling,
-  startFailingSesProxy,
+  deliver,
+  harness,
+  mailsTo,
+  ongoing,
+  putOrder,
+  sentEvent,
+  ses,
+  sesProxy,
+  shippedMailRecord,
+  useOrderShippedEmailStack,
 } from "./order-shipped-email.support.ts";
-import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
-import { loginSecret } from "./support/env.ts";
-import type { Harness } from "./support/harness.ts";
-import { startHarness } from "./support/harness.ts";
+import { sesMessageRejected, sesServiceUnavailable, sesThrottling } from "./support/failing-ses-proxy.ts";
 
-let ongoing: OngoingSimulator;
-let ses: Emulator & { mails(): Promise<StoredMail[]> };
-let sesProxy: FailingSesProxy;
-let harness: Harness;
-let handler: Handler<SQSEvent, SQSBatchResponse>;
-
-beforeAll(async () => {
-  ongoing = await startOngoingSimulator();
-  ses = await startSes();
-  sesProxy = await startFailingSesProxy(ses.endpoint);
-  harness = await startHarness({
-    useCase: "order-shipped-email",
-    maxReceiveCount: 3,
-    secrets: {
-      "ongoing/demo": loginSecret("demo"),
-      "ongoing/other": loginSecret("other"),
-    },
-    env: {
-      AWS_ENDPOINT_URL_SES: sesProxy.endpoint,
-      ONGOING_BASE_URL: ongoing.baseUrl,
-      ONGOING_CREDENTIALS_SECRET: "ongoing/demo",
-      ONGOING_MAX_ATTEMPTS: "2",
-      POWERTOOLS_LOG_LEVEL: process.env.DEBUG_TEST_LOGS ?? "SILENT",
-      EMAIL_DEFAULT: JSON.stringify({ fromAddress: "noreply@3pl.example", replyTo: ["support@3pl.example"] }),
-      GOODS_OWNERS: JSON.stringify({
-        "160": {
-          credentialsSecretName: "ongoing/other",
-          email: { fromAddress: "shop@other.example", brandName: "Other Brand", language: "sv" },
-        },
-      }),
-    },
-  });
-  ({ handler } = await import("../functions/order-shipped-email/index.ts"));
-});
-
-afterAll(async () => {
-  await harness?.stop();
-  await sesProxy?.stop();
-  await ses?.stop();
-  await ongoing?.stop();
-});
-
-let nextEventId = 9_000;
-let nextOrderId = 80_000;
-
-/** The order webhook Ongoing sends when an order's status changes to Sent. */
-function sentEvent(orderId: number, goodsOwnerId = 159, webhookEventId = nextEventId++): Json {
-  return {
-    webhookOrdersId: 1,
-    webhookEventId,
-    system: "demo",
-    timestamp: "2024-05-01T12:00:00.0000000",
-    orderId,
-    orderNumber: "irrelevant: the order is fetched",
-    goodsOwnerId,
-    goodsOwnerOrderId: null,
-    path: `/api/v1/orders/${orderId}`,
-    orderStatus: { number: 450 },
-    webhookTemplate: "OrderStatusChanged",
-  };
-}
-
-/** A copy of Ongoing's example order under a new id, changed by `patch` (objects merge, arrays replace). */
-function putOrder(patch: (order: Json) => void, goodsOwnerId = 159): { orderId: number; email: string } {
-  const orderId = nextOrderId++;
-  const email = `customer-${orderId}@example.com`;
-  const order = officialExample("order");
-  order.goodsOwner = { id: goodsOwnerId, name: goodsOwnerId === 159 ? "REST example" : "Second demo owner" };
-  const info = order.orderInfo as Json;
-  info.orderStatus = { number: 450, text: "Skickad" };
-  info.emailNotification = { toBeNotified: true, value: email };
-  patch(order);
-  ongoing.state.putOrder(order, orderId);
-  return { orderId, email };
-}
-
-async function mailsTo(address: string): Promise<StoredMail[]> {
-  return (await ses.mails()).filter((mail) => mail.destination.to.includes(address));
-}
-
-async function deliver(...events: Json[]): Promise<void> {
-  for (const event of events) await harness.send(event, "order-shipped");
-  await harness.run(handler);
-}
-
-async function shippedMailRecord(goodsOwnerId: number, orderId: number) {
-  const { WorkflowStore } = await import("../functions/shared/state/workflow.ts");
-  const store = new WorkflowStore<Record<string, unknown>>({
-    tableName: harness.tables.state,
-    kind: "shipped-mail",
-    ttlSeconds: 3600,
-  });
-  return { store, record: await store.get(`${goodsOwnerId}#${orderId}`) };
-}
+useOrderShippedEmailStack();
 
 describe("order-shipped-email with Ongoing's official example order", () => {
   it("mails the customer in English: recipient, subject, lines, tracking and address", async () => {
@@ -292,140 +198,5 @@ describe("failures that heal", () => {
 
     await deliver(JSON.parse(letters[0]?.body ?? "{}") as Json);
     expect(await mailsTo(email)).toHaveLength(1);
-  });
-});
-
-describe("exactly one mail per order", () => {
-  it("sends one mail for duplicate deliveries and a second Sent event, arriving together", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const event = sentEvent(orderId);
-    await deliver(event, event, sentEvent(orderId), sentEvent(orderId));
-    expect(await mailsTo(email)).toHaveLength(1);
-    expect(await harness.deadLetters()).toEqual([]);
-  });
-
-  it("sends no second mail for events that arrive after the mail was sent", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const event = sentEvent(orderId);
-    await deliver(event);
-    const before = harness.metricCount("MailsSkipped", { reason: "already-mailed" });
-    ongoing.state.clearCalls();
-    await deliver(event, sentEvent(orderId));
-    expect(await mailsTo(email)).toHaveLength(1);
-    // The repeat and the new event both meet the shipped-mail record, before Ongoing is asked.
-    expect(harness.metricCount("MailsSkipped", { reason: "already-mailed" })).toBe(before + 2);
-    expect(ongoing.state.callCounts().getOrder).toBeUndefined();
-  });
-
-  it("never resends after a crash that left the claim behind: dead-letters delivery-uncertain", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const { store } = await shippedMailRecord(159, orderId);
-    const crashedAt = Date.now() - 10 * 60_000;
-    await store.start(`159#${orderId}`, "sending", {
-      eventId: 1,
-      claimedAt: crashedAt,
-      deadline: crashedAt + 60_000,
-    });
-
-    await deliver(sentEvent(orderId));
-    expect(await mailsTo(email)).toEqual([]);
-    const letters = await harness.deadLetters();
-    expect(letters.map((letter) => [letter.attributes.failureClass, letter.attributes.failureCode])).toEqual([
-      ["permanent", "delivery-uncertain"],
-    ]);
-    expect(letters[0]?.attributes.failureReason).toContain(`shipped-mail#159#${orderId}`);
-  });
-
-  it("settles a delivery-uncertain mail by SES's Send event: the redriven webhook sends nothing and succeeds", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const { store } = await shippedMailRecord(159, orderId);
-    const crashedAt = Date.now() - 10 * 60_000;
-    await store.start(`159#${orderId}`, "sending", {
-      eventId: 1,
-      claimedAt: crashedAt,
-      deadline: crashedAt + 60_000,
-    });
-    const event = sentEvent(orderId);
-    await deliver(event);
-    expect((await harness.deadLetters()).map((letter) => letter.attributes.failureCode)).toEqual([
-      "delivery-uncertain",
-    ]);
-
-    // SES had taken the mail before the crash: its Send event arrives through EventBridge.
-    const { ShippedMailLedger } = await import("../functions/shared/shipped-mail-ledger.ts");
-    const { recordMailEvent } = await import("../functions/mail-events/mail-events.ts");
-    const settled = await recordMailEvent(
-      new ShippedMailLedger(harness.tables.state),
-      sesEvent({
-        type: "Send",
-        messageId: "ses-before-the-crash",
-        tags: { useCase: "order-shipped-email", goodsOwnerId: "159", orderId: String(orderId) },
-      }),
-    );
-    expect(settled).toEqual({ status: "recorded", settled: true });
-
-    const skippedBefore = harness.metricCount("MailsSkipped", { reason: "already-mailed" });
-    await deliver(event);
-    expect(await harness.deadLetters()).toEqual([]);
-    expect(await mailsTo(email)).toEqual([]);
-    expect(harness.metricCount("MailsSkipped", { reason: "already-mailed" })).toBe(skippedBefore + 1);
-  });
-
-  it("keeps the claim after SES answers 500, sends no second mail, and dead-letters delivery-uncertain", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const { store } = await shippedMailRecord(159, orderId);
-    const key = `159#${orderId}`;
-    const failedBefore = sesProxy.failed;
-    const mailsBefore = (await ses.mails()).length;
-    const uncertainBefore = harness.metricCount("MailsFailed", { reason: "delivery-uncertain" });
-    // A 500 may follow an accepted mail, so the attempt must leave its claim standing.
-    sesProxy.failNext(1, sesInternalFailure);
-    let claimLeft: Awaited<ReturnType<typeof store.get>>;
-    await harness.send(sentEvent(orderId), "order-shipped");
-    await harness.run(async (event, context, callback) => {
-      const answer = (await handler(event, context, callback)) as SQSBatchResponse;
-      const record = await store.get(key);
-      if (claimLeft === undefined && record?.step === "sending") {
-        claimLeft = record;
-        // On AWS the retries wait out the holder's deadline (minutes); move it into the past instead, as the
-        // crash test's record has it, so the next delivery finds a claim whose holder is certainly gone.
-        const crashedAt = Date.now() - 10 * 60_000;
-        await store.advance(record, "sending", { claimedAt: crashedAt, deadline: crashedAt + 60_000 });
-      }
-      return answer;
-    });
-
-    expect(claimLeft).toMatchObject({ step: "sending", data: { attempts: 1 } });
-    expect(claimLeft?.data).not.toHaveProperty("lastFailure");
-    expect(sesProxy.failed - failedBefore).toBe(1);
-    // SES was not called again: no mail at all went through the proxy.
-    expect((await ses.mails()).length).toBe(mailsBefore);
-    expect(await mailsTo(email)).toEqual([]);
-    const letters = await harness.deadLetters();
-    expect(letters.map((letter) => [letter.attributes.failureClass, letter.attributes.failureCode])).toEqual([
-      ["permanent", "delivery-uncertain"],
-    ]);
-    expect(letters[0]?.attributes.failureReason).toContain(`shipped-mail#${key}`);
-    expect(harness.metricCount("MailsFailed", { reason: "delivery-uncertain" }) - uncertainBefore).toBe(1);
-    expect((await store.get(key))?.step).toBe("sending");
-  });
-
-  it("waits for a claim that may still be running, and never sends beside it", async () => {
-    const { orderId, email } = putOrder(() => undefined);
-    const { store } = await shippedMailRecord(159, orderId);
-    const { workflow: holder } = await store.start(`159#${orderId}`, "sending", {
-      eventId: 1,
-      claimedAt: Date.now(),
-      deadline: Date.now() + 1_000,
-    });
-    const before = harness.metricCount("MailsSkipped", { reason: "already-mailed" });
-    // The holder records its mail while the new event waits for it.
-    const holderFinishes = sleep(300).then(() => store.advance(holder, "sent", { sesMessageId: "earlier" }));
-
-    await deliver(sentEvent(orderId));
-    await holderFinishes;
-    expect(await mailsTo(email)).toEqual([]);
-    expect(await harness.deadLetters()).toEqual([]);
-    expect(harness.metricCount("MailsSkipped", { reason: "already-mailed" })).toBe(before + 1);
   });
 });

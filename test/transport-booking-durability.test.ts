@@ -12,17 +12,11 @@ import { bookingDocumentsPrefix } from "../functions/shared/contract/names.ts";
 import type { BookingWorkflowData } from "../functions/transport-booking/booking-record.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
 import type { Json } from "../simulators/ongoing/seed.ts";
-import {
-  defaultAutomationUsers,
-  defaultUsers,
-  type FaultSpec,
-  type OngoingSimulator,
-  startOngoingSimulator,
-} from "../simulators/ongoing/server.ts";
+import type { FaultSpec, OngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
-import { putShippedOrder } from "./support/shipped-order.ts";
+import { orderShippedWebhook, putShippedOrder, startThreeOwnerOngoing } from "./support/shipped-order.ts";
 
 type Api = "rest" | "automation";
 const goodsOwnerOf: Record<Api, number> = { rest: 159, automation: 161 };
@@ -44,15 +38,7 @@ function seedOrder(goodsOwnerId: number): number {
 
 async function book(goodsOwnerId: number, orderId: number): Promise<void> {
   await harness.send(
-    {
-      webhookEventId: nextEventId++,
-      goodsOwnerId,
-      orderId,
-      orderNumber: `D${orderId}`,
-      orderStatus: { number: 450 },
-      timestamp: "2026-01-01T12:00:00.0000000",
-      webhookTemplate: "OrderStatusChanged",
-    },
+    orderShippedWebhook(orderId, { webhookEventId: nextEventId++, goodsOwnerId, orderNumber: `D${orderId}` }),
     "order-shipped",
   );
   await harness.run(handler);
@@ -109,10 +95,7 @@ function writeFault(api: Api, orderId: number, step: "label" | "tracking" | "par
 }
 
 beforeAll(async () => {
-  ongoing = await startOngoingSimulator({
-    users: [...defaultUsers, { username: "third", password: "third-password", goodsOwnerId: 161 }],
-    automationUsers: defaultAutomationUsers.map((user) => ({ ...user, goodsOwnerIds: [159, 160, 161] })),
-  });
+  ongoing = await startThreeOwnerOngoing();
   transport = await startTransportSimulator();
   harness = await startHarness({
     useCase: "transport-booking",

@@ -11,7 +11,7 @@ import { defaultUsers, type OngoingSimulator, startOngoingSimulator } from "../s
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
-import { putShippedOrder } from "./support/shipped-order.ts";
+import { orderShippedWebhook, putShippedOrder } from "./support/shipped-order.ts";
 
 let harness: Harness;
 let handler: Handler<SQSEvent, SQSBatchResponse>;
@@ -29,15 +29,7 @@ function seedOrder(goodsOwnerId = 159): number {
 
 const send = (orderId: number, goodsOwnerId = 159) =>
   harness.send(
-    {
-      webhookEventId: nextEventId++,
-      goodsOwnerId,
-      orderId,
-      orderNumber: `O${orderId}`,
-      orderStatus: { number: 450 },
-      timestamp: "2026-01-01T12:00:00.0000000",
-      webhookTemplate: "OrderStatusChanged",
-    },
+    orderShippedWebhook(orderId, { webhookEventId: nextEventId++, goodsOwnerId }),
     "order-shipped",
   );
 

@@ -10,16 +10,11 @@ import { child, text, type XmlObject } from "../functions/shared/ongoing/automat
 import type { BookingWorkflowData } from "../functions/transport-booking/booking-record.ts";
 import { bookingSchema } from "../functions/transport-booking/transport-system.ts";
 import type { Json } from "../simulators/ongoing/seed.ts";
-import {
-  defaultAutomationUsers,
-  defaultUsers,
-  type OngoingSimulator,
-  startOngoingSimulator,
-} from "../simulators/ongoing/server.ts";
+import type { OngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startTransportSimulator, type TransportSimulator } from "../simulators/transport/server.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
-import { putShippedOrder } from "./support/shipped-order.ts";
+import { putShippedOrder, startThreeOwnerOngoing } from "./support/shipped-order.ts";
 
 type Api = "rest" | "automation";
 const goodsOwnerOf: Record<Api, number> = { rest: 159, automation: 161 };
@@ -101,10 +96,7 @@ async function recordOf(goodsOwnerId: number, orderId: number) {
 }
 
 beforeAll(async () => {
-  ongoing = await startOngoingSimulator({
-    users: [...defaultUsers, { username: "third", password: "third-password", goodsOwnerId: 161 }],
-    automationUsers: defaultAutomationUsers.map((user) => ({ ...user, goodsOwnerIds: [159, 160, 161] })),
-  });
+  ongoing = await startThreeOwnerOngoing();
   transport = await startTransportSimulator({ details: true });
   const printing = {
     reportId: 47,

@@ -10,6 +10,7 @@
  * or a later beforeAll.
  */
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
+import { createStackTables } from "../../devkit/tables.ts";
 import {
   type OngoingSimulator,
   type OngoingSimulatorOptions,
@@ -22,7 +23,6 @@ import {
   type TransportSimulatorOptions,
 } from "../../simulators/transport/server.ts";
 import { type Emulator, startDynamoDb } from "./emulators.ts";
-import { createStackTables } from "./tables.ts";
 
 /** The Secrets Manager value of an Ongoing simulator login: `{"username","password"}`, `<user>-password` by default. */
 export const loginSecret = (username: string, password = `${username}-password`): string =>

@@ -33,6 +33,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
+import { createStackTables, localCredentials } from "../../devkit/tables.ts";
 import { queueDepth } from "../../functions/shared/aws/sqs.ts";
 import type { Consumer } from "../../functions/shared/contract/consumers.ts";
 import type { EventType } from "../../functions/shared/contract/routes.ts";
@@ -40,7 +41,6 @@ import { messageAttributes } from "../../functions/shared/contract/routes.ts";
 import { startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
 import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "./emulators.ts";
-import { createStackTables, localCredentials } from "./tables.ts";
 
 export interface HarnessOptions {
   readonly useCase: Consumer;
@@ -199,27 +199,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     secrets,
     sqs,
     addQueue,
-    async send(payload, eventType, attrs = {}, toQueueUrl = queueUrl) {
-      const attributes: Record<string, string> = {
-        [messageAttributes.eventType]: eventType,
-        [messageAttributes.requestId]: randomUUID(),
-        [messageAttributes.receivedAt]: String(Date.now()),
-        ...attrs,
-      };
-      const sent = await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: toQueueUrl,
-          MessageBody: typeof payload === "string" ? payload : JSON.stringify(payload),
-          MessageAttributes: Object.fromEntries(
-            Object.entries(attributes).map(([name, value]): [string, MessageAttributeValue] => [
-              name,
-              { DataType: "String", StringValue: value },
-            ]),
-          ),
-        }),
-      );
-      return sent.MessageId ?? "";
-    },
+    send: (payload, eventType, attrs = {}, toQueueUrl = queueUrl) =>
+      enqueue(sqs, toQueueUrl, payload, eventType, attrs),
     async run(handler, runOptions = {}) {
       const poller = await startSqsPoller({
         queueUrl: runOptions.queueUrl ?? queueUrl,
@@ -238,40 +219,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         await poller.stop();
       }
     },
-    async deadLetters() {
-      const letters: DeadLetter[] = [];
-      for (;;) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: deadLetterQueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            MessageAttributeNames: ["All"],
-          }),
-        );
-        if (Messages.length === 0) return letters;
-        for (const message of Messages) {
-          letters.push({
-            body: message.Body ?? "",
-            attributes: Object.fromEntries(
-              Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-                name,
-                value.StringValue ?? "",
-              ]),
-            ),
-          });
-        }
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: deadLetterQueueUrl,
-            Entries: Messages.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle,
-            })),
-          }),
-        );
-      }
-    },
+    deadLetters: () => takeDeadLetters(sqs, deadLetterQueueUrl),
     queueDepth: () => queueDepth(sqs, queueUrl),
     metrics: () => [...emitted.metrics],
     metricCount(name, dimensions = {}) {
@@ -294,6 +242,71 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await Promise.all(emulators.map((emulator) => emulator.stop()));
     },
   };
+}
+
+/** Enqueues a webhook as the ingress does (see `Harness.send`). */
+async function enqueue(
+  sqs: SQSClient,
+  toQueueUrl: string,
+  payload: unknown,
+  eventType: string,
+  attrs: Record<string, string>,
+): Promise<string> {
+  const attributes: Record<string, string> = {
+    [messageAttributes.eventType]: eventType,
+    [messageAttributes.requestId]: randomUUID(),
+    [messageAttributes.receivedAt]: String(Date.now()),
+    ...attrs,
+  };
+  const sent = await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: toQueueUrl,
+      MessageBody: typeof payload === "string" ? payload : JSON.stringify(payload),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([name, value]): [string, MessageAttributeValue] => [
+          name,
+          { DataType: "String", StringValue: value },
+        ]),
+      ),
+    }),
+  );
+  return sent.MessageId ?? "";
+}
+
+/** Takes every message off a dead-letter queue. */
+async function takeDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string): Promise<DeadLetter[]> {
+  const letters: DeadLetter[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    if (Messages.length === 0) return letters;
+    for (const message of Messages) {
+      letters.push({
+        body: message.Body ?? "",
+        attributes: Object.fromEntries(
+          Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+            name,
+            value.StringValue ?? "",
+          ]),
+        ),
+      });
+    }
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: deadLetterQueueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  }
 }
 
 async function createQueue(

@@ -1,5 +1,5 @@
 /** Posting webhooks to the ingress in bulk, and the figures the runs report. */
-import { type Route, routeByPath, routeUrlPath } from "../../functions/shared/contract/routes.ts";
+import { type Route, routeByPath, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { inPool } from "./ongoing.ts";
 
 export interface Delivery {

@@ -1,6 +1,6 @@
 /** Creates the stack's tables in a local DynamoDB, from the same key schemas the stack uses. */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { articlesTable, type KeyAttribute, stateTable, type TableDefinition } from "../../lib/tables.ts";
+import { articlesTable, type KeyAttribute, stateTable, type TableDefinition } from "../lib/tables.ts";
 
 export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 

@@ -2,7 +2,7 @@
  * The books of a run: every webhook the ingress accepted must end as exactly one effect (a mail SES accepted, a
  * waybill written back to Ongoing, an article mirror item) or one dead letter, never both, never none.
  */
-import type { UseCase } from "../../functions/shared/contract/routes.ts";
+import type { UseCase } from "../functions/shared/contract/routes.ts";
 import { customerOf } from "./ongoing.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Delivery, DeliveryAnswer } from "./webhooks.ts";

@@ -7,10 +7,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type UseCase, useCases } from "../../functions/shared/contract/routes.ts";
-import { type LocalStack, startLocalStack } from "../../local/stack.ts";
-import { projectRoot, synthesize } from "../../local/synth.ts";
-import { metadataOf, resourcesOfType } from "../../local/template.ts";
+import { type UseCase, useCases } from "../functions/shared/contract/routes.ts";
+import { type LocalStack, startLocalStack } from "../local/stack.ts";
+import { projectRoot, synthesize } from "../local/synth.ts";
+import { metadataOf, resourcesOfType } from "../local/template.ts";
 import {
   type FaultProxy,
   isSendEmail,
@@ -102,6 +102,41 @@ export interface Pipeline {
 
 export const defaultAssemblyDir = join(projectRoot, ".local", "bench-cdk.out");
 
+/** The webhook use-cases' consumers as the synthesized template sets them (batch size, concurrency, receives). */
+function consumersOf(stack: LocalStack): Pipeline["consumers"] {
+  const { template } = stack.assembly;
+  const consumers = {} as Pipeline["consumers"];
+  for (const [, mapping] of resourcesOfType(template, "AWS::Lambda::EventSourceMapping")) {
+    const queueId = JSON.stringify(mapping.Properties?.EventSourceArn).match(/"Fn::GetAtt":\["([^"]+)"/)?.[1];
+    const queue = queueId ? template.Resources[queueId] : undefined;
+    const useCase = queue ? metadataOf(queue)?.useCase : undefined;
+    // The webhook use-cases; the reconcile's units are benchmarked on their own (bench/reconcile.ts).
+    if (!useCase || useCase === "article-reconcile") continue;
+    const properties = mapping.Properties as {
+      BatchSize?: number;
+      ScalingConfig?: { MaximumConcurrency?: number };
+    };
+    consumers[useCase] = {
+      maxConcurrency: Number(properties.ScalingConfig?.MaximumConcurrency ?? 2),
+      batchSize: Number(properties.BatchSize ?? 10),
+      maxReceiveCount: Number(stack.queues.find((q) => q.useCase === useCase)?.maxReceiveCount ?? 0),
+    };
+  }
+  return consumers;
+}
+
+/** The stack's SES sending rate: each mail consumer's per-invocation rate times their concurrency. */
+function sesMaxSendRateOf(stack: LocalStack, consumers: Pipeline["consumers"]): number | undefined {
+  const perInvocation = resourcesOfType(stack.assembly.template, "AWS::Lambda::Function")
+    .map(([, fn]) => fn.Properties as { Environment?: { Variables?: Record<string, unknown> } } | undefined)
+    .map((properties) => properties?.Environment?.Variables?.SES_SEND_RATE_PER_INVOCATION)
+    .find((value) => value !== undefined);
+  const mailConsumer = consumers["order-shipped-email"];
+  return perInvocation !== undefined && mailConsumer
+    ? Number(perInvocation) * mailConsumer.maxConcurrency
+    : undefined;
+}
+
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const assemblyDir = options.assemblyDir ?? defaultAssemblyDir;
   const context: Record<string, unknown> = { ...options.context };
@@ -162,34 +197,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     credentials: localCredentials,
   });
 
-  const { template } = stack.assembly;
-  const consumers = {} as Pipeline["consumers"];
-  for (const [, mapping] of resourcesOfType(template, "AWS::Lambda::EventSourceMapping")) {
-    const queueId = JSON.stringify(mapping.Properties?.EventSourceArn).match(/"Fn::GetAtt":\["([^"]+)"/)?.[1];
-    const queue = queueId ? template.Resources[queueId] : undefined;
-    const useCase = queue ? metadataOf(queue)?.useCase : undefined;
-    // The webhook use-cases; the reconcile's units are benchmarked on their own (bench/reconcile.ts).
-    if (!useCase || useCase === "article-reconcile") continue;
-    const properties = mapping.Properties as {
-      BatchSize?: number;
-      ScalingConfig?: { MaximumConcurrency?: number };
-    };
-    consumers[useCase] = {
-      maxConcurrency: Number(properties.ScalingConfig?.MaximumConcurrency ?? 2),
-      batchSize: Number(properties.BatchSize ?? 10),
-      maxReceiveCount: Number(stack.queues.find((q) => q.useCase === useCase)?.maxReceiveCount ?? 0),
-    };
-  }
-
-  const perInvocation = resourcesOfType(template, "AWS::Lambda::Function")
-    .map(([, fn]) => fn.Properties as { Environment?: { Variables?: Record<string, unknown> } } | undefined)
-    .map((properties) => properties?.Environment?.Variables?.SES_SEND_RATE_PER_INVOCATION)
-    .find((value) => value !== undefined);
-  const mailConsumer = consumers["order-shipped-email"];
-  const sesMaxSendRate =
-    perInvocation !== undefined && mailConsumer
-      ? Number(perInvocation) * mailConsumer.maxConcurrency
-      : undefined;
+  const consumers = consumersOf(stack);
+  const sesMaxSendRate = sesMaxSendRateOf(stack, consumers);
 
   return {
     stack,
@@ -209,69 +218,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }
       return accepted;
     },
-    async mirror() {
-      const items = new Map<number, MirrorEntry>();
-      let startKey: Record<string, never> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new ScanCommand({ TableName: stack.tables.articles, ExclusiveStartKey: startKey }),
-        );
-        for (const item of page.Items ?? []) {
-          const articleName = item.articleName?.S;
-          items.set(Number(item.articleSystemId?.N), {
-            syncedAt: Date.parse(String(item.deletedAt?.S ?? item.syncedAt?.S)),
-            deleted: item.deleted?.BOOL === true,
-            revision: Number(item.revision?.N ?? 0),
-            ...(articleName ? { articleName } : {}),
-          });
-        }
-        startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (startKey);
-      return items;
-    },
-    async deadLetters(useCase) {
-      const queue = stack.queues.find((candidate) => candidate.useCase === useCase);
-      if (!queue?.deadLetterUrl) return [];
-      const found: { body: string; attributes: Record<string, string> }[] = [];
-      const handles: { Id: string; ReceiptHandle: string }[] = [];
-      for (;;) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.deadLetterUrl,
-            MaxNumberOfMessages: 10,
-            VisibilityTimeout: 60,
-            MessageAttributeNames: ["All"],
-          }),
-        );
-        if (Messages.length === 0) break;
-        for (const message of Messages) {
-          found.push({
-            body: String(message.Body),
-            attributes: Object.fromEntries(
-              Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
-                key,
-                String(value.StringValue),
-              ]),
-            ),
-          });
-          handles.push({ Id: String(handles.length), ReceiptHandle: String(message.ReceiptHandle) });
-        }
-      }
-      // Put them back in sight, so a later look finds them again.
-      for (let index = 0; index < handles.length; index += 10) {
-        await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queue.deadLetterUrl,
-            Entries: handles.slice(index, index + 10).map((handle, offset) => ({
-              ...handle,
-              Id: String(offset),
-              VisibilityTimeout: 0,
-            })),
-          }),
-        );
-      }
-      return found;
-    },
+    mirror: () => scanMirror(dynamodb, stack.tables.articles),
+    deadLetters: (useCase) => peekDeadLetters(sqs, stack, useCase),
     async stop() {
       sqs.destroy();
       dynamodb.destroy();
@@ -283,6 +231,75 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 }
 
 /** Stops the pipeline (and its function processes) on Ctrl-C or SIGTERM, so a run cut short leaves nothing running. */
+/** The article mirror's items, by articleSystemId. */
+async function scanMirror(dynamodb: DynamoDBClient, tableName: string): Promise<Map<number, MirrorEntry>> {
+  const items = new Map<number, MirrorEntry>();
+  let startKey: Record<string, never> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      const articleName = item.articleName?.S;
+      items.set(Number(item.articleSystemId?.N), {
+        syncedAt: Date.parse(String(item.deletedAt?.S ?? item.syncedAt?.S)),
+        deleted: item.deleted?.BOOL === true,
+        revision: Number(item.revision?.N ?? 0),
+        ...(articleName ? { articleName } : {}),
+      });
+    }
+    startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (startKey);
+  return items;
+}
+
+/** A use-case's dead letters, left on the queue (in sight again) for a later look. */
+async function peekDeadLetters(
+  sqs: SQSClient,
+  stack: LocalStack,
+  useCase: UseCase,
+): Promise<{ body: string; attributes: Record<string, string> }[]> {
+  const queue = stack.queues.find((candidate) => candidate.useCase === useCase);
+  if (!queue?.deadLetterUrl) return [];
+  const found: { body: string; attributes: Record<string, string> }[] = [];
+  const handles: { Id: string; ReceiptHandle: string }[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.deadLetterUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const message of Messages) {
+      found.push({
+        body: String(message.Body),
+        attributes: Object.fromEntries(
+          Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
+            key,
+            String(value.StringValue),
+          ]),
+        ),
+      });
+      handles.push({ Id: String(handles.length), ReceiptHandle: String(message.ReceiptHandle) });
+    }
+  }
+  // Put them back in sight, so a later look finds them again.
+  for (let index = 0; index < handles.length; index += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queue.deadLetterUrl,
+        Entries: handles.slice(index, index + 10).map((handle, offset) => ({
+          ...handle,
+          Id: String(offset),
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  return found;
+}
+
 export function stopOnSignal(pipeline: Pipeline): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => void pipeline.stop().finally(() => process.exit(130)));

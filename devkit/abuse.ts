@@ -4,7 +4,7 @@
  * queue nothing.
  */
 import fc from "fast-check";
-import { routes, routeUrlPath } from "../../functions/shared/contract/routes.ts";
+import { routes, routeUrlPath } from "../functions/shared/contract/routes.ts";
 import { inPool } from "./ongoing.ts";
 
 export interface BadRequest {

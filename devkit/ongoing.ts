@@ -58,7 +58,7 @@ export interface OngoingProcess {
   stop(): Promise<void>;
 }
 
-const simulatorMain = new URL("../../simulators/ongoing/main.ts", import.meta.url).pathname;
+const simulatorMain = new URL("../simulators/ongoing/main.ts", import.meta.url).pathname;
 const startTimeoutMs = 30_000;
 
 export async function startOngoingProcess(
