@@ -20,13 +20,15 @@ import type { z } from "zod";
 import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
 import { BreakerStore } from "../breaker/store.ts";
-import { type Dependency, PermanentError, TransientError } from "../errors.ts";
+import type { Dependency } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { consumerSettingsSchema, readSettings } from "../settings.ts";
-import { eventTypes, messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
+import { messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
+import { classify, countFailure } from "./failures.ts";
 import { type FailureClass, holdBack, requeue, sendToDeadLetterQueue } from "./queue.ts";
+import { countedBefore, parseRecord, stringAttribute } from "./record.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "./types.ts";
 
@@ -178,7 +180,7 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
       },
     });
     try {
-      const record = this.#parse(sqsRecord, receiveCount, apiRequestId);
+      const record = parseRecord(this.#definition, sqsRecord, receiveCount, apiRequestId);
       log.appendPersistentKeys(this.#correlationKeys(record.payload, log));
       const admission = await this.#admit(log);
       if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log);
@@ -260,51 +262,6 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
       delaySeconds: admission.delaySeconds,
       deferrals,
     });
-  }
-
-  #parse(
-    sqsRecord: SQSRecord,
-    receiveCount: number,
-    apiRequestId: string | undefined,
-  ): WebhookRecord<z.infer<S>, E> {
-    let body: unknown;
-    try {
-      body = JSON.parse(sqsRecord.body);
-    } catch {
-      // The parser's message quotes the body, which may hold personal data.
-      throw new PermanentError("invalid-payload", "the body is not JSON");
-    }
-    const eventType = stringAttribute(sqsRecord, messageAttributes.eventType);
-    const accepted: readonly string[] = this.#definition.eventTypes ?? eventTypes;
-    if (eventType === undefined || !accepted.includes(eventType)) {
-      throw new PermanentError(
-        "invalid-payload",
-        `unknown or missing eventType attribute: ${eventType ?? "none"}`,
-      );
-    }
-    const parsed = this.#definition.schema.safeParse(body);
-    if (!parsed.success) {
-      // Zod's issues name paths and expected types, never the offending values.
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-      );
-      throw new PermanentError(
-        "invalid-payload",
-        `the payload does not match the schema: ${issues.join("; ")}`,
-      );
-    }
-    // The ingress's receive time; without it, when the message reached the queue (a moment later).
-    const receivedAt = Number(
-      stringAttribute(sqsRecord, messageAttributes.receivedAt) ?? sqsRecord.attributes?.SentTimestamp,
-    );
-    return {
-      payload: parsed.data,
-      eventType: eventType as E,
-      messageId: sqsRecord.messageId,
-      receiveCount,
-      apiRequestId,
-      receivedAt: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : undefined,
-    };
   }
 
   #correlationKeys(payload: z.infer<S>, log: Logger): Record<string, string | number> {
@@ -436,64 +393,4 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     }
     return delaySeconds;
   }
-}
-
-interface Failure {
-  readonly permanent: boolean;
-  readonly code: string;
-  readonly reason: string;
-  readonly retryAfterMs: number | undefined;
-  /** The dependency that did not answer, when the failure is the dependency's rather than the message's. */
-  readonly dependency?: Dependency | undefined;
-}
-
-/** Maps anything thrown to the pipeline's failure classes; unknown errors are transient (they may heal). */
-function classify(error: unknown): Failure {
-  if (error instanceof PermanentError) {
-    return { permanent: true, code: error.code, reason: error.message, retryAfterMs: undefined };
-  }
-  if (error instanceof TransientError) {
-    return {
-      permanent: false,
-      code: error.code,
-      reason: error.message,
-      retryAfterMs: error.retryAfterMs,
-      dependency: error.dependency,
-    };
-  }
-  const name = error instanceof Error ? error.name : "unknown";
-  if (name === "IdempotencyAlreadyInProgressError") {
-    return {
-      permanent: false,
-      code: "in-progress",
-      reason: "the same event is being processed by another attempt",
-      retryAfterMs: undefined,
-    };
-  }
-  if (name === "IdempotencyPersistenceLayerError") {
-    return {
-      permanent: false,
-      code: "state-table-unavailable",
-      reason: "the idempotency record could not be read or written",
-      retryAfterMs: undefined,
-    };
-  }
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { permanent: false, code: "unexpected", reason, retryAfterMs: undefined };
-}
-
-function countFailure(failureClass: "permanent" | "transient" | "exhausted" | "outage"): void {
-  const single = metrics.singleMetric();
-  single.addDimension("class", failureClass);
-  single.addMetric("Failed", MetricUnit.Count, 1);
-}
-
-/** Receives counted before the message was requeued to wait out an outage. */
-function countedBefore(record: SQSRecord): number {
-  const counted = Number(stringAttribute(record, messageAttributes.countedReceives));
-  return Number.isInteger(counted) && counted > 0 ? counted : 0;
-}
-
-function stringAttribute(record: SQSRecord, name: string): string | undefined {
-  return record.messageAttributes?.[name]?.stringValue;
 }
