@@ -7,8 +7,6 @@
  * dependency's breaker to close.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
-import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -17,7 +15,6 @@ import middy from "@middy/core";
 import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import type { z } from "zod";
-import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
 import { BreakerStore } from "../breaker/store.ts";
 import type { Dependency } from "../errors.ts";
@@ -27,6 +24,7 @@ import { metrics } from "../powertools/metrics.ts";
 import { consumerSettingsSchema, readSettings } from "../settings.ts";
 import { messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
 import { classify, countFailure } from "./failures.ts";
+import { type Idempotent, idempotentHandler } from "./idempotency.ts";
 import { type FailureClass, holdBack, requeue, sendToDeadLetterQueue } from "./queue.ts";
 import { countedBefore, parseRecord, stringAttribute } from "./record.ts";
 import { retryDelaySeconds } from "./retry.ts";
@@ -96,16 +94,8 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
   readonly #settings: ConsumerSettings;
   /** Undefined when the use-case has no dependencies or the stack keeps no breakers. */
   readonly #breakers: CircuitBreakers | undefined;
-  /** Both undefined when the use-case turned idempotency off. */
-  readonly #idempotencyConfig: IdempotencyConfig | undefined;
-  readonly #handleOnce:
-    | ((
-        key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>, E>,
-        context: HandlerContext,
-        run: { executed: boolean },
-      ) => Promise<Outcome>)
-    | undefined;
+  /** Undefined when the use-case turned idempotency off. */
+  readonly #once: Idempotent<S, E> | undefined;
 
   constructor(definition: UseCaseDefinition<S, E>, settings: ConsumerSettings) {
     this.#definition = definition;
@@ -120,45 +110,12 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         cacheMs: Math.min(5_000, settings.BREAKER_PROBE_INTERVAL_SECONDS * 250),
       });
     }
-    if (definition.idempotency === false) return;
-    if (!settings.STATE_TABLE_NAME) {
-      throw new Error(
-        `STATE_TABLE_NAME is not set: ${definition.useCase} keeps idempotency records in the state table`,
-      );
-    }
-    this.#idempotencyConfig = new IdempotencyConfig({
-      eventKeyJmesPath: "key",
-      expiresAfterSeconds: settings.IDEMPOTENCY_TTL_SECONDS,
-      throwOnNoIdempotencyKey: false,
-    });
-    const persistenceStore = new DynamoDBPersistenceLayer({
-      tableName: settings.STATE_TABLE_NAME,
-      keyAttr: "id",
-      expiryAttr: "expiration",
-      awsSdkV3Client: dynamoDbClient,
-    });
-    this.#handleOnce = makeIdempotent(
-      async (
-        _key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>, E>,
-        context: HandlerContext,
-        run: { executed: boolean },
-      ): Promise<Outcome> => {
-        run.executed = true;
-        return definition.handle(record, context);
-      },
-      {
-        persistenceStore,
-        config: this.#idempotencyConfig,
-        keyPrefix: `idempotency#${definition.useCase}`,
-        dataIndexArgument: 0,
-      },
-    );
+    this.#once = idempotentHandler(definition, settings);
   }
 
   /** In-progress idempotency records expire with the invocation, so a timed-out attempt does not block retries. */
   registerInvocation(context: Context): void {
-    this.#idempotencyConfig?.registerLambdaContext(context);
+    this.#once?.config.registerLambdaContext(context);
   }
 
   /** Resolves when the record is done with (processed, skipped or dead-lettered); rejects to retry it later. */
@@ -287,11 +244,11 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
   }
 
   async #run(record: WebhookRecord<z.infer<S>, E>, context: HandlerContext): Promise<Result> {
-    if (this.#handleOnce === undefined) return this.#definition.handle(record, context);
+    if (this.#once === undefined) return this.#definition.handle(record, context);
     const key = this.#idempotencyKey(record);
     if (key === undefined) context.logger?.warn("no idempotency key; processing without deduplication");
     const run = { executed: false };
-    const outcome = await this.#handleOnce({ key }, record, context, run);
+    const outcome = await this.#once.handle({ key }, record, context, run);
     return run.executed ? outcome : { status: "duplicate", previous: outcome };
   }
 
