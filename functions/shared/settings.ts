@@ -124,6 +124,10 @@ export const consumerSettingsSchema = z.object({
     .default(7 * 24 * 3600),
   /** First retry delay of a transiently failed message; it doubles with each receive (with jitter). */
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().min(0).default(10),
+  /** The operator's trail (one item per webhook, see trail/); absent: no trail is written. */
+  TRAIL_TABLE_NAME: z.string().min(1).optional(),
+  /** Days a trail item is kept after its latest write. */
+  TRAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** The table holding the circuit breakers' state (the state table); absent: no breakers. */
   BREAKER_TABLE_NAME: z.string().min(1).optional(),
   /** Records in a row failing on a dependency that open its breaker. */

@@ -22,13 +22,15 @@ import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
 import { consumerSettingsSchema, readSettings } from "../settings.ts";
+import { type RecordTrail, TrailWriter } from "../trail/writer.ts";
 import { messageAttributes, type EventType as WebhookEventType } from "../webhooks/routes.ts";
 import { classify, countFailure } from "./failures.ts";
 import { type Idempotent, idempotentHandler } from "./idempotency.ts";
 import { type FailureClass, holdBack, requeue, sendToDeadLetterQueue } from "./queue.ts";
 import { countedBefore, parseRecord, stringAttribute } from "./record.ts";
+import { type Result, reportResult, trailNoteOf } from "./result.ts";
 import { retryDelaySeconds } from "./retry.ts";
-import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "./types.ts";
+import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "./types.ts";
 
 type ConsumerSettings = z.output<typeof consumerSettingsSchema>;
 
@@ -86,9 +88,6 @@ export function createConsumer<S extends z.ZodType, E extends string = WebhookEv
   >;
 }
 
-/** What a record became, beyond the handler's own outcome. */
-type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outcome };
-
 class RecordPipeline<S extends z.ZodType, E extends string> {
   readonly #definition: UseCaseDefinition<S, E>;
   readonly #settings: ConsumerSettings;
@@ -96,6 +95,8 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
   readonly #breakers: CircuitBreakers | undefined;
   /** Undefined when the use-case turned idempotency off. */
   readonly #once: Idempotent<S, E> | undefined;
+  /** Undefined when the stack gives the use-case no trail table. */
+  readonly #trail: TrailWriter | undefined;
 
   constructor(definition: UseCaseDefinition<S, E>, settings: ConsumerSettings) {
     this.#definition = definition;
@@ -111,6 +112,12 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
       });
     }
     this.#once = idempotentHandler(definition, settings);
+    if (settings.TRAIL_TABLE_NAME) {
+      this.#trail = new TrailWriter({
+        tableName: settings.TRAIL_TABLE_NAME,
+        retentionDays: settings.TRAIL_RETENTION_DAYS,
+      });
+    }
   }
 
   /** In-progress idempotency records expire with the invocation, so a timed-out attempt does not block retries. */
@@ -136,11 +143,13 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         ...(apiRequestId ? { apiRequestId } : {}),
       },
     });
+    const trail = this.#trailOf(sqsRecord, apiRequestId);
     try {
       const record = parseRecord(this.#definition, sqsRecord, receiveCount, apiRequestId);
       log.appendPersistentKeys(this.#correlationKeys(record.payload, log));
+      trail?.describe(record.payload, this.#definition.schema);
       const admission = await this.#admit(log);
-      if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log);
+      if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log, trail);
       const result = await this.#run(record, {
         remainingTimeMs: () => lambdaContext.getRemainingTimeInMillis(),
         batchCache,
@@ -148,10 +157,24 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         logger: log,
       });
       await this.#settle(log);
-      this.#report(result, log);
+      reportResult(result, log);
+      await trail?.note({ ...trailNoteOf(result), receive: receiveCount }, log);
     } catch (error) {
-      await this.#fail(sqsRecord, receiveCount, error, log);
+      await this.#fail(sqsRecord, receiveCount, error, log, trail);
     }
+  }
+
+  /** The record's trail, when the stack keeps one and the record came through the ingress (it has an event id). */
+  #trailOf(sqsRecord: SQSRecord, apiRequestId: string | undefined): RecordTrail | undefined {
+    if (!this.#trail || !apiRequestId) return undefined;
+    const receivedAt = Number(stringAttribute(sqsRecord, messageAttributes.receivedAt));
+    return this.#trail.forRecord({
+      eventId: apiRequestId,
+      useCase: this.#definition.useCase,
+      eventType: stringAttribute(sqsRecord, messageAttributes.eventType),
+      receivedAt: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : undefined,
+      replay: stringAttribute(sqsRecord, messageAttributes.replayedAt) !== undefined,
+    });
   }
 
   /** A breaker we cannot read does not stop the record: the dependency's own failure would. */
@@ -193,6 +216,7 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     receiveCount: number,
     admission: Extract<Admission, { run: false }>,
     log: Logger,
+    trail: RecordTrail | undefined,
   ): Promise<void> {
     const deferrals = (Number(stringAttribute(sqsRecord, messageAttributes.deferrals)) || 0) + 1;
     try {
@@ -219,6 +243,11 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
       delaySeconds: admission.delaySeconds,
       deferrals,
     });
+    // The first wait only: an outage of hours requeues a record many times, and the trail need not grow with it.
+    if (deferrals === 1) {
+      const code = `waiting-for-${admission.dependency}`;
+      await trail?.note({ outcome: "transient", code, reason: admission.reason, receive: receiveCount }, log);
+    }
   }
 
   #correlationKeys(payload: z.infer<S>, log: Logger): Record<string, string | number> {
@@ -252,26 +281,13 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     return run.executed ? outcome : { status: "duplicate", previous: outcome };
   }
 
-  #report(result: Result, log: Logger): void {
-    switch (result.status) {
-      case "done":
-        metrics.addMetric("Processed", MetricUnit.Count, 1);
-        log.debug("processed", { ...(result.detail ? { detail: result.detail } : {}) });
-        return;
-      case "skipped":
-        metrics.addMetric("Skipped", MetricUnit.Count, 1);
-        log.info("skipped", { reason: result.reason });
-        return;
-      case "duplicate":
-        metrics.addMetric("Duplicate", MetricUnit.Count, 1);
-        log.info("already processed; duplicate delivery acknowledged", {
-          previousStatus: result.previous?.status,
-        });
-        return;
-    }
-  }
-
-  async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
+  async #fail(
+    sqsRecord: SQSRecord,
+    receiveCount: number,
+    error: unknown,
+    log: Logger,
+    trail: RecordTrail | undefined,
+  ): Promise<void> {
     const failure = classify(error);
     // A failure on a dependency settles the others itself (#outage), leaving out the one that failed.
     if (!failure.dependency) await this.#settle(log);
@@ -290,19 +306,24 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
           reason: `${failure.code}: ${failure.reason}`,
         },
         log,
+        trail,
       );
     }
     if (failure.permanent) {
       countFailure("permanent");
-      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log);
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log, trail);
     }
     if (receiveCount >= this.#settings.MAX_RECEIVE_COUNT) {
       countFailure("exhausted");
-      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "exhausted", ...failure }, log);
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "exhausted", ...failure }, log, trail);
     }
     countFailure("transient");
     const delaySeconds = await this.#holdBack(sqsRecord, receiveCount, failure.retryAfterMs, log);
     log.warn("failed; will retry", { code: failure.code, reason: failure.reason, delaySeconds });
+    await trail?.note(
+      { outcome: "transient", code: failure.code, reason: failure.reason, receive: receiveCount },
+      log,
+    );
     throw error instanceof Error ? error : new Error(failure.reason);
   }
 
@@ -311,6 +332,7 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     receiveCount: number,
     why: { failureClass: FailureClass; code: string; reason: string },
     log: Logger,
+    trail: RecordTrail | undefined,
   ): Promise<void> {
     try {
       await sendToDeadLetterQueue(
@@ -334,6 +356,8 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     single.addDimension("class", why.failureClass);
     single.addMetric("DeadLettered", MetricUnit.Count, 1);
     log.error("dead-lettered", { failureClass: why.failureClass, code: why.code, reason: why.reason });
+    const reason = `${why.failureClass}${why.failureClass === "exhausted" ? ` after ${receiveCount} receives` : ""}: ${why.reason}`;
+    await trail?.note({ outcome: "dead-lettered", code: why.code, reason, receive: receiveCount }, log);
   }
 
   /** Makes the next attempt wait; a failure to do so only means an earlier retry (the queue's own timeout). */
