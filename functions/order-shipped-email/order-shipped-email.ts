@@ -17,6 +17,7 @@ import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts"
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { orderShippedEmailSettingsSchema, readSettings } from "../shared/settings.ts";
+import { trailTag } from "../shared/trail/model.ts";
 import { type OrderWebhook, orderWebhookSchema } from "../shared/webhooks/schemas.ts";
 import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
@@ -152,6 +153,7 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
           useCase: "order-shipped-email",
           goodsOwnerId: String(goodsOwnerId),
           orderId: String(orderId),
+          ...trailTag(record.apiRequestId),
         },
       },
       mail,
@@ -188,7 +190,7 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   }
   count("MailsSent");
   (context.logger ?? logger).info("shipped-mail sent", { sesMessageId, language });
-  return { status: "done", detail: { sesMessageId, language } };
+  return { status: "done", detail: { sesMessageId, language }, effect: { sesMessageId } };
 }
 
 /** Counts every permanent failure of a mail by its reason, then lets the pipeline dead-letter it. */
