@@ -50,7 +50,7 @@ import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
 import { ServiceFunction } from "./service-function.ts";
 import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
-import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
+import { articlesTable, stateTable, type TableDefinition, trailTable } from "./tables.ts";
 import { sqsMaxMessageSizeBytes, UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
 
@@ -76,6 +76,8 @@ export class OngoingWebhooksStack extends Stack {
   readonly consumers: Record<UseCase, UseCaseConsumer>;
   readonly stateTable: dynamodb.Table;
   readonly articlesTable: dynamodb.Table;
+  /** The operator's trail: one item per accepted webhook (docs/trail.md). */
+  readonly trailTable: dynamodb.Table;
   readonly documentsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: OngoingWebhooksStackProps) {
@@ -84,6 +86,7 @@ export class OngoingWebhooksStack extends Stack {
 
     this.stateTable = this.table("StateTable", stateTable, "state");
     this.articlesTable = this.table("ArticlesTable", articlesTable, "articles");
+    this.trailTable = this.table("TrailTable", trailTable, "trail");
     this.documentsBucket = this.documentsBucketOf(config.transport.documentRetentionDays);
 
     const configurationSetName =
@@ -91,6 +94,7 @@ export class OngoingWebhooksStack extends Stack {
     const resources: StackResources = {
       stateTableName: this.stateTable.tableName,
       articlesTableName: this.articlesTable.tableName,
+      trailTableName: this.trailTable.tableName,
       sesConfigurationSetName: configurationSetName,
       documentsBucketName: this.documentsBucket.bucketName,
     };
@@ -149,6 +153,8 @@ export class OngoingWebhooksStack extends Stack {
       reason:
         "One object per booking document, keys not known in advance: the wildcard is the documents prefix only",
     });
+    // Each consumer notes its webhooks' outcomes on the trail: one UpdateItem per outcome, nothing else.
+    for (const useCase of useCases) this.grantTrail(this.consumers[useCase].function.function);
     // Article-sync keeps no state besides the mirror: its repeats are deduplicated by the mirror itself.
     this.grantArticles(articleSyncFunction);
     for (const fn of [emailFunction, articleSyncFunction]) this.grantSecrets(fn, ongoingSecrets);
@@ -285,6 +291,7 @@ export class OngoingWebhooksStack extends Stack {
     });
     new CfnOutput(this, "StateTableName", { value: this.stateTable.tableName });
     new CfnOutput(this, "ArticlesTableName", { value: this.articlesTable.tableName });
+    new CfnOutput(this, "TrailTableName", { value: this.trailTable.tableName });
     new CfnOutput(this, "DocumentsBucketName", { value: this.documentsBucket.bucketName });
     new CfnOutput(this, "AlarmTopicArn", { value: monitoring.alarmTopic.topicArn });
     new CfnOutput(this, "DashboardUrl", {
@@ -366,6 +373,15 @@ export class OngoingWebhooksStack extends Stack {
    * The mirror's reads (batch get, query) and its only write (a conditional update) on the article mirror and its
    * tombstones index, named. The table's own grant would name every index with a wildcard (`index/*`).
    */
+  /** UpdateItem on the trail table's items only: no read, no delete, no index. */
+  private grantTrail(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["dynamodb:UpdateItem"],
+      resourceArns: [this.trailTable.tableArn],
+    });
+  }
+
   private grantArticles(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
@@ -377,7 +393,11 @@ export class OngoingWebhooksStack extends Stack {
     });
   }
 
-  private table(id: string, definition: TableDefinition, name: "state" | "articles"): dynamodb.Table {
+  private table(
+    id: string,
+    definition: TableDefinition,
+    name: "state" | "articles" | "trail",
+  ): dynamodb.Table {
     const attribute = (key: TableDefinition["partitionKey"]) => ({
       name: key.name,
       type: key.type === "S" ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
@@ -396,7 +416,7 @@ export class OngoingWebhooksStack extends Stack {
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: index.keysOnly ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       });
     }
     tagResource(table, { kind: "table", table: name });
@@ -431,6 +451,7 @@ export class OngoingWebhooksStack extends Stack {
     });
     const fn = mailEvents.function;
     grantStateKeys(this.stateTable, fn, stateKeyPrefixes["mail-events"]);
+    this.grantTrail(fn);
     fn.configureAsyncInvoke({
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       retryAttempts: 2,

@@ -8,15 +8,17 @@ import { ShippedMailLedger } from "../order-shipped-email/shipped-mail-ledger.ts
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { mailEventsSettingsSchema, readSettings } from "../shared/settings.ts";
+import { TrailEffects } from "../shared/trail/effects.ts";
 import { recordMailEvent } from "./mail-events.ts";
 
 const settings = readSettings(mailEventsSettingsSchema);
 const ledger = new ShippedMailLedger(settings.STATE_TABLE_NAME);
+const trail = settings.TRAIL_TABLE_NAME ? new TrailEffects(settings.TRAIL_TABLE_NAME) : undefined;
 
 export async function handler(event: unknown, context: Context) {
   logger.addContext(context);
   try {
-    return await recordMailEvent(ledger, event);
+    return await recordMailEvent(ledger, event, trail);
   } finally {
     dimensionedMetrics.publish();
   }

@@ -194,6 +194,8 @@ export const articleReconcileSettingsSchema = z.object({
 /** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
 export const mailEventsSettingsSchema = z.object({
   STATE_TABLE_NAME: z.string().min(1),
+  /** The operator's trail, where each mail's events are added to its webhook's item; absent: not added. */
+  TRAIL_TABLE_NAME: z.string().min(1).optional(),
 });
 
 /** One consumer the breaker probe pauses and resumes: its event source mapping, queue and dependencies. */

@@ -3,12 +3,8 @@
  * the most recent entries (the local status page). The indexes are keys-only: a query finds event ids, a batch
  * get reads their items.
  */
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   hoursBetween,
   outcomeOf,
@@ -22,6 +18,11 @@ import {
 export interface TrailTable {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+}
+
+/** The trail table through a plain DynamoDB client (the CLIs' and the local stack's own). */
+export function trailTableOf(client: DynamoDBClient, tableName: string): TrailTable {
+  return { client: DynamoDBDocumentClient.from(client), tableName };
 }
 
 /** A stored item as the trail's shape (the body and event type included). */
@@ -187,6 +188,8 @@ async function readTrail(table: TrailTable, eventIds: readonly string[]): Promis
       );
       for (const item of answer.Responses?.[table.tableName] ?? []) records.push(recordOf(item));
       keys = (answer.UnprocessedKeys?.[table.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      // Unprocessed keys mean throttling: ask again after a moment.
+      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
   return records;
