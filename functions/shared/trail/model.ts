@@ -16,7 +16,10 @@ export const trailKeys = {
  * finds event ids in an index and gets the items themselves.
  */
 export const trailIndexes = {
-  /** A subject's journey (`order#<goodsOwnerId>#<orderId>`, `article#<goodsOwnerId>#<articleId>`), oldest first. */
+  /**
+   * A subject's journey (`order#<orderId>`, `article#<articleSystemId>`), oldest first. Ongoing's order and article
+   * ids are system ids, unique across goods owners, so an operator can trace one without knowing its goods owner.
+   */
   bySubject: {
     name: "bySubject",
     partitionKey: { name: "subject", type: "S" },
@@ -85,19 +88,16 @@ export const maxKeptBodyBytes = 4096;
 /** Reasons are cut here: enough to say why, and the item stays small whatever the attempts. */
 export const maxReasonChars = 300;
 
-/** The subject of a payload: an order or an article of a goods owner; undefined when it names neither. */
+/** The subject of a payload: an order or an article; undefined when it names neither. */
 export function subjectOf(payload: unknown): string | undefined {
-  const { goodsOwnerId, orderId, articleSystemId } = (payload ?? {}) as Record<string, unknown>;
-  if (typeof goodsOwnerId !== "number") return undefined;
-  if (typeof orderId === "number") return orderSubject(goodsOwnerId, orderId);
-  if (typeof articleSystemId === "number") return articleSubject(goodsOwnerId, articleSystemId);
+  const { orderId, articleSystemId } = (payload ?? {}) as Record<string, unknown>;
+  if (typeof orderId === "number") return orderSubject(orderId);
+  if (typeof articleSystemId === "number") return articleSubject(articleSystemId);
   return undefined;
 }
 
-export const orderSubject = (goodsOwnerId: number | string, orderId: number | string) =>
-  `order#${goodsOwnerId}#${orderId}`;
-export const articleSubject = (goodsOwnerId: number | string, articleId: number | string) =>
-  `article#${goodsOwnerId}#${articleId}`;
+export const orderSubject = (orderId: number | string) => `order#${orderId}`;
+export const articleSubject = (articleSystemId: number | string) => `article#${articleSystemId}`;
 
 /** The hour partition of a time (UTC): `2026-12-03T10`. */
 export const hourOf = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 13);
