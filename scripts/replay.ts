@@ -116,7 +116,9 @@ export async function main(argv: string[]): Promise<number> {
       else console.log(`cannot replay ${result.eventId}: ${result.reason}`);
     }
     const sent = results.filter((result) => result.status !== "not-replayable").length;
-    console.log(`${sent} of ${records.length} webhook(s) ${values["dry-run"] ? "would be replayed" : "replayed"}`);
+    console.log(
+      `${sent} of ${records.length} webhook(s) ${values["dry-run"] ? "would be replayed" : "replayed"}`,
+    );
     return results.some((result) => result.status === "not-replayable") ? 1 : 0;
   } finally {
     source.close();

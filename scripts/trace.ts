@@ -163,10 +163,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (values.failed) {
       for (const record of records) {
-        const last = record.attempts.at(-1);
+        const failure = record.attempts.findLast(
+          (attempt) => attempt.outcome === "transient" || attempt.outcome === "dead-lettered",
+        );
+        const why = failure?.reason ?? failure?.code ?? "";
+        const now = record.outcome !== failure?.outcome ? `  → now ${record.outcome}` : "";
         console.log(
-          `${last?.at ?? record.receivedAt}  ${record.route}  event ${record.eventId}  ${record.subject ?? "-"}  ` +
-            `${record.outcome}${record.reason ? `: ${record.reason}` : ""}`,
+          `${failure?.at ?? record.receivedAt}  ${record.route}  event ${record.eventId}  ${record.subject ?? "-"}  ` +
+            `${failure?.outcome ?? record.outcome}: ${why}${now}`,
         );
       }
       return 0;
