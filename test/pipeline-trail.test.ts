@@ -180,7 +180,9 @@ describe("the trail the pipeline writes", () => {
     expect(after.attempts.at(-1)).toMatchObject({ outcome: "skipped", code: "duplicate", replay: true });
     expect(calls.get(replayed.webhookEventId)).toBe(1);
   });
+});
 
+describe("what the trail keeps, how it is read, and when it cannot be written", () => {
   it("keeps only the schema's ids: no names, addresses or free text, whatever the body carries", async () => {
     const event = payload("done", {
       consigneeName: "Anna Svensson",

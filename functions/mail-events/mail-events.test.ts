@@ -118,7 +118,9 @@ describe("SES events of shipped-mails", () => {
       recordMailEvent(ledger, sesEvent({ type: "Send", messageId: "ses-6", tags: { useCase: "other" } })),
     ).rejects.toThrow(/Not an SES event of a shipped-mail: [\s\S]*goodsOwnerId/);
   });
+});
 
+describe("SES events on the trail", () => {
   it("adds each event to its webhook's trail (times and bounce kinds, never an address), never creating one", async () => {
     const { ledger, recordMailEvent } = await setup();
     const { createTable } = await import("../../test/support/tables.ts");
