@@ -55,7 +55,7 @@ const journeyOf = async (...selection: string[]) => {
 };
 
 /** Polls until `check` passes (SES's events reach the trail through mail-events a moment after the mail). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000) {
+async function eventually(check: () => Promise<void>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -118,7 +118,7 @@ describe("the trail on the local stack", () => {
       reason: "already-mailed",
       replay: true,
     });
-  });
+  }, 120_000);
 
   it("lists a dead-lettered webhook with its reason, and replays it once the cause is fixed", async () => {
     expect((await postOrder(987654, 9002)).status).toBe(202);
