@@ -37,7 +37,7 @@ export async function createTable(
             GlobalSecondaryIndexes: indexes.map((index) => ({
               IndexName: index.name,
               KeySchema: keySchema([index.partitionKey, index.sortKey]),
-              Projection: { ProjectionType: "ALL" as const },
+              Projection: { ProjectionType: index.keysOnly ? ("KEYS_ONLY" as const) : ("ALL" as const) },
             })),
           }
         : {}),

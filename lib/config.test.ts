@@ -34,6 +34,7 @@ describe("parseConfig", () => {
       maxReceiveCount: 8,
     });
     expect(config.ingress.maxBodyBytes).toBe(65_536);
+    expect(config.trail).toEqual({ retentionDays: 30 });
   });
 
   it("gives article-sync batches of up to 100 gathered for 1 s (also when other fields are set), 10 and 0 elsewhere", () => {
@@ -102,6 +103,8 @@ describe("parseConfig", () => {
     [{ "ongoingWebhooks.useCases.nope": {} }, "ongoingWebhooks.useCases"],
     [{ "ongoingWebhooks.ingress.maxBodyBytes": 1_000_000 }, "ongoingWebhooks.ingress.maxBodyBytes"],
     [{ "ongoingWebhooks.logRetentionDays": 10 }, "ongoingWebhooks.logRetentionDays"],
+    [{ "ongoingWebhooks.trail.retentionDays": 0 }, "ongoingWebhooks.trail.retentionDays"],
+    [{ "ongoingWebhooks.trail.retentionDays": 2.5 }, "ongoingWebhooks.trail.retentionDays"],
     [{ "ongoingWebhooks.alarmEmail": "ops" }, "ongoingWebhooks.alarmEmail"],
     [{ "ongoingWebhooks.email.default.fromAddress": "nobody" }, "ongoingWebhooks.email.default.fromAddress"],
     [{ "ongoingWebhooks.goodsOwners": { abc: {} } }, "ongoingWebhooks.goodsOwners"],

@@ -25,6 +25,7 @@ const cdkContext = (
 const resources: ConsumerResources = {
   stateTableName: "state",
   articlesTableName: "articles",
+  trailTableName: "trail",
   sesConfigurationSetName: "mail",
   documentsBucketName: "documents",
   deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",

@@ -26,6 +26,8 @@ import type { Config } from "./config.ts";
 export interface StackResources {
   readonly stateTableName: string;
   readonly articlesTableName: string;
+  /** The operator's trail: every webhook consumer notes its outcomes there. */
+  readonly trailTableName: string;
   readonly sesConfigurationSetName: string;
   /** The bucket of labels and other booking documents. */
   readonly documentsBucketName: string;
@@ -79,6 +81,8 @@ function consumerSettings(config: Config, useCase: UseCase, resources: ConsumerR
     DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
     MAX_RECEIVE_COUNT: String(config.useCases[useCase].maxReceiveCount),
     RETRY_BASE_DELAY_SECONDS: String(config.useCases[useCase].retryBaseDelaySeconds),
+    TRAIL_TABLE_NAME: resources.trailTableName,
+    TRAIL_RETENTION_DAYS: String(config.trail.retentionDays),
     ...breakerSettings(config, resources),
   };
 }
@@ -214,7 +218,7 @@ export function articleReconcileWorkerEnvironment(
 export function mailEventsEnvironment(
   resources: StackResources,
 ): SettingsEnvironment<typeof mailEventsSettingsSchema> {
-  return { STATE_TABLE_NAME: resources.stateTableName };
+  return { STATE_TABLE_NAME: resources.stateTableName, TRAIL_TABLE_NAME: resources.trailTableName };
 }
 
 export function authorizerEnvironment(config: Config): SettingsEnvironment<typeof authorizerSettingsSchema> {

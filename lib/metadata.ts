@@ -5,7 +5,7 @@
  *   { kind: "queue" | "deadLetterQueue" | "consumer", useCase }           SQS queues and their consumer function
  *                                                                        (useCase "article-reconcile": the reconcile's worker)
  *   { kind: "route", useCase, eventType, routePath }                     the POST method of a webhook route
- *   { kind: "table", table: "state" | "articles" }                        DynamoDB tables
+ *   { kind: "table", table: "state" | "articles" | "trail" }              DynamoDB tables
  *   { kind: "bucket", bucket: "documents" }                              S3 buckets
  *   { kind: "authorizer" } | { kind: "reconcile" } | { kind: "api" }       the authorizer, the reconcile's dispatcher, the REST API
  *   { kind: "mail-events" } | { kind: "mail-events-dlq" }                 SES events' function and its dead-letter queue
@@ -27,7 +27,7 @@ export type ResourceMetadata =
       /** The URL path under the stage, e.g. `/webhooks/article-created`. */
       readonly routePath: string;
     }
-  | { readonly kind: "table"; readonly table: "state" | "articles" }
+  | { readonly kind: "table"; readonly table: "state" | "articles" | "trail" }
   | { readonly kind: "bucket"; readonly bucket: "documents" }
   | {
       readonly kind: "authorizer" | "reconcile" | "api" | "mail-events" | "mail-events-dlq" | "breaker-probe";

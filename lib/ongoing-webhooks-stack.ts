@@ -37,10 +37,9 @@ import { grantSecrets, secretsNamed } from "./stack/secrets.ts";
 import { createDocumentsBucket, createTable, grantArticles } from "./stack/storage.ts";
 import { grantUseCases } from "./stack/use-case-grants.ts";
 import { grantStateKeys } from "./state-keys.ts";
-import { articlesTable, stateTable } from "./tables.ts";
+import { articlesTable, stateTable, trailTable } from "./tables.ts";
 import { UseCaseConsumer } from "./use-case-consumer.ts";
 import { WebhookIngress } from "./webhook-ingress.ts";
-
 export interface OngoingWebhooksStackProps extends StackProps {
   readonly config: Config;
 }
@@ -60,6 +59,8 @@ export class OngoingWebhooksStack extends Stack {
   readonly consumers: Record<UseCase, UseCaseConsumer>;
   readonly stateTable: dynamodb.Table;
   readonly articlesTable: dynamodb.Table;
+  /** The operator's trail: one item per accepted webhook (docs/trail.md). */
+  readonly trailTable: dynamodb.Table;
   readonly documentsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: OngoingWebhooksStackProps) {
@@ -68,12 +69,14 @@ export class OngoingWebhooksStack extends Stack {
 
     this.stateTable = createTable(this, "StateTable", stateTable, "state");
     this.articlesTable = createTable(this, "ArticlesTable", articlesTable, "articles");
+    this.trailTable = createTable(this, "TrailTable", trailTable, "trail");
     this.documentsBucket = createDocumentsBucket(this, config.transport.documentRetentionDays);
     const configurationSetName =
       config.email.configurationSetName ?? createMailConfigurationSet(this).configurationSetName;
     const resources: StackResources = {
       stateTableName: this.stateTable.tableName,
       articlesTableName: this.articlesTable.tableName,
+      trailTableName: this.trailTable.tableName,
       sesConfigurationSetName: configurationSetName,
       documentsBucketName: this.documentsBucket.bucketName,
     };
@@ -84,10 +87,11 @@ export class OngoingWebhooksStack extends Stack {
       consumers: this.consumers,
       stateTable: this.stateTable,
       articlesTable: this.articlesTable,
+      trailTable: this.trailTable,
       documentsBucket: this.documentsBucket,
       configurationSetName,
     });
-    const mailEvents = createMailEvents(this, config, resources, this.stateTable);
+    const mailEvents = createMailEvents(this, config, resources, this.stateTable, this.trailTable);
     const reconcile = this.articleReconcile(config, resources);
     const breakerProbe = config.breaker.enabled
       ? createBreakerProbe(this, {
@@ -233,6 +237,7 @@ export class OngoingWebhooksStack extends Stack {
       },
       stateTableName: this.stateTable.tableName,
       articlesTableName: this.articlesTable.tableName,
+      trailTableName: this.trailTable.tableName,
       documentsBucketName: this.documentsBucket.bucketName,
       alarmTopicArn: monitoring.alarmTopic.topicArn,
       dashboardName: monitoring.dashboard.dashboardName,

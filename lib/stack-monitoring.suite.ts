@@ -109,6 +109,7 @@ describe("tables, schedule, monitoring, outputs", () => {
     for (const name of [
       "StateTableName",
       "ArticlesTableName",
+      "TrailTableName",
       "DashboardUrl",
       "QueueUrlArticleSync",
       "DeadLetterQueueUrlArticleSync",

@@ -9,7 +9,7 @@ const { logicalIdOf } = templateHelpers(() => template);
 
 describe("tables, schedule, monitoring, outputs", () => {
   it("creates the state and articles tables on demand, encrypted, with PITR and TTL", () => {
-    template.resourceCountIs("AWS::DynamoDB::Table", 2);
+    template.resourceCountIs("AWS::DynamoDB::Table", 3);
     template.hasResource("AWS::DynamoDB::Table", {
       Metadata: { [metadataKey]: { kind: "table", table: "state" } },
       Properties: Match.objectLike({
@@ -40,6 +40,49 @@ describe("tables, schedule, monitoring, outputs", () => {
         ],
       }),
     });
+  });
+
+  it("keeps the trail in its own table, by event id, with keys-only indexes and a 30-day TTL by default", () => {
+    template.hasResource("AWS::DynamoDB::Table", {
+      Metadata: { [metadataKey]: { kind: "table", table: "trail" } },
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: "eventId", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+        GlobalSecondaryIndexes: ["bySubject", "byHour", "failures"].map((IndexName) =>
+          Match.objectLike({ IndexName, Projection: { ProjectionType: "KEYS_ONLY" } }),
+        ),
+      }),
+    });
+    const consumers = template.findResources("AWS::Lambda::Function", {
+      Metadata: { [metadataKey]: { kind: "consumer" } },
+    });
+    const webhookConsumers = Object.values(consumers).filter((fn) =>
+      (useCases as readonly string[]).includes(String(fn.Metadata?.[metadataKey]?.useCase)),
+    );
+    expect(webhookConsumers).toHaveLength(useCases.length);
+    for (const fn of webhookConsumers) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({ TRAIL_RETENTION_DAYS: "30" });
+      expect(fn.Properties.Environment.Variables.TRAIL_TABLE_NAME).toBeDefined();
+    }
+  });
+
+  it("lets the consumers and mail-events only update trail items (no read, no delete, no index)", () => {
+    const trailId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
+      id.startsWith("TrailTable"),
+    );
+    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    const onTrail = statements.filter((statement) =>
+      JSON.stringify(statement.Resource).includes(`"${trailId}"`),
+    );
+    expect(onTrail.length).toBe(useCases.length + 1);
+    for (const statement of onTrail) {
+      expect(statement.Action).toBe("dynamodb:UpdateItem");
+      expect(statement.Resource).toEqual({ "Fn::GetAtt": [trailId, "Arn"] });
+    }
   });
 
   it("grants the article mirror and its tombstones index by name, never every index (index/*)", () => {

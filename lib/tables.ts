@@ -1,4 +1,5 @@
 import { tombstonesIndex } from "../functions/shared/contract/names.ts";
+import { trailIndexes, trailKeys } from "../functions/shared/contract/trail-keys.ts";
 
 /**
  * Key schemas of the two DynamoDB tables: one definition read by the CDK stack and by the tests that create
@@ -15,11 +16,13 @@ export interface TableDefinition {
   readonly sortKey?: KeyAttribute;
   /** Epoch-seconds attribute DynamoDB's TTL deletes expired items by. */
   readonly timeToLiveAttribute: string;
-  /** Global secondary indexes, each projecting every attribute. @default none */
+  /** Global secondary indexes, each projecting every attribute unless `keysOnly`. @default none */
   readonly indexes?: readonly {
     readonly name: string;
     readonly partitionKey: KeyAttribute;
     readonly sortKey: KeyAttribute;
+    /** Project the keys only: an update that changes no index key then costs no index write. @default false */
+    readonly keysOnly?: boolean;
   }[];
 }
 
@@ -40,4 +43,14 @@ export const articlesTable: TableDefinition = {
   sortKey: { name: "articleSystemId", type: "N" },
   timeToLiveAttribute: "purgeAt",
   indexes: [tombstonesIndex],
+};
+
+/**
+ * The operator's trail (functions/shared/trail/): one item per accepted webhook, by its event id, deleted by TTL;
+ * keys-only indexes find a subject's webhooks, those of an hour, and those that failed (sparse).
+ */
+export const trailTable: TableDefinition = {
+  partitionKey: { name: trailKeys.eventId, type: "S" },
+  timeToLiveAttribute: trailKeys.expiresAt,
+  indexes: Object.values(trailIndexes).map((index) => ({ ...index, keysOnly: true })),
 };

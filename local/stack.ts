@@ -18,6 +18,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import type { Consumer } from "../functions/shared/contract/consumers.ts";
 import { dependencies } from "../functions/shared/contract/dependencies.ts";
 import type { UseCase } from "../functions/shared/contract/routes.ts";
+import type { TrailEntry } from "../functions/shared/trail/model.ts";
+import { recentTrail, trailTableOf } from "../functions/shared/trail/reader.ts";
 import { startNshiftSimulator } from "../simulators/nshift/server.ts";
 import {
   defaultAutomationUsers,
@@ -148,7 +150,9 @@ export interface LocalStatus {
   }[];
   /** Each dependency's circuit breaker, as the state table has it. */
   readonly breakers: { dependency: string; position: string; openedAt?: string; probeResult?: string }[];
-  readonly tables: { articles: string; state: string };
+  readonly tables: { articles: string; state: string; trail: string };
+  /** The most recent webhooks' trail, newest first (functions/shared/trail/). */
+  readonly trail: readonly TrailEntry[];
   /** S3 buckets by their metadata name (e.g. `documents`), on the same endpoint as SQS. */
   readonly buckets: Record<string, string>;
   readonly endpoints: {
@@ -686,7 +690,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       String(
         tableNames.get(tables.find(([, resource]) => metadataOf(resource)?.table === kind)?.[0] ?? "") ?? "",
       );
-    const tableNamesOut = { articles: tableByKind("articles"), state: tableByKind("state") };
+    const tableNamesOut = {
+      articles: tableByKind("articles"),
+      state: tableByKind("state"),
+      trail: tableByKind("trail"),
+    };
     const endpoints = {
       ingress: "",
       dynamodb: dynamodb.endpoint,
@@ -757,6 +765,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
       ),
       breakers: await breakerStates(),
+      trail: await recentTrail(trailTableOf(dynamoDbClient, tableNamesOut.trail)),
       tables: tableNamesOut,
       buckets,
       endpoints: { ...endpoints },

@@ -21,11 +21,10 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { runWhenMain } from "../devkit/cli.ts";
+import { localClientConfig, localStackStatus, pascal, runWhenMain } from "../devkit/cli.ts";
 import { type Consumer, consumers } from "../functions/shared/contract/consumers.ts";
 import { messageAttributes } from "../functions/shared/contract/routes.ts";
 import { localDefaults } from "../local/settings.ts";
-
 /** Attributes the pipeline adds when it dead-letters a message: dropped when the message goes back. */
 export const failureAttributes: readonly string[] = [
   messageAttributes.failureReason,
@@ -117,12 +116,6 @@ async function approximateCount(sqs: SQSClient, url: string): Promise<number> {
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
-const pascal = (value: string) =>
-  value
-    .split("-")
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
-
 /** Queue URLs of a deployed stack from `cdk deploy --outputs-file` (outputs QueueUrl<UseCase>, DeadLetterQueueUrl<UseCase>). */
 export function queueUrlsFromOutputs(
   file: string,
@@ -177,24 +170,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const ingressUrl = values.url ?? localDefaults(process.env).ingressUrl;
-  const response = await fetch(`${ingressUrl}/_local/status`).catch(() => undefined);
-  if (!response?.ok) {
-    console.error(
-      `no local stack answers at ${ingressUrl} (start it with npm start, or pass --outputs for AWS)`,
-    );
-    return 1;
-  }
-  const status = (await response.json()) as {
-    queues: { useCase: string; url: string; deadLetterUrl: string }[];
-    endpoints: { sqs: string };
-  };
+  const status = await localStackStatus(ingressUrl);
+  if (!status) return 1;
   const queue = status.queues.find((candidate) => candidate.useCase === useCase);
   if (!queue) throw new Error(`the local stack has no ${useCase} queue`);
-  const sqs = new SQSClient({
-    region: "eu-west-1",
-    endpoint: status.endpoints.sqs,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const sqs = new SQSClient(localClientConfig(status.endpoints.sqs));
   const moved = await redriveByCopy({ sqs, queueUrl: queue.url, deadLetterUrl: queue.deadLetterUrl, dryRun });
   for (const message of moved) {
     console.log(

@@ -71,7 +71,7 @@ export function articleSync(
     async handle(record: WebhookRecord<ArticleWebhook>, context) {
       const { goodsOwnerId, articleSystemId, webhookEventId } = record.payload;
       const source: SyncSource = { kind: "webhook", eventType: record.eventType, webhookEventId };
-      const { change, changedFields } =
+      const { change, changedFields, revision } =
         record.eventType === "article-deleted"
           ? await dependencies.mirror.apply({
               goodsOwnerId,
@@ -94,7 +94,11 @@ export function articleSync(
       if (metric) publishArticleCounts(goodsOwnerId, { [metric]: 1 });
       if (change === "stale") return { status: "skipped", reason: "newer-view-already-mirrored" };
       if (change === "unchanged") return { status: "skipped", reason: "article-unchanged" };
-      return { status: "done", detail: { change, changedFieldCount: changedFields.length } };
+      return {
+        status: "done",
+        detail: { change, changedFieldCount: changedFields.length },
+        effect: { change, ...(revision ? { mirrorRevision: String(revision) } : {}) },
+      };
     },
   };
 }

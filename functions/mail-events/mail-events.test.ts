@@ -119,3 +119,52 @@ describe("SES events of shipped-mails", () => {
     ).rejects.toThrow(/Not an SES event of a shipped-mail: [\s\S]*goodsOwnerId/);
   });
 });
+
+describe("SES events on the trail", () => {
+  it("adds each event to its webhook's trail (times and bounce kinds, never an address), never creating one", async () => {
+    const { ledger, recordMailEvent } = await setup();
+    const { createTable } = await import("../../devkit/tables.ts");
+    const { trailTable } = await import("../../lib/tables.ts");
+    const { TrailEffects } = await import("../shared/trail/effects.ts");
+    const { TrailWriter } = await import("../shared/trail/writer.ts");
+    const { documentClient } = await import("../shared/aws/dynamodb.ts");
+    await createTable(aws.dynamo.endpoint, "mail-events-trail", trailTable);
+    const trail = new TrailEffects("mail-events-trail");
+    await new TrailWriter({ tableName: "mail-events-trail", retentionDays: 30 })
+      .forRecord({
+        eventId: "evt-7",
+        useCase: "order-shipped-email",
+        eventType: "order-shipped",
+        receivedAt: 1,
+      })
+      .note({ outcome: "done", effect: { sesMessageId: "ses-7" } });
+    await ledger.claim("159#7", undefined, { eventId: 7, remainingTimeMs: 60_000 });
+
+    const withTrail = { ...tags(7), trailEventId: "evt-7" };
+    const at = new Date("2026-12-03T10:00:00.000Z");
+    await recordMailEvent(
+      ledger,
+      sesEvent({ type: "Delivery", messageId: "ses-7", tags: withTrail, at }),
+      trail,
+    );
+    await recordMailEvent(
+      ledger,
+      sesEvent({ type: "Bounce", messageId: "ses-7", tags: withTrail, at }),
+      trail,
+    );
+    // A mail whose webhook has no trail item (expired, or sent before the trail): nothing is created.
+    const orphan = { ...tags(7), trailEventId: "evt-gone" };
+    await recordMailEvent(ledger, sesEvent({ type: "Delivery", messageId: "ses-7", tags: orphan }), trail);
+
+    const read = async (eventId: string) =>
+      (await documentClient.send(new GetCommand({ TableName: "mail-events-trail", Key: { eventId } }))).Item;
+    const item = await read("evt-7");
+    expect(item?.effect).toEqual({
+      sesMessageId: "ses-7",
+      sesDelivery: "2026-12-03T10:00:00.000Z",
+      sesBounce: "2026-12-03T10:00:00.000Z Permanent/General",
+    });
+    expect(JSON.stringify(item)).not.toContain("@");
+    expect(await read("evt-gone")).toBeUndefined();
+  });
+});

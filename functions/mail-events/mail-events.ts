@@ -9,6 +9,7 @@ import type { SesEventType } from "../shared/contract/ses-events.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { type SesEvidence, type ShippedMailLedger, shippedMailKey } from "../shared/shipped-mail-ledger.ts";
+import type { TrailEffects } from "../shared/trail/effects.ts";
 import { type SesEvent, sesEventSchema } from "./ses-event.ts";
 
 /** Every event type but Reject means SES accepted the mail and tried to deliver it. */
@@ -33,6 +34,13 @@ function evidenceOf({ detail }: SesEvent): SesEvidence {
   };
 }
 
+/** An SES event on the trail: when, and for a bounce, complaint or reject, its kind (never an address). */
+function trailValueOf(event: SesEvent): string {
+  const { at, bounceType, bounceSubType, complaintFeedbackType, rejectReason } = evidenceOf(event);
+  const kind = bounceType ? `${bounceType}/${bounceSubType ?? ""}` : (complaintFeedbackType ?? rejectReason);
+  return kind ? `${at} ${kind}` : at;
+}
+
 export type MailEventResult =
   | { readonly status: "recorded"; readonly settled: boolean }
   | { readonly status: "no-record" };
@@ -41,7 +49,11 @@ export type MailEventResult =
  * Records one SES event. A malformed event throws (EventBridge and Lambda retry it, then it is dead-lettered);
  * so does a failed write, which heals on retry.
  */
-export async function recordMailEvent(ledger: ShippedMailLedger, event: unknown): Promise<MailEventResult> {
+export async function recordMailEvent(
+  ledger: ShippedMailLedger,
+  event: unknown,
+  trail?: TrailEffects,
+): Promise<MailEventResult> {
   const parsed = sesEventSchema.safeParse(event);
   if (!parsed.success)
     throw new Error(`Not an SES event of a shipped-mail: ${z.prettifyError(parsed.error)}`);
@@ -49,6 +61,8 @@ export async function recordMailEvent(ledger: ShippedMailLedger, event: unknown)
   const type = detail.eventType;
   const key = shippedMailKey(detail.mail.tags.goodsOwnerId, detail.mail.tags.orderId);
   const ids = { key, sesMessageId: detail.mail.messageId, sesEvent: type };
+  const trailEventId = detail.mail.tags.trailEventId?.[0];
+  if (trail && trailEventId) await trail.add(trailEventId, { [`ses${type}`]: trailValueOf(parsed.data) });
 
   if (!(await ledger.recordSesEvent(key, type, evidenceOf(parsed.data)))) {
     // The record has expired (90 days), or the mail is not this stack's: nothing to keep it on.

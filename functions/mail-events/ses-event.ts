@@ -17,7 +17,12 @@ export const sesEventSchema = z.looseObject({
     mail: z.looseObject({
       messageId: z.string().min(1),
       timestamp: z.string().min(1),
-      tags: z.looseObject({ goodsOwnerId: tagId, orderId: tagId }),
+      tags: z.looseObject({
+        goodsOwnerId: tagId,
+        orderId: tagId,
+        /** The webhook's trail event id (trail/model.ts trailEventIdTag); absent on mails sent without one. */
+        trailEventId: z.array(z.string()).optional(),
+      }),
     }),
     delivery: z.looseObject({ timestamp: z.string().optional() }).optional(),
     bounce: z

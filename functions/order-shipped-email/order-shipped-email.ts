@@ -5,7 +5,7 @@
  */
 
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import { orderShippedEmailSettingsSchema } from "../shared/contract/settings.ts";
+import { orderShippedEmailSettingsSchema, } from "../shared/contract/settings.ts";
 import { type OrderWebhook, orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { settingsOf } from "../shared/function-settings.ts";
@@ -19,6 +19,7 @@ import {
   ShippedMailLedger,
   shippedMailKey,
 } from "../shared/shipped-mail-ledger.ts";
+import { trailTag } from "../shared/trail/model.ts";
 import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
 import { count, countingFailures, notShippableReason, skipped } from "./mail-outcomes.ts";
@@ -71,7 +72,12 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
     from: branding.fromAddress,
     replyTo: branding.replyTo,
     configurationSet: settings.SES_CONFIGURATION_SET,
-    tags: { useCase: "order-shipped-email", goodsOwnerId: String(goodsOwnerId), orderId: String(orderId) },
+    tags: {
+      useCase: "order-shipped-email",
+      goodsOwnerId: String(goodsOwnerId),
+      orderId: String(orderId),
+      ...trailTag(record.apiRequestId),
+    },
   };
   const timeout = AbortSignal.timeout(sesTimeoutMs(context.remainingTimeMs()));
   const sesMessageId = await sendMail(envelope, mail, { abortSignal: timeout }).catch(
@@ -85,7 +91,7 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   await ledger.recordSent(claim.claimed, sesMessageId);
   count("MailsSent");
   recordLogger(context).info("shipped-mail sent", { sesMessageId, language });
-  return { status: "done", detail: { sesMessageId, language } };
+  return { status: "done", detail: { sesMessageId, language }, effect: { sesMessageId } };
 }
 
 export const orderShippedEmail: UseCaseDefinition<typeof orderWebhookSchema> = {

@@ -132,6 +132,11 @@ export function createTransportBooking(
     return {
       status: "done",
       detail: { waybill: booking?.waybill ?? "", parcels: booking?.parcels.length ?? 0 },
+      effect: {
+        waybill: booking?.waybill ?? "",
+        parcels: String(booking?.parcels.length ?? 0),
+        ...(booking?.trackingUrl ? { trackingUrl: booking.trackingUrl } : {}),
+      },
     };
   };
 }

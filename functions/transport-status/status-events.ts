@@ -138,6 +138,10 @@ export function createTransportStatus(
     );
     await markReported(id, event.eventId, true);
     metrics.addMetric("TransportStatusReported", MetricUnit.Count, 1);
-    return { status: "done", detail: { transportStatus: event.transportStatus } };
+    return {
+      status: "done",
+      detail: { transportStatus: event.transportStatus },
+      effect: { transportStatus: event.transportStatus },
+    };
   };
 }

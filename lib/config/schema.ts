@@ -47,6 +47,13 @@ export const configObject = z.strictObject({
   breaker: breakerConfig,
   /** How long an event's idempotency record is kept (Ongoing retries for a day). @default 7 */
   idempotencyDays: z.number().int().min(2).max(365).default(7),
+  /** The operator's trail of every webhook (docs/trail.md). @default see each field */
+  trail: z
+    .strictObject({
+      /** Days a webhook's trail is kept after its latest attempt or event (DynamoDB TTL). @default 30 */
+      retentionDays: z.number().int().min(1).max(3650).default(30),
+    })
+    .default({ retentionDays: 30 }),
   /** E-mail subscribed to the alarm topic. @default none (subscribe yourself) */
   alarmEmail: z.email("an e-mail address").optional(),
   /** Alarm when the ingress answers more than this many 401/403 in five minutes (a leaked or broken token). @default 20 */

@@ -20,6 +20,7 @@ import { ServiceFunction } from "../service-function.ts";
 import { grantStateKeys } from "../state-keys.ts";
 import { sqsMaxMessageSizeBytes } from "../use-case-consumer.ts";
 import { functionEntry } from "./naming.ts";
+import { grantTrail } from "./storage.ts";
 
 /**
  * A configuration set with reputation metrics, recording bounces and complaints as CloudWatch metrics, and
@@ -97,6 +98,7 @@ export function createMailEvents(
   config: Config,
   resources: StackResources,
   stateTable: dynamodb.ITable,
+  trailTable: dynamodb.ITable,
 ): MailEvents {
   const deadLetterQueue = new sqs.Queue(scope, "MailEventsDeadLetterQueue", {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -120,6 +122,7 @@ export function createMailEvents(
   });
   const fn = mailEvents.function;
   grantStateKeys(stateTable, fn, stateKeyPrefixes["mail-events"]);
+  grantTrail(trailTable, fn);
   fn.configureAsyncInvoke({
     onFailure: new destinations.SqsDestination(deadLetterQueue),
     retryAttempts: 2,

@@ -19,6 +19,7 @@ export interface StackOutputsProps {
   readonly reconcileQueues: OutputQueues;
   readonly stateTableName: string;
   readonly articlesTableName: string;
+  readonly trailTableName: string;
   readonly documentsBucketName: string;
   readonly alarmTopicArn: string;
   readonly dashboardName: string;
@@ -40,6 +41,7 @@ export function addStackOutputs(scope: Stack, props: StackOutputsProps): void {
   queueOutputs(props.reconcileQueues);
   new CfnOutput(scope, "StateTableName", { value: props.stateTableName });
   new CfnOutput(scope, "ArticlesTableName", { value: props.articlesTableName });
+  new CfnOutput(scope, "TrailTableName", { value: props.trailTableName });
   new CfnOutput(scope, "DocumentsBucketName", { value: props.documentsBucketName });
   new CfnOutput(scope, "AlarmTopicArn", { value: props.alarmTopicArn });
   new CfnOutput(scope, "DashboardUrl", {

@@ -1,4 +1,4 @@
-/** Where the app keeps its data: the state and article tables, and the booking documents bucket. */
+/** Where the app keeps its data: the state, article and trail tables, and the booking documents bucket. */
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -13,7 +13,7 @@ export function createTable(
   scope: Construct,
   id: string,
   definition: TableDefinition,
-  name: "state" | "articles",
+  name: "state" | "articles" | "trail",
 ): dynamodb.Table {
   const attribute = (key: TableDefinition["partitionKey"]) => ({
     name: key.name,
@@ -33,7 +33,7 @@ export function createTable(
       indexName: index.name,
       partitionKey: attribute(index.partitionKey),
       sortKey: attribute(index.sortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: index.keysOnly ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
     });
   }
   tagResource(table, { kind: "table", table: name });
@@ -49,6 +49,15 @@ export function grantArticles(articlesTable: dynamodb.ITable, grantee: iam.IGran
     grantee,
     actions: ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
     resourceArns: [articlesTable.tableArn, `${articlesTable.tableArn}/index/${tombstonesIndex.name}`],
+  });
+}
+
+/** UpdateItem on the trail table's items only: no read, no delete, no index. */
+export function grantTrail(trailTable: dynamodb.ITable, grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["dynamodb:UpdateItem"],
+    resourceArns: [trailTable.tableArn],
   });
 }
 

@@ -16,13 +16,15 @@ import { grantStateKeys } from "../state-keys.ts";
 import type { UseCaseConsumer } from "../use-case-consumer.ts";
 import { grantSendMail } from "./mail.ts";
 import { grantSecrets, secretsNamed } from "./secrets.ts";
-import { grantArticles } from "./storage.ts";
+import { grantArticles, grantTrail } from "./storage.ts";
 
 export interface UseCaseGrantsProps {
   readonly config: Config;
   readonly consumers: Readonly<Record<UseCase, UseCaseConsumer>>;
   readonly stateTable: dynamodb.ITable;
   readonly articlesTable: dynamodb.ITable;
+  /** The operator's trail: every consumer notes its webhooks' outcomes there. */
+  readonly trailTable: dynamodb.ITable;
   readonly documentsBucket: s3.Bucket;
   readonly configurationSetName: string;
 }
@@ -33,6 +35,8 @@ export function grantUseCases(props: UseCaseGrantsProps): void {
   grantTransportBooking(fn("transport-booking"), props);
   grantTransportStatus(fn("transport-status"), props);
   grantArticleSync(fn("article-sync"), props);
+  // Each consumer notes its webhooks' outcomes on the trail: one UpdateItem per outcome, nothing else.
+  for (const useCase of Object.keys(props.consumers) as UseCase[]) grantTrail(props.trailTable, fn(useCase));
 }
 
 function grantOrderShippedEmail(fn: lambda.IFunction, props: UseCaseGrantsProps): void {

@@ -9,10 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Shipment,
-  shipmentSchema,
-} from "../../functions/transport-booking/transport-system.ts";
+import { type Shipment, shipmentSchema } from "../../functions/transport-booking/transport-system.ts";
 import { closeServer, listen, readBody } from "../http.ts";
 import { handleAdmin } from "./admin.ts";
 import { createBooking, postStatusEvents } from "./bookings.ts";

@@ -80,6 +80,8 @@ export interface MirrorResult {
   readonly change: MirrorChange;
   /** Names (never values) of the master-data fields written. */
   readonly changedFields: readonly string[];
+  /** The mirror item's revision after this observation (undefined: there is no item). */
+  readonly revision?: number | undefined;
 }
 
 /** The mirrored master data of an Ongoing article: the listed fields, nulls dropped. */

@@ -104,14 +104,20 @@ describe("ArticleMirror (DynamoDB)", () => {
     expect(await mirror.apply(observe(article(), 1000))).toEqual({
       change: "created",
       changedFields: ["articleNumber", "articleName", "barCodeInfo", "weight", "articleDataLastUpdated"],
+      revision: 1,
     });
     const created = await mirror.get(159, 7);
-    expect(await mirror.apply(observe(article(), 2000))).toEqual({ change: "unchanged", changedFields: [] });
+    expect(await mirror.apply(observe(article(), 2000))).toEqual({
+      change: "unchanged",
+      changedFields: [],
+      revision: 1,
+    });
     expect(await mirror.get(159, 7)).toEqual(created);
     const changed = article({ weight: null, unitCode: "st", articleDataLastUpdated: "2024-01-01T11:00:00" });
     expect(await mirror.apply(observe(changed, 3000))).toEqual({
       change: "updated",
       changedFields: ["unitCode", "weight", "articleDataLastUpdated"],
+      revision: 2,
     });
     const updated = await mirror.get(159, 7);
     expect(updated).toMatchObject({ revision: 2, observedAt: 3000, unitCode: "st" });
@@ -173,6 +179,7 @@ describe("ArticleMirror (DynamoDB)", () => {
     expect(await mirror.apply(observe(article({ weight: 13, articleName: "Between" }), 9000), read)).toEqual({
       change: "updated",
       changedFields: ["weight"],
+      revision: expect.any(Number),
     });
     expect(await mirror.get(159, 7)).toMatchObject({ weight: 13, articleName: "Between", observedAt: 9000 });
   });

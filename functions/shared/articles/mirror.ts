@@ -191,10 +191,11 @@ export class ArticleMirror {
       known === undefined ? await this.get(observation.goodsOwnerId, observation.articleSystemId) : known;
     for (let attempt = 1; ; attempt++) {
       const { change, fields } = decide(item ?? undefined, observation);
-      if (change === "stale" || change === "unchanged") return { change, changedFields: [] };
+      if (change === "stale" || change === "unchanged")
+        return { change, changedFields: [], revision: item?.revision };
       try {
         await this.#write(item ?? undefined, observation, fields);
-        return { change, changedFields: fields };
+        return { change, changedFields: fields, revision: (item?.revision ?? 0) + 1 };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= writeAttempts) throw error;
         item = await this.get(observation.goodsOwnerId, observation.articleSystemId);

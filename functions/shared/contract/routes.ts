@@ -104,4 +104,6 @@ export const messageAttributes = {
   /** Set by the pipeline when it puts a message back to wait out a dependency's outage (see pipeline/queue.ts). */
   countedReceives: "countedReceives",
   deferrals: "deferrals",
+  /** Set by `npm run replay` when it sends a webhook from the trail again. */
+  replayedAt: "replayedAt",
 } as const;

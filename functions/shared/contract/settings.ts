@@ -127,6 +127,10 @@ export const consumerSettingsSchema = z.object({
     .default(7 * 24 * 3600),
   /** First retry delay of a transiently failed message; it doubles with each receive (with jitter). */
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().min(0).default(10),
+  /** The operator's trail (one item per webhook, see trail/); absent: no trail is written. */
+  TRAIL_TABLE_NAME: z.string().min(1).optional(),
+  /** Days a trail item is kept after its latest write. */
+  TRAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** The table holding the circuit breakers' state (the state table); absent: no breakers. */
   BREAKER_TABLE_NAME: z.string().min(1).optional(),
   /** Records in a row failing on a dependency that open its breaker. */
@@ -193,6 +197,8 @@ export const articleReconcileSettingsSchema = z.object({
 /** The consumer of SES's sending events (through EventBridge): it records them on the shipped-mail records. */
 export const mailEventsSettingsSchema = z.object({
   STATE_TABLE_NAME: z.string().min(1),
+  /** The operator's trail, where each mail's events are added to its webhook's item; absent: not added. */
+  TRAIL_TABLE_NAME: z.string().min(1).optional(),
 });
 
 /** One consumer the breaker probe pauses and resumes: its event source mapping, queue and dependencies. */

@@ -7,8 +7,6 @@
  * dependency's breaker to close.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
-import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -17,19 +15,22 @@ import middy from "@middy/core";
 import type { Context, Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import type { z } from "zod";
-import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
 import { BreakerStore } from "../breaker/store.ts";
 import type { Dependency } from "../contract/dependencies.ts";
-import { eventTypes, messageAttributes, type EventType as WebhookEventType } from "../contract/routes.ts";
+import { messageAttributes, type EventType as WebhookEventType } from "../contract/routes.ts";
 import { consumerSettingsSchema, readSettings } from "../contract/settings.ts";
-import { PermanentError, TransientError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
+import { type RecordTrail, TrailWriter } from "../trail/writer.ts";
+import { classify, countFailure } from "./failures.ts";
+import { type Idempotent, idempotentHandler } from "./idempotency.ts";
 import { type FailureClass, holdBack, requeue, sendToDeadLetterQueue } from "./queue.ts";
+import { countedBefore, parseRecord, stringAttribute } from "./record.ts";
+import { type Result, reportResult, trailNoteOf } from "./result.ts";
 import { retryDelaySeconds } from "./retry.ts";
-import type { HandlerContext, Outcome, UseCaseDefinition, WebhookRecord } from "./types.ts";
+import type { HandlerContext, UseCaseDefinition, WebhookRecord } from "./types.ts";
 
 type ConsumerSettings = z.output<typeof consumerSettingsSchema>;
 
@@ -87,24 +88,15 @@ export function createConsumer<S extends z.ZodType, E extends string = WebhookEv
   >;
 }
 
-/** What a record became, beyond the handler's own outcome. */
-type Result = Outcome | { readonly status: "duplicate"; readonly previous: Outcome };
-
 class RecordPipeline<S extends z.ZodType, E extends string> {
   readonly #definition: UseCaseDefinition<S, E>;
   readonly #settings: ConsumerSettings;
   /** Undefined when the use-case has no dependencies or the stack keeps no breakers. */
   readonly #breakers: CircuitBreakers | undefined;
-  /** Both undefined when the use-case turned idempotency off. */
-  readonly #idempotencyConfig: IdempotencyConfig | undefined;
-  readonly #handleOnce:
-    | ((
-        key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>, E>,
-        context: HandlerContext,
-        run: { executed: boolean },
-      ) => Promise<Outcome>)
-    | undefined;
+  /** Undefined when the use-case turned idempotency off. */
+  readonly #once: Idempotent<S, E> | undefined;
+  /** Undefined when the stack gives the use-case no trail table. */
+  readonly #trail: TrailWriter | undefined;
 
   constructor(definition: UseCaseDefinition<S, E>, settings: ConsumerSettings) {
     this.#definition = definition;
@@ -119,45 +111,18 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         cacheMs: Math.min(5_000, settings.BREAKER_PROBE_INTERVAL_SECONDS * 250),
       });
     }
-    if (definition.idempotency === false) return;
-    if (!settings.STATE_TABLE_NAME) {
-      throw new Error(
-        `STATE_TABLE_NAME is not set: ${definition.useCase} keeps idempotency records in the state table`,
-      );
+    this.#once = idempotentHandler(definition, settings);
+    if (settings.TRAIL_TABLE_NAME) {
+      this.#trail = new TrailWriter({
+        tableName: settings.TRAIL_TABLE_NAME,
+        retentionDays: settings.TRAIL_RETENTION_DAYS,
+      });
     }
-    this.#idempotencyConfig = new IdempotencyConfig({
-      eventKeyJmesPath: "key",
-      expiresAfterSeconds: settings.IDEMPOTENCY_TTL_SECONDS,
-      throwOnNoIdempotencyKey: false,
-    });
-    const persistenceStore = new DynamoDBPersistenceLayer({
-      tableName: settings.STATE_TABLE_NAME,
-      keyAttr: "id",
-      expiryAttr: "expiration",
-      awsSdkV3Client: dynamoDbClient,
-    });
-    this.#handleOnce = makeIdempotent(
-      async (
-        _key: { key: string | undefined },
-        record: WebhookRecord<z.infer<S>, E>,
-        context: HandlerContext,
-        run: { executed: boolean },
-      ): Promise<Outcome> => {
-        run.executed = true;
-        return definition.handle(record, context);
-      },
-      {
-        persistenceStore,
-        config: this.#idempotencyConfig,
-        keyPrefix: `idempotency#${definition.useCase}`,
-        dataIndexArgument: 0,
-      },
-    );
   }
 
   /** In-progress idempotency records expire with the invocation, so a timed-out attempt does not block retries. */
   registerInvocation(context: Context): void {
-    this.#idempotencyConfig?.registerLambdaContext(context);
+    this.#once?.config.registerLambdaContext(context);
   }
 
   /** Resolves when the record is done with (processed, skipped or dead-lettered); rejects to retry it later. */
@@ -178,11 +143,13 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         ...(apiRequestId ? { apiRequestId } : {}),
       },
     });
+    const trail = this.#trailOf(sqsRecord, apiRequestId);
     try {
-      const record = this.#parse(sqsRecord, receiveCount, apiRequestId);
+      const record = parseRecord(this.#definition, sqsRecord, receiveCount, apiRequestId);
       log.appendPersistentKeys(this.#correlationKeys(record.payload, log));
+      trail?.describe(record.payload, this.#definition.schema);
       const admission = await this.#admit(log);
-      if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log);
+      if (!admission.run) return await this.#wait(sqsRecord, receiveCount, admission, log, trail);
       const result = await this.#run(record, {
         remainingTimeMs: () => lambdaContext.getRemainingTimeInMillis(),
         batchCache,
@@ -190,10 +157,24 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
         logger: log,
       });
       await this.#settle(log);
-      this.#report(result, log);
+      reportResult(result, log);
+      await trail?.note({ ...trailNoteOf(result), receive: receiveCount }, log);
     } catch (error) {
-      await this.#fail(sqsRecord, receiveCount, error, log);
+      await this.#fail(sqsRecord, receiveCount, error, log, trail);
     }
+  }
+
+  /** The record's trail, when the stack keeps one and the record came through the ingress (it has an event id). */
+  #trailOf(sqsRecord: SQSRecord, apiRequestId: string | undefined): RecordTrail | undefined {
+    if (!this.#trail || !apiRequestId) return undefined;
+    const receivedAt = Number(stringAttribute(sqsRecord, messageAttributes.receivedAt));
+    return this.#trail.forRecord({
+      eventId: apiRequestId,
+      useCase: this.#definition.useCase,
+      eventType: stringAttribute(sqsRecord, messageAttributes.eventType),
+      receivedAt: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : undefined,
+      replay: stringAttribute(sqsRecord, messageAttributes.replayedAt) !== undefined,
+    });
   }
 
   /** A breaker we cannot read does not stop the record: the dependency's own failure would. */
@@ -235,6 +216,7 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     receiveCount: number,
     admission: Extract<Admission, { run: false }>,
     log: Logger,
+    trail: RecordTrail | undefined,
   ): Promise<void> {
     const deferrals = (Number(stringAttribute(sqsRecord, messageAttributes.deferrals)) || 0) + 1;
     try {
@@ -261,51 +243,11 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
       delaySeconds: admission.delaySeconds,
       deferrals,
     });
-  }
-
-  #parse(
-    sqsRecord: SQSRecord,
-    receiveCount: number,
-    apiRequestId: string | undefined,
-  ): WebhookRecord<z.infer<S>, E> {
-    let body: unknown;
-    try {
-      body = JSON.parse(sqsRecord.body);
-    } catch {
-      // The parser's message quotes the body, which may hold personal data.
-      throw new PermanentError("invalid-payload", "the body is not JSON");
+    // The first wait only: an outage of hours requeues a record many times, and the trail need not grow with it.
+    if (deferrals === 1) {
+      const code = `waiting-for-${admission.dependency}`;
+      await trail?.note({ outcome: "transient", code, reason: admission.reason, receive: receiveCount }, log);
     }
-    const eventType = stringAttribute(sqsRecord, messageAttributes.eventType);
-    const accepted: readonly string[] = this.#definition.eventTypes ?? eventTypes;
-    if (eventType === undefined || !accepted.includes(eventType)) {
-      throw new PermanentError(
-        "invalid-payload",
-        `unknown or missing eventType attribute: ${eventType ?? "none"}`,
-      );
-    }
-    const parsed = this.#definition.schema.safeParse(body);
-    if (!parsed.success) {
-      // Zod's issues name paths and expected types, never the offending values.
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-      );
-      throw new PermanentError(
-        "invalid-payload",
-        `the payload does not match the schema: ${issues.join("; ")}`,
-      );
-    }
-    // The ingress's receive time; without it, when the message reached the queue (a moment later).
-    const receivedAt = Number(
-      stringAttribute(sqsRecord, messageAttributes.receivedAt) ?? sqsRecord.attributes?.SentTimestamp,
-    );
-    return {
-      payload: parsed.data,
-      eventType: eventType as E,
-      messageId: sqsRecord.messageId,
-      receiveCount,
-      apiRequestId,
-      receivedAt: Number.isFinite(receivedAt) && receivedAt > 0 ? receivedAt : undefined,
-    };
   }
 
   #correlationKeys(payload: z.infer<S>, log: Logger): Record<string, string | number> {
@@ -331,34 +273,21 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
   }
 
   async #run(record: WebhookRecord<z.infer<S>, E>, context: HandlerContext): Promise<Result> {
-    if (this.#handleOnce === undefined) return this.#definition.handle(record, context);
+    if (this.#once === undefined) return this.#definition.handle(record, context);
     const key = this.#idempotencyKey(record);
     if (key === undefined) context.logger?.warn("no idempotency key; processing without deduplication");
     const run = { executed: false };
-    const outcome = await this.#handleOnce({ key }, record, context, run);
+    const outcome = await this.#once.handle({ key }, record, context, run);
     return run.executed ? outcome : { status: "duplicate", previous: outcome };
   }
 
-  #report(result: Result, log: Logger): void {
-    switch (result.status) {
-      case "done":
-        metrics.addMetric("Processed", MetricUnit.Count, 1);
-        log.debug("processed", { ...(result.detail ? { detail: result.detail } : {}) });
-        return;
-      case "skipped":
-        metrics.addMetric("Skipped", MetricUnit.Count, 1);
-        log.info("skipped", { reason: result.reason });
-        return;
-      case "duplicate":
-        metrics.addMetric("Duplicate", MetricUnit.Count, 1);
-        log.info("already processed; duplicate delivery acknowledged", {
-          previousStatus: result.previous?.status,
-        });
-        return;
-    }
-  }
-
-  async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
+  async #fail(
+    sqsRecord: SQSRecord,
+    receiveCount: number,
+    error: unknown,
+    log: Logger,
+    trail: RecordTrail | undefined,
+  ): Promise<void> {
     const failure = classify(error);
     // A failure on a dependency settles the others itself (#outage), leaving out the one that failed.
     if (!failure.dependency) await this.#settle(log);
@@ -377,19 +306,24 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
           reason: `${failure.code}: ${failure.reason}`,
         },
         log,
+        trail,
       );
     }
     if (failure.permanent) {
       countFailure("permanent");
-      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log);
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "permanent", ...failure }, log, trail);
     }
     if (receiveCount >= this.#settings.MAX_RECEIVE_COUNT) {
       countFailure("exhausted");
-      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "exhausted", ...failure }, log);
+      return this.#deadLetter(sqsRecord, receiveCount, { failureClass: "exhausted", ...failure }, log, trail);
     }
     countFailure("transient");
     const delaySeconds = await this.#holdBack(sqsRecord, receiveCount, failure.retryAfterMs, log);
     log.warn("failed; will retry", { code: failure.code, reason: failure.reason, delaySeconds });
+    await trail?.note(
+      { outcome: "transient", code: failure.code, reason: failure.reason, receive: receiveCount },
+      log,
+    );
     throw error instanceof Error ? error : new Error(failure.reason);
   }
 
@@ -398,6 +332,7 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     receiveCount: number,
     why: { failureClass: FailureClass; code: string; reason: string },
     log: Logger,
+    trail: RecordTrail | undefined,
   ): Promise<void> {
     try {
       await sendToDeadLetterQueue(
@@ -421,6 +356,8 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     single.addDimension("class", why.failureClass);
     single.addMetric("DeadLettered", MetricUnit.Count, 1);
     log.error("dead-lettered", { failureClass: why.failureClass, code: why.code, reason: why.reason });
+    const reason = `${why.failureClass}${why.failureClass === "exhausted" ? ` after ${receiveCount} receives` : ""}: ${why.reason}`;
+    await trail?.note({ outcome: "dead-lettered", code: why.code, reason, receive: receiveCount }, log);
   }
 
   /** Makes the next attempt wait; a failure to do so only means an earlier retry (the queue's own timeout). */
@@ -437,64 +374,4 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     }
     return delaySeconds;
   }
-}
-
-interface Failure {
-  readonly permanent: boolean;
-  readonly code: string;
-  readonly reason: string;
-  readonly retryAfterMs: number | undefined;
-  /** The dependency that did not answer, when the failure is the dependency's rather than the message's. */
-  readonly dependency?: Dependency | undefined;
-}
-
-/** Maps anything thrown to the pipeline's failure classes; unknown errors are transient (they may heal). */
-function classify(error: unknown): Failure {
-  if (error instanceof PermanentError) {
-    return { permanent: true, code: error.code, reason: error.message, retryAfterMs: undefined };
-  }
-  if (error instanceof TransientError) {
-    return {
-      permanent: false,
-      code: error.code,
-      reason: error.message,
-      retryAfterMs: error.retryAfterMs,
-      dependency: error.dependency,
-    };
-  }
-  const name = error instanceof Error ? error.name : "unknown";
-  if (name === "IdempotencyAlreadyInProgressError") {
-    return {
-      permanent: false,
-      code: "in-progress",
-      reason: "the same event is being processed by another attempt",
-      retryAfterMs: undefined,
-    };
-  }
-  if (name === "IdempotencyPersistenceLayerError") {
-    return {
-      permanent: false,
-      code: "state-table-unavailable",
-      reason: "the idempotency record could not be read or written",
-      retryAfterMs: undefined,
-    };
-  }
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { permanent: false, code: "unexpected", reason, retryAfterMs: undefined };
-}
-
-function countFailure(failureClass: "permanent" | "transient" | "exhausted" | "outage"): void {
-  const single = metrics.singleMetric();
-  single.addDimension("class", failureClass);
-  single.addMetric("Failed", MetricUnit.Count, 1);
-}
-
-/** Receives counted before the message was requeued to wait out an outage. */
-function countedBefore(record: SQSRecord): number {
-  const counted = Number(stringAttribute(record, messageAttributes.countedReceives));
-  return Number.isInteger(counted) && counted > 0 ? counted : 0;
-}
-
-function stringAttribute(record: SQSRecord, name: string): string | undefined {
-  return record.messageAttributes?.[name]?.stringValue;
 }

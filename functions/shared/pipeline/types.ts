@@ -29,7 +29,12 @@ export interface WebhookRecord<P, E extends string = EventType> {
 
 /** What a handler did with one webhook. Failures are thrown (PermanentError / TransientError), not returned. */
 export type Outcome =
-  | { readonly status: "done"; readonly detail?: Record<string, string | number | boolean> }
+  | {
+      readonly status: "done";
+      readonly detail?: Record<string, string | number | boolean>;
+      /** What it did, kept on the webhook's trail (ids only: SES message id, waybill, mirror revision). */
+      readonly effect?: Readonly<Record<string, string>>;
+    }
   | { readonly status: "skipped"; readonly reason: string };
 
 /** What the pipeline hands a handler besides the record. */
