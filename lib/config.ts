@@ -262,7 +262,7 @@ const configObject = z.strictObject({
       /**
        * An AWS WAF web ACL on the stage: it blocks a source IP over `rateLimitPerIp` requests per
        * `rateWindowSeconds`, and bodies over `maxBodyBytes`, before they reach API Gateway. Costs about
-       * $7/month plus $0.60 per million requests (see README). @default off
+       * $7/month plus $0.60 per million requests (docs/configuration.md). @default off
        */
       waf: z
         .strictObject({
@@ -312,7 +312,7 @@ const configObject = z.strictObject({
       transporters: z.array(transporterMatch).optional(),
       /** The adapter that books (per goods owner: goodsOwners.N.transportAdapter). @default "http" */
       adapter: transportAdapter.default("http"),
-      /** The built-in nShift Delivery adapter (README: nShift Delivery). Required when "nshift" is chosen anywhere. */
+      /** The built-in nShift Delivery adapter (docs/use-case-transport-booking.md). Required when "nshift" is chosen anywhere. */
       nshift: z
         .strictObject({
           /** nShift's REST API root, https only. @default "https://api.unifaun.com/rs-extapi/v1" */
@@ -327,7 +327,7 @@ const configObject = z.strictObject({
           timeoutMs: z.number().int().min(500).max(60_000).default(15_000),
         })
         .optional(),
-      /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
+      /** The transport system's HTTP adapter endpoint (docs/use-case-transport-booking.md: the contract). @default none */
       adapterUrl: z
         .url({
           protocol: /^https$/,
