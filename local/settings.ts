@@ -1,6 +1,7 @@
 /**
  * The local stack's ports, token and Ongoing target: defaults, each overridable by an environment variable
- * (the README lists them). The CLIs read the same defaults, so they find a running local stack unasked.
+ * (docs/local-and-simulators.md lists them). The CLIs read the same defaults, so they find a running local stack
+ * unasked.
  */
 
 /** A port the local stack listens on, with the variable that moves it. */

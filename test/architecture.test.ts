@@ -22,22 +22,9 @@ const sourceFolders = [
 
 /** Files over the limit today, being split on other branches: the list may only shrink. */
 const tooLongToday = new Set([
-  "bench/use-cases.ts",
-  "functions/article-sync/mirror.ts",
-  "functions/shared/ongoing/automation.ts",
-  "functions/shared/ongoing/client.test.ts",
-  "functions/shared/ongoing/client.ts",
-  "functions/shared/pipeline/consumer.ts",
-  "functions/transport-booking/booking.ts",
   "local/ingress.ts",
   "local/sqs-poller.ts",
   "local/stack.ts",
-  "simulators/ongoing/server.ts",
-  "simulators/ongoing/soap.ts",
-  "simulators/transport/server.ts",
-  "test/article-reconcile.test.ts",
-  "test/order-shipped-email.test.ts",
-  "test/transport-booking.support.ts",
 ]);
 
 function sourceFiles(): string[] {

@@ -1,7 +1,8 @@
 /**
  * End to end on the local stack, as `npm start` runs it (free ports): the synthesized template, the functions'
- * bundles in their own processes, the ingress stand-in. Drives all five routes the way the README walkthrough
- * does (the webhook CLI), and checks the mail, the mirror, the booking and the write-backs.
+ * bundles in their own processes, the ingress stand-in. Drives all five routes the way the docs' walkthrough
+ * (docs/local-and-simulators.md) does (the webhook CLI), and checks the mail, the mirror, the booking and the
+ * write-backs.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -158,7 +159,7 @@ describe("the local stack", () => {
     expect(writes).toContainEqual(
       expect.objectContaining({ operation: "patchWaybill", path: "/orders/60012/waybill" }),
     );
-    // The rest of the README walkthrough's step 5, each accepted by the simulator.
+    // The rest of the walkthrough's step 5 (docs/local-and-simulators.md), each accepted by the simulator.
     const order60012 = writes.filter((write) => write.path.startsWith("/orders/60012/"));
     expect(order60012).toContainEqual(
       expect.objectContaining({

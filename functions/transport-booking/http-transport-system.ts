@@ -1,7 +1,7 @@
 /**
- * The generic HTTP transport adapter: POST the shipment as JSON, read the booking back (contract in the README,
- * use-case-transport). Booking is made safe to repeat by the `Idempotency-Key` header: the adapter must return
- * the same booking for the same key.
+ * The generic HTTP transport adapter: POST the shipment as JSON, read the booking back (contract in
+ * docs/use-case-transport-booking.md). Booking is made safe to repeat by the `Idempotency-Key` header: the
+ * adapter must return the same booking for the same key.
  */
 
 import { dependencyAnswered } from "../shared/breaker/answers.ts";

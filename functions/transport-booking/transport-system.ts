@@ -1,7 +1,7 @@
 /**
  * The transport system, as the booking use-case sees it: book a shipment for an order, get back a waybill,
  * a tracking link, parcel numbers and optionally a label. The shipment and booking schemas are the JSON
- * contract of the generic HTTP adapter (README: use-case-transport), shared with the transport simulator.
+ * contract of the generic HTTP adapter (docs/use-case-transport-booking.md), shared with the transport simulator.
  */
 import * as z from "zod";
 import {

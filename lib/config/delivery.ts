@@ -30,7 +30,7 @@ export const transportConfig = z
     transporters: z.array(transporterMatch).optional(),
     /** The adapter that books (per goods owner: goodsOwners.N.transportAdapter). @default "http" */
     adapter: transportAdapter.default("http"),
-    /** The built-in nShift Delivery adapter (README: nShift Delivery). Required when "nshift" is chosen anywhere. */
+    /** The built-in nShift Delivery adapter (docs/use-case-transport-booking.md). Required when "nshift" is chosen anywhere. */
     nshift: z
       .strictObject({
         /** nShift's REST API root, https only. @default "https://api.unifaun.com/rs-extapi/v1" */
@@ -45,7 +45,7 @@ export const transportConfig = z
         timeoutMs: z.number().int().min(500).max(60_000).default(15_000),
       })
       .optional(),
-    /** The transport system's HTTP adapter endpoint (see README: transport adapter contract). @default none */
+    /** The transport system's HTTP adapter endpoint (docs/use-case-transport-booking.md: the contract). @default none */
     adapterUrl: z
       .url({
         protocol: /^https$/,

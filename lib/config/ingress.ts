@@ -64,7 +64,7 @@ export const ingressConfig = z
     /**
      * An AWS WAF web ACL on the stage: it blocks a source IP over `rateLimitPerIp` requests per
      * `rateWindowSeconds`, and bodies over `maxBodyBytes`, before they reach API Gateway. Costs about
-     * $7/month plus $0.60 per million requests (see README). @default off
+     * $7/month plus $0.60 per million requests (docs/configuration.md). @default off
      */
     waf: z
       .strictObject({

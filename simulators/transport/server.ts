@@ -1,5 +1,5 @@
 /**
- * A transport-system simulator speaking the generic HTTP adapter contract (README: use-case-transport), for
+ * A transport-system simulator speaking the generic HTTP adapter contract (docs/use-case-transport-booking.md), for
  * tests and the local stack: a real HTTP server that books shipments idempotently on the `Idempotency-Key`
  * header, keeps a record of bookings (and how often each key was asked for), and lets a test or an operator
  * add latency and inject faults through an admin API under `/_admin/`. After a booking it can post status events

@@ -31,7 +31,7 @@ export interface Route {
   readonly eventType: EventType;
   /** The payload schema; the API Gateway request model is generated from it. */
   readonly schema: z.ZodType;
-  /** Which Ongoing trigger to point at this route (for the README and the webhook CLI). */
+  /** Which Ongoing trigger to point at this route (for docs/runbook.md and the webhook CLI). */
   readonly ongoingTrigger: string;
 }
 

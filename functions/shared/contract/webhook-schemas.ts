@@ -72,7 +72,7 @@ export const transportStatuses = [
 ] as const;
 
 /**
- * A transport system's status callback about one booked order (README: transport adapter contract). Sent by the
+ * A transport system's status callback about one booked order (docs/use-case-transport-booking.md). Sent by the
  * transport system, not Ongoing: its `eventId` is the sender's, unique per event and the same on a resend.
  */
 export const transportStatusEventSchema = z.looseObject({
