@@ -13,9 +13,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import type { Context, Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { ReconcileRun } from "../functions/article-reconcile/checkpoints.ts";
 import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
+import { startDynamoDb, startSqs } from "../local/emulators.ts";
 import { startSqsPoller } from "../local/sqs-poller.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
-import { startDynamoDb, startSqs } from "../test/support/emulators.ts";
 import { createStackTables, localCredentials } from "../test/support/tables.ts";
 import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "./support/ongoing.ts";
 

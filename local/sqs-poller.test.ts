@@ -7,7 +7,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueDepth } from "../functions/shared/aws/sqs.ts";
-import { type Emulator, startSqs } from "../test/support/emulators.ts";
+import { type Emulator, startSqs } from "./emulators.ts";
 import { startSqsPoller } from "./sqs-poller.ts";
 
 let emulator: Emulator;

@@ -27,9 +27,9 @@ import {
 } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator, statusCallbacksSchema } from "../simulators/transport/server.ts";
-import { startDynamoDb, startSes, startSqs } from "../test/support/emulators.ts";
 import { readRestApi } from "./api.ts";
 import { checkLambdaEnvironment, deployedNames, sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
+import { startDynamoDb, startSes, startSqs } from "./emulators.ts";
 import { eventRuleDelivery } from "./event-rules.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";

@@ -17,8 +17,8 @@ import { customerOf } from "../bench/support/ongoing.ts";
 import { type Pipeline, startPipeline } from "../bench/support/pipeline.ts";
 import { deliver, routeNamed } from "../bench/support/webhooks.ts";
 import { useCases } from "../functions/shared/webhooks/routes.ts";
+import { localSesAccount } from "../local/emulators.ts";
 import { orderWebhookPayload } from "../scripts/webhook.ts";
-import { localSesAccount } from "./support/emulators.ts";
 
 let pipeline: Pipeline;
 let assemblyDir: string;

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, type StoredMail, startSes } from "../local/emulators.ts";
 import { sesEvent } from "../local/ses-events.ts";
 import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
@@ -16,7 +17,6 @@ import {
   sesThrottling,
   startFailingSesProxy,
 } from "./order-shipped-email.support.ts";
-import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
 import { loginSecret } from "./support/env.ts";
 import type { Harness } from "./support/harness.ts";
 import { startHarness } from "./support/harness.ts";

@@ -10,6 +10,7 @@
  * or a later beforeAll.
  */
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
+import { type Emulator, startDynamoDb } from "../../local/emulators.ts";
 import {
   type OngoingSimulator,
   type OngoingSimulatorOptions,
@@ -21,7 +22,6 @@ import {
   type TransportSimulator,
   type TransportSimulatorOptions,
 } from "../../simulators/transport/server.ts";
-import { type Emulator, startDynamoDb } from "./emulators.ts";
 import { createStackTables } from "./tables.ts";
 
 /** The Secrets Manager value of an Ongoing simulator login: `{"username","password"}`, `<user>-password` by default. */

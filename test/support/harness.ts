@@ -37,9 +37,9 @@ import { queueDepth } from "../../functions/shared/aws/sqs.ts";
 import type { Consumer } from "../../functions/shared/consumers.ts";
 import type { EventType } from "../../functions/shared/webhooks/routes.ts";
 import { messageAttributes } from "../../functions/shared/webhooks/routes.ts";
+import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "../../local/emulators.ts";
 import { startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
-import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "./emulators.ts";
 import { createStackTables, localCredentials } from "./tables.ts";
 
 export interface HarnessOptions {
