@@ -141,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const services = await startServices({ port, defaults, stoppers });
     const localNames = localNamesOf(template);
     const provisioned = await provision({ template, localNames, services, stoppers });
+    // The functions start once their queues, tables and secrets exist.
     const hosts = await startFunctionHosts({
       ...options,
       assembly,
@@ -171,15 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconcile = startReconcileSchedules({ ...scheduling, ...timing });
     const probe = startProbeSchedule({ ...scheduling, ...timing, probeIntervalMs: options.probeIntervalMs });
 
-    const endpoints: LocalStatus["endpoints"] = {
-      ingress: "",
-      dynamodb: services.dynamodb.endpoint,
-      sqs: services.sqsEmulator.endpoint,
-      ses: services.ses.endpoint,
-      ongoing: services.ongoingBaseUrl,
-      transport: services.transport.bookingUrl,
-      secretsManager: services.secrets.endpoint,
-    };
+    const endpoints = endpointsOf(services);
     const status = () =>
       readStatus({ provisioned, eventSources, dynamodb: services.dynamoDbClient, endpoints });
     const ingress = await startLocalIngress({
@@ -265,4 +258,17 @@ async function startLocalIngress(options: {
       onError: (error) => log?.("ingress", error instanceof Error ? error.message : String(error)),
     }),
   );
+}
+
+/** The endpoints the status lists; the ingress's is set once it listens. */
+function endpointsOf(services: LocalServices): LocalStatus["endpoints"] {
+  return {
+    ingress: "",
+    dynamodb: services.dynamodb.endpoint,
+    sqs: services.sqsEmulator.endpoint,
+    ses: services.ses.endpoint,
+    ongoing: services.ongoingBaseUrl,
+    transport: services.transport.bookingUrl,
+    secretsManager: services.secrets.endpoint,
+  };
 }

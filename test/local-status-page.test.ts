@@ -141,7 +141,9 @@ describe("the local status page, in chromium", () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(statSync(screenshot).size).toBeGreaterThan(0);
   });
+});
 
+describe("the local status page's trail, in chromium", () => {
   it("renders the recent trail, newest first, every value as text", async () => {
     const status = await stack.status();
     const trail: LocalStatus["trail"] = [
