@@ -97,10 +97,14 @@ function deadLetterOf(message: Awaited<ReturnType<typeof redriveByCopy>>[number]
     failureClass: attribute(messageAttributes.failureClass),
     failureCode: attribute(messageAttributes.failureCode),
     eventType: attribute(messageAttributes.eventType),
-    receivedAt: attribute(messageAttributes.receivedAt),
+    receivedAt: isoTime(attribute(messageAttributes.receivedAt)),
     body: message.body,
   };
 }
+
+/** The ingress stamps epoch milliseconds; the page shows ISO 8601 (anything else as it is). */
+const isoTime = (value: string | undefined) =>
+  value && /^\d{12,}$/.test(value) ? new Date(Number(value)).toISOString() : value;
 
 /** What the page says after a redrive from its form (only values it can trust: a known use-case, a count). */
 function redriveNotice(url: URL): string | undefined {

@@ -113,7 +113,9 @@ function trailSection(trail: readonly LocalTrailEntry[] | undefined): string {
     .map((entry) => {
       const attempts = entry.attempts
         .map((attempt) =>
-          [attempt.at, attempt.outcome, attempt.code, attempt.reason].filter((part) => part).join(" "),
+          [attempt.at, attempt.outcome, attempt.code, attempt.reason, attempt.replay ? "(replay)" : ""]
+            .filter((part) => part)
+            .join(" "),
         )
         .join("\n");
       const effect = Object.entries(entry.effect ?? {})

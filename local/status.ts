@@ -5,17 +5,27 @@ import { dependencies } from "../functions/shared/errors.ts";
 import type { EventSources } from "./event-sources.ts";
 import type { Provisioned } from "./provision.ts";
 
-/** One accepted webhook's journey, newest first in the status (recorded by the trail, when the stack has one). */
+/**
+ * One accepted webhook's journey, as the trail records it (functions/shared/trail's TrailEntry fits this shape),
+ * newest first in the status.
+ */
 export interface LocalTrailEntry {
   readonly eventId: string;
   readonly route: string;
-  readonly goodsOwnerId: number | string;
-  /** What it is about: an order or article id. */
-  readonly subject: string;
+  readonly goodsOwnerId?: number | string;
+  /** What it is about: an order or an article. */
+  readonly subject?: string;
   readonly receivedAt: string;
   readonly outcome: "pending" | "done" | "skipped" | "transient" | "dead-lettered";
   readonly reason?: string;
-  readonly attempts: readonly { at: string; outcome: string; reason?: string; code?: string }[];
+  readonly attempts: readonly {
+    at: string;
+    outcome: string;
+    reason?: string;
+    code?: string;
+    /** Sent again by a replay. */
+    replay?: boolean;
+  }[];
   /** What it did (SES message id, waybill, mirror revision). */
   readonly effect?: Record<string, string>;
 }
@@ -55,6 +65,8 @@ export interface StatusSources {
   readonly dynamodb: DynamoDBClient;
   /** Filled in as the parts start (the ingress's URL comes last). */
   readonly endpoints: LocalStatus["endpoints"];
+  /** The recent trail, newest first, where the stack records one. @default no `trail` in the status */
+  readonly trail?: () => Promise<readonly LocalTrailEntry[]>;
 }
 
 export async function readStatus(sources: StatusSources): Promise<LocalStatus> {
@@ -80,6 +92,7 @@ export async function readStatus(sources: StatusSources): Promise<LocalStatus> {
     tables: provisioned.tables,
     buckets: provisioned.buckets,
     endpoints: { ...sources.endpoints },
+    ...(sources.trail ? { trail: await sources.trail() } : {}),
   };
 }
 
