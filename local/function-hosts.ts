@@ -9,13 +9,14 @@ import {
   defaultOAuthClients,
   defaultUsers as ongoingUsers,
 } from "../simulators/ongoing/server.ts";
-import { localCredentials, region, type Stoppers } from "./account.ts";
+import { localCredentials, region } from "./account.ts";
 import { checkLambdaEnvironment, deployedNames } from "./aws-limits.ts";
 import type { FunctionHostConfig } from "./function-host.ts";
 import { type LocalFunction, type LogSink, startFunction } from "./functions.ts";
 import type { LocalNameTable } from "./local-names.ts";
 import { type LocalServices, nshiftApiKey, transportAuthValue } from "./services.ts";
 import type { LocalDefaults } from "./settings.ts";
+import type { Stoppers } from "./stoppers.ts";
 import {
   type Assembly,
   type CfnResource,

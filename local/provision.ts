@@ -6,10 +6,11 @@ import { CreateTableCommand, type DynamoDBClient, type KeySchemaElement } from "
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Consumer } from "../functions/shared/consumers.ts";
-import { localCredentials, region, type Stoppers } from "./account.ts";
+import { localCredentials, region } from "./account.ts";
 import { sqsDefaultMaximumMessageSize } from "./aws-limits.ts";
 import { type LocalNameTable, tablesOf } from "./local-names.ts";
 import type { LocalServices } from "./services.ts";
+import type { Stoppers } from "./stoppers.ts";
 import {
   type CfnResource,
   type CfnTemplate,

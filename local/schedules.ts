@@ -3,10 +3,11 @@
  * with its own input) and the breaker probe, plus running either now.
  */
 import { randomUUID } from "node:crypto";
-import { accountId, region, type Stoppers } from "./account.ts";
+import { accountId, region } from "./account.ts";
 import type { EventSources } from "./event-sources.ts";
 import type { FunctionHosts } from "./function-hosts.ts";
 import type { LocalQueue } from "./provision.ts";
+import type { Stoppers } from "./stoppers.ts";
 import { type CfnTemplate, record, referencedIds, resourcesOfType } from "./template.ts";
 
 /** How long `reconcile()` waits for the worker to take the units the dispatcher queued. */

@@ -9,12 +9,13 @@ import { startNshiftSimulator } from "../simulators/nshift/server.ts";
 import { startOngoingSimulator } from "../simulators/ongoing/server.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
 import { startTransportSimulator } from "../simulators/transport/server.ts";
-import { accountId, localCredentials, region, type Stoppers } from "./account.ts";
+import { accountId, localCredentials, region } from "./account.ts";
 import { startDynamoDb, startSes, startSqs } from "./emulators.ts";
 import { type LocalMapping, startLambdaApi } from "./lambda-api.ts";
 import { onPort } from "./ports.ts";
 import { type SesEventEnvelope, startSesEventsProxy } from "./ses-events.ts";
 import type { LocalDefaults, PortName } from "./settings.ts";
+import type { Stoppers } from "./stoppers.ts";
 
 /** Transport simulator's required auth header value (the adapter auth secret holds it). */
 export const transportAuthValue = "Bearer local-transport-token";

@@ -9,7 +9,7 @@
 import type { Consumer } from "../functions/shared/consumers.ts";
 import type { UseCase } from "../functions/shared/webhooks/routes.ts";
 import { statusCallbacksSchema } from "../simulators/transport/server.ts";
-import { accountId, region, Stoppers } from "./account.ts";
+import { accountId, region } from "./account.ts";
 import { adminRoutes } from "./admin.ts";
 import { readRestApi } from "./api.ts";
 import { eventRuleDelivery } from "./event-rules.ts";
@@ -24,6 +24,7 @@ import { type ScheduleTimers, startProbeSchedule, startReconcileSchedules } from
 import { type LocalServices, startServices } from "./services.ts";
 import { localDefaults, type PortName, portVariables } from "./settings.ts";
 import { type LocalStatus, readStatus } from "./status.ts";
+import { Stoppers } from "./stoppers.ts";
 import { defaultAssemblyDir, synthesize } from "./synth.ts";
 import { type Assembly, readAssembly } from "./template.ts";
 
@@ -141,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const services = await startServices({ port, defaults, stoppers });
     const localNames = localNamesOf(template);
     const provisioned = await provision({ template, localNames, services, stoppers });
-    // The functions start once their queues, tables and secrets exist.
+    // The functions start once their queues and tables exist.
     const hosts = await startFunctionHosts({
       ...options,
       assembly,
