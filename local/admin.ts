@@ -9,7 +9,7 @@ import { messageAttributes } from "../functions/shared/webhooks/routes.ts";
 import { redriveByCopy } from "../scripts/redrive.ts";
 import type { LocalQueue } from "./provision.ts";
 import type { LocalStatus } from "./status.ts";
-import { type DeadLetter, statusPage } from "./status-page.ts";
+import { type DeadLetter, defaultRefreshSeconds, statusPage } from "./status-page.ts";
 
 export interface AdminOptions {
   status(): Promise<LocalStatus>;
@@ -55,7 +55,12 @@ export function adminRoutes(
     "GET /_local": async (_, response, url) => {
       const [status, letters] = await Promise.all([options.status(), deadLetters()]);
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(statusPage(status, letters, options.links, redriveNotice(url)));
+      response.end(
+        statusPage(status, letters, options.links, {
+          notice: redriveNotice(url),
+          refreshSeconds: refreshOf(url),
+        }),
+      );
     },
     "GET /_local/dead-letters": async (_, response) => json(response, 200, await deadLetters()),
     "POST /_local/probe": async (_, response) => answer(response, options.probe),
@@ -105,6 +110,12 @@ function deadLetterOf(message: Awaited<ReturnType<typeof redriveByCopy>>[number]
 /** The ingress stamps epoch milliseconds; the page shows ISO 8601 (anything else as it is). */
 const isoTime = (value: string | undefined) =>
   value && /^\d{12,}$/.test(value) ? new Date(Number(value)).toISOString() : value;
+
+/** `?refresh=N` seconds between reloads (0: none), within an hour; else the page's default. */
+function refreshOf(url: URL): number {
+  const asked = Number(url.searchParams.get("refresh") ?? Number.NaN);
+  return Number.isInteger(asked) && asked >= 0 && asked <= 3600 ? asked : defaultRefreshSeconds;
+}
 
 /** What the page says after a redrive from its form (only values it can trust: a known use-case, a count). */
 function redriveNotice(url: URL): string | undefined {

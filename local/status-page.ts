@@ -19,6 +19,8 @@ export interface DeadLetter {
   readonly body: string;
 }
 
+/** How often the page reloads itself, unless asked to hold still (`/_local?refresh=0`). */
+export const defaultRefreshSeconds = 2;
 /** How much of a dead letter's webhook the page shows. */
 const bodyPreviewChars = 300;
 
@@ -29,8 +31,14 @@ export function statusPage(
   status: LocalStatus,
   deadLetters: Partial<Record<Consumer, readonly DeadLetter[]>>,
   links: { sesPage: string; ongoingAdmin?: string | undefined },
-  notice?: string,
+  view: {
+    /** A line on top, e.g. what a redrive moved. */
+    notice?: string | undefined;
+    /** Seconds between reloads; 0 holds the page still (to read it). @default 2 */
+    refreshSeconds?: number;
+  } = {},
 ): string {
+  const { notice, refreshSeconds = defaultRefreshSeconds } = view;
   const queueRows = status.queues
     .map(
       (queue) =>
@@ -50,7 +58,7 @@ export function statusPage(
     .map(([name, url]) => `<tr><td>${html(name)}</td><td><a href="${html(url)}">${html(url)}</a></td></tr>`)
     .join("");
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>ongoing-webhooks local</title>
+<html lang="en"><head><meta charset="utf-8">${refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ""}<title>ongoing-webhooks local</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}
 td,th{border:1px solid #ccc;padding:4px 10px;text-align:left;vertical-align:top}.bad{background:#fdd}
 .notice{background:#dfd;padding:6px 10px}code{white-space:pre-wrap;word-break:break-all}</style></head>
@@ -64,7 +72,11 @@ ${trailSection(status.trail)}
 <h2>Endpoints</h2><table>${endpointRows}</table>
 <p><a href="${html(links.sesPage)}">Mails sent (SES)</a>${
     links.ongoingAdmin ? ` · <a href="${html(links.ongoingAdmin)}writes">Ongoing write-backs</a>` : ""
-  } · <a href="/_local/status">status JSON</a> · <a href="/_local/dead-letters">dead letters JSON</a></p>
+  } · <a href="/_local/status">status JSON</a> · <a href="/_local/dead-letters">dead letters JSON</a> · ${
+    refreshSeconds > 0
+      ? '<a href="/_local?refresh=0">hold still</a>'
+      : `<a href="/_local">refresh every ${defaultRefreshSeconds} s</a>`
+  }</p>
 </body></html>
 `;
 }

@@ -85,7 +85,9 @@ describe("the local status page, in chromium", () => {
       "order-shipped-email dead letters",
     );
 
-    await page.goto(`${stack.urls.ingress}/_local`);
+    // Held still while it is read; after the redrive the page reloads itself again.
+    await page.goto(`${stack.urls.ingress}/_local?refresh=0`);
+    expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
     const queue = page.getByRole("region", { name: "order-shipped-email dead letters" });
     expect(await queue.getByRole("heading").textContent()).toBe("order-shipped-email: 1 dead letter");
     const row = queue.locator("tr[data-message-id]");
@@ -116,6 +118,7 @@ describe("the local status page, in chromium", () => {
 
     await queue.getByRole("button", { name: "Redrive order-shipped-email" }).click();
     await page.waitForURL(/\/_local\?redriven=order-shipped-email/);
+    expect(await page.locator('meta[http-equiv="refresh"]').getAttribute("content")).toBe("2");
     expect(await page.getByRole("status").textContent()).toBe(
       "Redrive: moved 1 dead letter back to the order-shipped-email queue.",
     );
@@ -176,8 +179,12 @@ describe("the local status page's trail, in chromium", () => {
         effect: { mirrorRevision: "2" },
       },
     ];
-    await page.setContent(statusPage({ ...status, trail }, {}, { sesPage: `${stack.urls.ses}/` }));
-    const rows = page.getByRole("region", { name: "Recent trail" }).locator("tr");
+    // A page of its own: the status page above reloads itself.
+    const view = await browser.newPage();
+    await view.setContent(
+      statusPage({ ...status, trail }, {}, { sesPage: `${stack.urls.ses}/` }, { refreshSeconds: 0 }),
+    );
+    const rows = view.getByRole("region", { name: "Recent trail" }).locator("tr");
     expect(await rows.count()).toBe(3);
     const [, newest, older] = await Promise.all(
       [0, 1, 2].map((index) => rows.nth(index).locator("td").allTextContents()),
@@ -195,7 +202,8 @@ describe("the local status page's trail, in chromium", () => {
       "2026-12-03T10:01:01.000Z transient 503 Ongoing unavailable\n2026-12-03T10:01:31.000Z done",
     );
     expect(older?.[7]).toBe("mirrorRevision: 2");
-    expect(await page.locator("#trail script, #trail b, #trail i").count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as { pwned?: boolean }).pwned)).toBeUndefined();
+    expect(await view.locator("#trail script, #trail b, #trail i").count()).toBe(0);
+    expect(await view.evaluate(() => (globalThis as { pwned?: boolean }).pwned)).toBeUndefined();
+    await view.close();
   });
 });
