@@ -14,11 +14,10 @@ import { inPool, OngoingAdmin, startOngoingProcess, totalCalls } from "../devkit
 import { createStackTables, localCredentials } from "../devkit/tables.ts";
 import type { ReconcileRun } from "../functions/article-reconcile/checkpoints.ts";
 import type { DispatchAnswer } from "../functions/article-reconcile/index.ts";
+import { startDynamoDb, startSqs } from "../local/emulators.ts";
 import { startSqsPoller } from "../local/sqs-poller.ts";
 import { startSecretsManager } from "../simulators/secrets-manager/server.ts";
-import { startDynamoDb, startSqs } from "../test/support/emulators.ts";
 import { countDynamoDb, type DynamoDbUse } from "./dynamodb-use.ts";
-
 export interface ReconcileBenchOptions {
   readonly goodsOwners: number;
   readonly articlesPerGoodsOwner: number;

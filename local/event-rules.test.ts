@@ -1,7 +1,7 @@
 /** The local default event bus: the template's rules' patterns, and a failing target dead-lettered on fauxqs. */
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSqs } from "../test/support/emulators.ts";
+import { startSqs } from "./emulators.ts";
 import { eventRuleDelivery, matchesPattern } from "./event-rules.ts";
 import type { LocalFunction } from "./functions.ts";
 import { sesEvent } from "./ses-events.ts";

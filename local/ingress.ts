@@ -9,31 +9,19 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import type { APIGatewayAuthorizerResult } from "aws-lambda";
+import type { ValidateFunction } from "ajv";
 import type { ApiMethod, IntegrationResponse, RestApi } from "./api.ts";
 import { evaluateMappingTemplate } from "./api-gateway-vtl.ts";
 import { apiGatewayMaxPayloadBytes } from "./aws-limits.ts";
+import {
+  type GatewayError,
+  gatewayResponse as gatewayResponseOf,
+  staticHeaders,
+} from "./gateway-responses.ts";
+import { authorizerStep } from "./ingress-authorizer.ts";
 
 // ajv-draft-04 is CommonJS whose default export is the class itself.
 const Ajv = createRequire(import.meta.url)("ajv-draft-04") as typeof import("ajv-draft-04").default;
-
-/** API Gateway's default status and message per gateway response type. */
-const gatewayDefaults: Record<string, { status: number; message: string }> = {
-  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: "Missing Authentication Token" },
-  UNAUTHORIZED: { status: 401, message: "Unauthorized" },
-  ACCESS_DENIED: {
-    status: 403,
-    message: "User is not authorized to access this resource with an explicit deny",
-  },
-  AUTHORIZER_FAILURE: { status: 500, message: "Internal server error" },
-  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: "Internal server error" },
-  BAD_REQUEST_BODY: { status: 400, message: "Invalid request body" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported Media Type" },
-  REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
-  API_CONFIGURATION_ERROR: { status: 500, message: "Internal server error" },
-  INTEGRATION_TIMEOUT: { status: 504, message: "Endpoint request timed out" },
-  INTEGRATION_FAILURE: { status: 504, message: "Internal server error" },
-};
 
 export interface IngressOptions {
   readonly api: RestApi;
@@ -77,31 +65,6 @@ export interface IngressResponse {
 const mediaType = (contentType: string | undefined) =>
   (contentType ?? "application/json").split(";")[0]?.trim().toLowerCase() || "application/json";
 
-/** Whether an IAM-style resource pattern (`*`, `?`) matches an ARN. */
-function arnMatches(pattern: string, arn: string): boolean {
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${regex}$`).test(arn);
-}
-
-function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
-  const statements = result.policyDocument?.Statement ?? [];
-  const matching = statements.filter((statement) => {
-    const resources = "Resource" in statement ? statement.Resource : [];
-    const list = Array.isArray(resources) ? resources : [resources];
-    const actions = "Action" in statement ? statement.Action : [];
-    const actionList = Array.isArray(actions) ? actions : [actions];
-    return (
-      actionList.some((action) => arnMatches(String(action), "execute-api:Invoke")) &&
-      list.some((resource) => arnMatches(String(resource), methodArn))
-    );
-  });
-  if (matching.some((statement) => statement.Effect === "Deny")) return false;
-  return matching.some((statement) => statement.Effect === "Allow");
-}
-
 interface SqsCall {
   readonly status: number;
   readonly body: string;
@@ -144,59 +107,16 @@ export function ingressHandler(
       new Map(Object.entries(method.requestModels).map(([type, schema]) => [type, ajv.compile(schema)])),
     ]),
   );
-  const authorizerCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
   const apiId = "local";
+  const authorize = authorizerStep({ ...options, apiId });
 
   return async (request) => {
-    const requestId = randomUUID();
-    const requestTimeEpoch = Date.now();
     const headers = request.headers;
     const header = (name: string) =>
       Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
-    const context: Record<string, unknown> = {
-      requestId,
-      extendedRequestId: requestId,
-      requestTimeEpoch,
-      httpMethod: request.method,
-      stage: api.stageName,
-      accountId: options.accountId,
-      apiId,
-      path: `/${api.stageName}${request.path}`,
-      identity: { sourceIp: request.sourceIp ?? "127.0.0.1", userAgent: header("user-agent") ?? "" },
-      authorizer: {},
-    };
-
-    const gatewayResponse = (
-      type: string,
-      error: { message?: string; validationErrorString?: string } = {},
-    ) => {
-      const defaults = gatewayDefaults[type] ?? { status: 500, message: "Internal server error" };
-      const family = defaults.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
-      const configured = api.gatewayResponses.get(type) ?? api.gatewayResponses.get(family);
-      const status = api.gatewayResponses.get(type)?.statusCode ?? defaults.status;
-      const message = error.message ?? defaults.message;
-      const template =
-        configured?.responseTemplates["application/json"] ?? '{"message":$context.error.messageString}';
-      const { output } = evaluateMappingTemplate(template, {
-        context: {
-          ...context,
-          error: {
-            message,
-            messageString: JSON.stringify(message),
-            responseType: type,
-            validationErrorString: error.validationErrorString ?? "",
-          },
-        },
-      });
-      return {
-        status,
-        headers: {
-          "content-type": "application/json",
-          ...staticHeaders(configured?.responseParameters ?? {}),
-        },
-        body: output,
-      };
-    };
+    const context = requestContext(request, options, apiId, header("user-agent"));
+    const gatewayResponse = (type: string, error?: GatewayError) =>
+      gatewayResponseOf(api, context, type, error);
 
     if (request.body.length > apiGatewayMaxPayloadBytes) return gatewayResponse("REQUEST_TOO_LARGE");
     const method = api.methods.find(
@@ -205,71 +125,12 @@ export function ingressHandler(
     if (!method) return gatewayResponse("MISSING_AUTHENTICATION_TOKEN");
     const body = request.body.toString("utf8");
     context.resourcePath = method.path;
-
-    if (method.authorizationType === "CUSTOM" && api.authorizer) {
-      const authorizer = api.authorizer;
-      const identity = authorizer.identitySource.map((source) =>
-        header(source.replace(/^method\.request\.header\./, "")),
-      );
-      if (identity.some((value) => value === undefined || value === ""))
-        return gatewayResponse("UNAUTHORIZED");
-      const methodArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${apiId}/${api.stageName}/${method.httpMethod}${method.path}`;
-      const cacheKey = identity.join("\u0000");
-      let result = authorizer.resultTtlSeconds > 0 ? authorizerCache.get(cacheKey) : undefined;
-      if (!result || result.until < Date.now()) {
-        const event =
-          authorizer.type === "TOKEN"
-            ? { type: "TOKEN", authorizationToken: identity[0], methodArn }
-            : {
-                type: "REQUEST",
-                methodArn,
-                resource: method.path,
-                path: request.path,
-                httpMethod: method.httpMethod,
-                headers,
-                multiValueHeaders: Object.fromEntries(
-                  Object.entries(headers).map(([key, value]) => [key, [value]]),
-                ),
-                queryStringParameters: {},
-                multiValueQueryStringParameters: {},
-                pathParameters: {},
-                stageVariables: {},
-                requestContext: { ...context, resourceId: method.logicalId, resourcePath: method.path },
-              };
-        try {
-          const answer = (await options.invokeAuthorizer?.(event)) as APIGatewayAuthorizerResult;
-          result = { until: Date.now() + authorizer.resultTtlSeconds * 1000, result: answer };
-          if (authorizer.resultTtlSeconds > 0) authorizerCache.set(cacheKey, result);
-        } catch (error) {
-          if ((error as Error).message === "Unauthorized") return gatewayResponse("UNAUTHORIZED");
-          options.onError?.(error);
-          return gatewayResponse("AUTHORIZER_FAILURE");
-        }
-      }
-      // Set first: a Deny's context is what the ACCESS_DENIED answer tells the caller.
-      context.authorizer = { principalId: result.result.principalId, ...(result.result.context ?? {}) };
-      if (!policyAllows(result.result, methodArn)) return gatewayResponse("ACCESS_DENIED");
-    }
+    const refused = await authorize({ method, path: request.path, headers, header, context });
+    if (refused) return gatewayResponse(refused);
 
     const contentType = mediaType(header("content-type"));
-    if (method.validateBody) {
-      const validate = validators.get(method)?.get(contentType) ?? validators.get(method)?.get("$default");
-      if (validate) {
-        let document: unknown;
-        try {
-          document = JSON.parse(body);
-        } catch {
-          return gatewayResponse("BAD_REQUEST_BODY", { validationErrorString: "[Invalid input: not JSON]" });
-        }
-        if (!validate(document)) {
-          const problems = (validate.errors ?? []).map(
-            (problem) => `${problem.instancePath || "/"} ${problem.message}`,
-          );
-          return gatewayResponse("BAD_REQUEST_BODY", { validationErrorString: `[${problems.join(", ")}]` });
-        }
-      }
-    }
-
+    const invalid = validateBody(method, validators.get(method), contentType, body);
+    if (invalid) return gatewayResponse("BAD_REQUEST_BODY", { validationErrorString: invalid });
     const requestTemplate = method.requestTemplates[contentType];
     if (requestTemplate === undefined && method.passthroughBehavior !== "WHEN_NO_MATCH") {
       return gatewayResponse("UNSUPPORTED_MEDIA_TYPE");
@@ -285,15 +146,49 @@ export function ingressHandler(
   };
 }
 
-function staticHeaders(parameters: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parameters)) {
-    const name = /^(?:method|gatewayresponse|integration)\.(?:response|request)\.header\.(.+)$/.exec(
-      key,
-    )?.[1];
-    if (name && /^'.*'$/.test(value)) headers[name.toLowerCase()] = value.slice(1, -1);
+/** The request context the mapping templates see as `$context`. */
+function requestContext(
+  request: IngressRequest,
+  options: IngressOptions,
+  apiId: string,
+  userAgent: string | undefined,
+): Record<string, unknown> {
+  const requestId = randomUUID();
+  return {
+    requestId,
+    extendedRequestId: requestId,
+    requestTimeEpoch: Date.now(),
+    httpMethod: request.method,
+    stage: options.api.stageName,
+    accountId: options.accountId,
+    apiId,
+    path: `/${options.api.stageName}${request.path}`,
+    identity: { sourceIp: request.sourceIp ?? "127.0.0.1", userAgent: userAgent ?? "" },
+    authorizer: {},
+  };
+}
+
+/** The request validator's verdict on the body: undefined when valid, else API Gateway's error string. */
+function validateBody(
+  method: ApiMethod,
+  validators: Map<string, ValidateFunction> | undefined,
+  contentType: string,
+  body: string,
+): string | undefined {
+  if (!method.validateBody) return undefined;
+  const validate = validators?.get(contentType) ?? validators?.get("$default");
+  if (!validate) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    return "[Invalid input: not JSON]";
   }
-  return headers;
+  if (validate(document)) return undefined;
+  const problems = (validate.errors ?? []).map(
+    (problem) => `${problem.instancePath || "/"} ${problem.message}`,
+  );
+  return `[${problems.join(", ")}]`;
 }
 
 function integrationAnswer(

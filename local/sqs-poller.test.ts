@@ -7,7 +7,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueDepth } from "../functions/shared/aws/sqs.ts";
-import { type Emulator, startSqs } from "../test/support/emulators.ts";
+import { type Emulator, startSqs } from "./emulators.ts";
 import { startSqsPoller } from "./sqs-poller.ts";
 
 let emulator: Emulator;
@@ -40,7 +40,7 @@ async function queue(
   return { url: QueueUrl, arn: Attributes?.QueueArn ?? "" };
 }
 
-describe("sqs-poller", () => {
+describe("sqs-poller, one batch", () => {
   it("when disabled leaves new messages on the queue, and works them off once enabled again", async () => {
     const source = await queue("paused");
     const bodies: string[] = [];
@@ -157,7 +157,9 @@ describe("sqs-poller", () => {
     expect(await queueDepth(sqs, source.url)).toBe(0);
     expect(await queueDepth(sqs, deadLetters.url)).toBe(1);
   });
+});
 
+describe("sqs-poller, batching", () => {
   it("hands no invocation more than batchSize records and runs at most maxConcurrency at once", async () => {
     const batchSize = 2;
     const maxConcurrency = 3;
@@ -253,7 +255,9 @@ describe("sqs-poller", () => {
     expect(invocations[0]?.sort()).toEqual([...bodies].sort());
     expect(await queueDepth(sqs, source.url)).toBe(0);
   });
+});
 
+describe("sqs-poller, a failed invocation", () => {
   it("keeps the whole batch when the handler throws", async () => {
     const source = await queue("throws", { VisibilityTimeout: "30" });
     await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: "x" }));

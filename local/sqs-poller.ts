@@ -6,25 +6,17 @@
  * and the local stack. Redrive to the DLQ after `maxReceiveCount` is left to the queue's RedrivePolicy, which
  * fauxqs honours like SQS does (checked in sqs-poller.test.ts).
  */
-import { randomUUID } from "node:crypto";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
-  type MessageAttributeValue,
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import type {
-  Context,
-  Handler,
-  SQSBatchResponse,
-  SQSEvent,
-  SQSMessageAttributes,
-  SQSRecord,
-} from "aws-lambda";
+import type { Handler, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { queueDepth } from "../functions/shared/aws/sqs.ts";
+import { lambdaContext, toRecord, withTimeout } from "./lambda-events.ts";
 
 export interface SqsPollerOptions {
   readonly queueUrl: string;
@@ -95,218 +87,35 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     });
   const eventSourceArn = options.eventSourceArn ?? (await queueArn(sqs, options.queueUrl));
   const batchingWindowMs = Math.max(0, options.batchingWindowSeconds ?? 0) * 1000;
-  const batchSize = Math.max(1, Math.min(batchingWindowMs > 0 ? 10_000 : 10, options.batchSize ?? 10));
-  const waitTimeSeconds = options.waitTimeSeconds ?? 1;
-  const functionTimeoutMs = options.functionTimeoutMs ?? 30_000;
-  const functionName = options.functionName ?? "local-consumer";
-  const onError = options.onError ?? ((error: unknown) => console.error("sqs-poller:", error));
-  let inFlight = 0;
-  /** Deletes of finished batches still under way. */
-  const deleting = new Set<Promise<void>>();
-  let stopped = false;
-  let enabled = true;
-  /** Workers parked while disabled, and how to wake them. */
-  let parked = 0;
-  let wake: (() => void) | undefined;
-  let woken = Promise.resolve();
-  const parkedChanged = new Set<() => void>();
-  const notifyParked = () => {
-    for (const listener of parkedChanged) listener();
+  const settings: PollerSettings = {
+    ...options,
+    region,
+    eventSourceArn,
+    batchingWindowMs,
+    batchSize: Math.max(1, Math.min(batchingWindowMs > 0 ? 10_000 : 10, options.batchSize ?? 10)),
+    waitTimeSeconds: options.waitTimeSeconds ?? 1,
+    functionTimeoutMs: options.functionTimeoutMs ?? 30_000,
+    functionName: options.functionName ?? "local-consumer",
+    onError: options.onError ?? ((error: unknown) => console.error("sqs-poller:", error)),
   };
-
-  const invoke = async (messages: Message[]): Promise<void> => {
-    const event: SQSEvent = { Records: messages.map((message) => toRecord(message, eventSourceArn, region)) };
-    const context = lambdaContext(functionName, region, functionTimeoutMs);
-    let failed: Set<string>;
-    try {
-      const response = await withTimeout(
-        Promise.resolve(options.handler(event, context, () => undefined)),
-        functionTimeoutMs,
-      );
-      failed = new Set(
-        (response ?? { batchItemFailures: [] }).batchItemFailures.map((f) => f.itemIdentifier),
-      );
-    } catch (error) {
-      // A thrown error or a time-out fails the whole batch: every message returns after its visibility timeout.
-      onError(error);
-      return;
-    }
-    const succeeded = event.Records.filter((record) => !failed.has(record.messageId));
-    if (succeeded.length === 0) return;
-    // Like Lambda's pollers, the next batch need not wait for this one's deletes; stop() and idle() do.
-    const deletion = remove(succeeded).catch(onError);
-    deleting.add(deletion);
-    void deletion.finally(() => deleting.delete(deletion));
-  };
-
-  /** Deletes processed messages, 10 to a request (the batch APIs' limit), the requests side by side. */
-  const remove = async (records: SQSRecord[]): Promise<void> => {
-    await Promise.all(
-      chunks(records, 10).map(async (chunk) => {
-        const result = await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: options.queueUrl,
-            Entries: chunk.map((record, index) => ({
-              Id: String(index),
-              ReceiptHandle: record.receiptHandle,
-            })),
-          }),
-        );
-        for (const failure of result.Failed ?? [])
-          onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
-      }),
-    );
-  };
-
-  const release = async (messages: Message[]): Promise<void> => {
-    for (const chunk of chunks(messages, 10)) {
-      try {
-        await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: options.queueUrl,
-            Entries: chunk.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle,
-              VisibilityTimeout: 0,
-            })),
-          }),
-        );
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-
-  const receive = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
-    const received = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(10, maxMessages),
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ["All"],
-        MessageAttributeNames: ["All"],
-      }),
-    );
-    return received.Messages ?? [];
-  };
-
-  /**
-   * Up to `maxMessages` with receives side by side (one returns at most 10), as Lambda's pollers do. Messages
-   * that came are kept even when another receive failed; it fails only when every receive did.
-   */
-  const receiveMany = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
-    const settled = await Promise.allSettled(
-      Array.from({ length: Math.min(parallelReceives, Math.ceil(maxMessages / 10)) }, (_, index) =>
-        receive(Math.min(10, maxMessages - index * 10), waitSeconds),
-      ),
-    );
-    const messages = settled.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
-    const failure = settled.find((result) => result.status === "rejected");
-    if (failure && messages.length === 0) throw failure.reason;
-    if (failure) onError(failure.reason);
-    return messages;
-  };
-
-  /** Like Lambda: after the first message, keep receiving until the batch is full or the window has passed. */
-  const fillBatch = async (messages: Message[]): Promise<void> => {
-    const deadline = Date.now() + batchingWindowMs;
-    // A disable ends the window at once: what was gathered goes back to the queue.
-    while (!stopped && enabled && messages.length < batchSize) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      let more: Message[];
-      try {
-        more = await receiveMany(
-          batchSize - messages.length,
-          Math.min(waitTimeSeconds, Math.floor(left / 1000)),
-        );
-      } catch (error) {
-        onError(error);
-        return;
-      }
-      messages.push(...more);
-      if (more.length === 0) await sleep(Math.min(emptyPollPauseMs, Math.max(0, deadline - Date.now())));
-    }
-  };
-
-  const worker = async (): Promise<void> => {
-    while (!stopped) {
-      if (!enabled) {
-        parked += 1;
-        notifyParked();
-        await woken;
-        parked -= 1;
-        continue;
-      }
-      let messages: Message[];
-      try {
-        messages = await receiveMany(batchSize, waitTimeSeconds);
-      } catch (error) {
-        if (stopped) return;
-        onError(error);
-        await sleep(200);
-        continue;
-      }
-      if (messages.length === 0) {
-        if (waitTimeSeconds === 0) await sleep(emptyPollPauseMs);
-        continue;
-      }
-      if (batchingWindowMs > 0) await fillBatch(messages);
-      // A receive that was open when stop() came must not swallow its messages: they go back to the queue.
-      if (stopped) return release(messages);
-      if (!enabled) {
-        await release(messages);
-        continue;
-      }
-      inFlight += 1;
-      try {
-        await invoke(messages);
-      } catch (error) {
-        onError(error);
-      } finally {
-        inFlight -= 1;
-      }
-    }
-  };
-
+  const calls = queueCalls(sqs, options.queueUrl, settings.onError);
+  const state: PollerState = { stopped: false, inFlight: 0, deleting: new Set() };
   const workerCount = Math.max(1, options.maxConcurrency ?? 1);
-  const workers = Array.from({ length: workerCount }, () => worker());
+  const gate = new EnableGate(workerCount, () => state.stopped);
+  const workers = Array.from({ length: workerCount }, () => worker(settings, calls, state, gate));
 
   return {
     async setEnabled(on: boolean) {
-      if (on) {
-        if (enabled) return;
-        enabled = true;
-        wake?.();
-        // A disable still waiting for the workers to park has nothing left to wait for.
-        notifyParked();
-        return;
-      }
-      if (enabled) {
-        enabled = false;
-        woken = new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-      // Also when already disabled: a second caller waits, as the first does, for the workers to park.
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (parked < workerCount && !stopped && !enabled) return;
-          parkedChanged.delete(check);
-          resolve();
-        };
-        parkedChanged.add(check);
-        check();
-      });
-      await Promise.all(deleting);
+      if (on) return gate.open();
+      await gate.close();
+      await Promise.all(state.deleting);
     },
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      wake?.();
-      notifyParked();
+      if (state.stopped) return;
+      state.stopped = true;
+      gate.release();
       await Promise.all(workers);
-      await Promise.all(deleting);
+      await Promise.all(state.deleting);
       if (ownClient) sqs.destroy();
     },
     async idle() {
@@ -315,7 +124,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       while (quiet < 2) {
         await sleep(idleCheckMs);
         quiet =
-          inFlight === 0 && deleting.size === 0 && (await queueDepth(sqs, options.queueUrl)) === 0
+          state.inFlight === 0 && state.deleting.size === 0 && (await queueDepth(sqs, options.queueUrl)) === 0
             ? quiet + 1
             : 0;
       }
@@ -323,7 +132,245 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   };
 }
 
-/** Visible + in-flight + delayed messages on a queue. */
+type PollerSettings = SqsPollerOptions & {
+  readonly region: string;
+  readonly eventSourceArn: string;
+  readonly batchingWindowMs: number;
+  readonly batchSize: number;
+  readonly waitTimeSeconds: number;
+  readonly functionTimeoutMs: number;
+  readonly functionName: string;
+  readonly onError: (error: unknown) => void;
+};
+
+interface PollerState {
+  stopped: boolean;
+  inFlight: number;
+  /** Deletes of finished batches still under way. */
+  readonly deleting: Set<Promise<void>>;
+}
+
+type QueueCalls = ReturnType<typeof queueCalls>;
+
+/** Parks the workers while the event source is disabled, and tells a disable when they all are. */
+class EnableGate {
+  enabled = true;
+  #parked = 0;
+  #wake: (() => void) | undefined;
+  #woken = Promise.resolve();
+  readonly #parkedChanged = new Set<() => void>();
+
+  constructor(
+    private readonly workerCount: number,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  /** A worker waits here until enabled again (or stopped). */
+  async park(): Promise<void> {
+    this.#parked += 1;
+    this.#notify();
+    await this.#woken;
+    this.#parked -= 1;
+  }
+
+  open(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.#wake?.();
+    // A disable still waiting for the workers to park has nothing left to wait for.
+    this.#notify();
+  }
+
+  /** Disables; resolves once every worker is parked (also for a second caller when already disabled). */
+  async close(): Promise<void> {
+    if (this.enabled) {
+      this.enabled = false;
+      this.#woken = new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#parked < this.workerCount && !this.stopped() && !this.enabled) return;
+        this.#parkedChanged.delete(check);
+        resolve();
+      };
+      this.#parkedChanged.add(check);
+      check();
+    });
+  }
+
+  /** On stop: wakes the parked workers and any disable waiting for them. */
+  release(): void {
+    this.#wake?.();
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of this.#parkedChanged) listener();
+  }
+}
+
+async function worker(settings: PollerSettings, calls: QueueCalls, state: PollerState, gate: EnableGate) {
+  const { onError } = settings;
+  while (!state.stopped) {
+    if (!gate.enabled) {
+      await gate.park();
+      continue;
+    }
+    let messages: Message[];
+    try {
+      messages = await calls.receiveMany(settings.batchSize, settings.waitTimeSeconds);
+    } catch (error) {
+      if (state.stopped) return;
+      onError(error);
+      await sleep(200);
+      continue;
+    }
+    if (messages.length === 0) {
+      if (settings.waitTimeSeconds === 0) await sleep(emptyPollPauseMs);
+      continue;
+    }
+    if (settings.batchingWindowMs > 0)
+      await fillBatch(messages, settings, calls, () => !state.stopped && gate.enabled);
+    // A receive that was open when stop() came must not swallow its messages: they go back to the queue.
+    if (state.stopped) return calls.release(messages);
+    if (!gate.enabled) {
+      await calls.release(messages);
+      continue;
+    }
+    state.inFlight += 1;
+    try {
+      await invoke(messages, settings, calls, state);
+    } catch (error) {
+      onError(error);
+    } finally {
+      state.inFlight -= 1;
+    }
+  }
+}
+
+async function invoke(messages: Message[], settings: PollerSettings, calls: QueueCalls, state: PollerState) {
+  const event: SQSEvent = {
+    Records: messages.map((message) => toRecord(message, settings.eventSourceArn, settings.region)),
+  };
+  const context = lambdaContext(settings.functionName, settings.region, settings.functionTimeoutMs);
+  let failed: Set<string>;
+  try {
+    const response = await withTimeout(
+      Promise.resolve(settings.handler(event, context, () => undefined)),
+      settings.functionTimeoutMs,
+    );
+    failed = new Set((response ?? { batchItemFailures: [] }).batchItemFailures.map((f) => f.itemIdentifier));
+  } catch (error) {
+    // A thrown error or a time-out fails the whole batch: every message returns after its visibility timeout.
+    settings.onError(error);
+    return;
+  }
+  const succeeded = event.Records.filter((record) => !failed.has(record.messageId));
+  if (succeeded.length === 0) return;
+  // Like Lambda's pollers, the next batch need not wait for this one's deletes; stop() and idle() do.
+  const deletion = calls.remove(succeeded).catch(settings.onError);
+  state.deleting.add(deletion);
+  void deletion.finally(() => state.deleting.delete(deletion));
+}
+
+/** Like Lambda: after the first message, keep receiving until the batch is full or the window has passed. */
+async function fillBatch(
+  messages: Message[],
+  settings: PollerSettings,
+  calls: QueueCalls,
+  running: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + settings.batchingWindowMs;
+  // A disable ends the window at once: what was gathered goes back to the queue.
+  while (running() && messages.length < settings.batchSize) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    let more: Message[];
+    try {
+      more = await calls.receiveMany(
+        settings.batchSize - messages.length,
+        Math.min(settings.waitTimeSeconds, Math.floor(left / 1000)),
+      );
+    } catch (error) {
+      settings.onError(error);
+      return;
+    }
+    messages.push(...more);
+    if (more.length === 0) await sleep(Math.min(emptyPollPauseMs, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/** The poller's SQS calls: receives side by side, batch deletes, and releases back to the queue. */
+function queueCalls(sqs: SQSClient, queueUrl: string, onError: (error: unknown) => void) {
+  const receive = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, maxMessages),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    return received.Messages ?? [];
+  };
+  return {
+    /** Deletes processed messages, 10 to a request (the batch APIs' limit), the requests side by side. */
+    async remove(records: SQSRecord[]): Promise<void> {
+      await Promise.all(
+        chunks(records, 10).map(async (chunk) => {
+          const result = await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: chunk.map((record, index) => ({
+                Id: String(index),
+                ReceiptHandle: record.receiptHandle,
+              })),
+            }),
+          );
+          for (const failure of result.Failed ?? [])
+            onError(new Error(`delete failed: ${failure.Message ?? failure.Code}`));
+        }),
+      );
+    },
+    async release(messages: Message[]): Promise<void> {
+      for (const chunk of chunks(messages, 10)) {
+        try {
+          await sqs.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: chunk.map((message, index) => ({
+                Id: String(index),
+                ReceiptHandle: message.ReceiptHandle,
+                VisibilityTimeout: 0,
+              })),
+            }),
+          );
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+    /**
+     * Up to `maxMessages` with receives side by side (one returns at most 10), as Lambda's pollers do. Messages
+     * that came are kept even when another receive failed; it fails only when every receive did.
+     */
+    async receiveMany(maxMessages: number, waitSeconds: number): Promise<Message[]> {
+      const settled = await Promise.allSettled(
+        Array.from({ length: Math.min(parallelReceives, Math.ceil(maxMessages / 10)) }, (_, index) =>
+          receive(Math.min(10, maxMessages - index * 10), waitSeconds),
+        ),
+      );
+      const messages = settled.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
+      const failure = settled.find((result) => result.status === "rejected");
+      if (failure && messages.length === 0) throw failure.reason;
+      if (failure) onError(failure.reason);
+      return messages;
+    },
+  };
+}
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const { Attributes } = await sqs.send(
@@ -331,73 +378,6 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   );
   if (!Attributes?.QueueArn) throw new Error(`no QueueArn for ${queueUrl}`);
   return Attributes.QueueArn;
-}
-
-/** A received message as Lambda's SQS event source puts it in the event. */
-export function toRecord(message: Message, eventSourceArn: string, awsRegion: string): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId ?? "",
-    receiptHandle: message.ReceiptHandle ?? "",
-    body: message.Body ?? "",
-    attributes: {
-      ...attributes,
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? "AIDALOCALSENDER",
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: toEventAttributes(message.MessageAttributes ?? {}),
-    md5OfBody: message.MD5OfBody ?? "",
-    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
-    eventSource: "aws:sqs",
-    eventSourceARN: eventSourceArn,
-    awsRegion,
-  };
-}
-
-function toEventAttributes(attributes: Record<string, MessageAttributeValue>): SQSMessageAttributes {
-  const converted: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    converted[name] = {
-      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-      ...(value.BinaryValue !== undefined
-        ? { binaryValue: Buffer.from(value.BinaryValue).toString("base64") }
-        : {}),
-      stringListValues: [],
-      binaryListValues: [],
-      dataType: (value.DataType ?? "String") as SQSMessageAttributes[string]["dataType"],
-    };
-  }
-  return converted;
-}
-
-function lambdaContext(functionName: string, region: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const awsRequestId = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-    memoryLimitInMB: "1024",
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${awsRequestId.replaceAll("-", "")}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** Unlike Lambda, a timed-out handler is not frozen: it runs on, but its answer is ignored. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -29,6 +29,10 @@ export interface ResourceMetadata {
   readonly routePath?: string;
 }
 
+/** A value as an object (an empty one when it is not one), to read template properties. */
+export const record = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+
 export function metadataOf(resource: CfnResource): ResourceMetadata | undefined {
   return resource.Metadata?.[metadataKey] as ResourceMetadata | undefined;
 }

@@ -39,6 +39,9 @@ export interface MovedMessage {
   /** The failure reason it was dead-lettered with, if the pipeline recorded one. */
   readonly failureReason: string | undefined;
   readonly newMessageId?: string;
+  /** The webhook as it was queued, and its attributes' string values (the failure ones included). */
+  readonly body: string;
+  readonly attributes: Record<string, string>;
 }
 
 /** Receive/send redrive (local SQS has no message move tasks). */
@@ -68,9 +71,10 @@ export async function redriveByCopy(options: {
         if (!failureAttributes.includes(name)) attributes[name] = value;
       }
       const failureReason = message.MessageAttributes?.[messageAttributes.failureReason]?.StringValue;
+      const seenAs = { body: message.Body ?? "", attributes: stringValues(message.MessageAttributes) };
       if (options.dryRun) {
         seen.push(message);
-        moved.push({ messageId: message.MessageId ?? "", failureReason });
+        moved.push({ messageId: message.MessageId ?? "", failureReason, ...seenAs });
         continue;
       }
       const sent = await sqs.send(
@@ -83,7 +87,12 @@ export async function redriveByCopy(options: {
       await sqs.send(
         new DeleteMessageCommand({ QueueUrl: deadLetterUrl, ReceiptHandle: message.ReceiptHandle }),
       );
-      moved.push({ messageId: message.MessageId ?? "", failureReason, newMessageId: sent.MessageId ?? "" });
+      moved.push({
+        messageId: message.MessageId ?? "",
+        failureReason,
+        newMessageId: sent.MessageId ?? "",
+        ...seenAs,
+      });
     }
   }
   // A dry run only looked: make what it saw visible again at once.
@@ -101,6 +110,13 @@ export async function redriveByCopy(options: {
   }
   return moved;
 }
+
+const stringValues = (attributes: Record<string, MessageAttributeValue> = {}) =>
+  Object.fromEntries(
+    Object.entries(attributes).flatMap(([name, value]) =>
+      value.StringValue === undefined ? [] : [[name, value.StringValue]],
+    ),
+  );
 
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   const { Attributes } = await sqs.send(

@@ -21,11 +21,7 @@ const sourceFolders = [
 ];
 
 /** Files over the limit today, being split on other branches: the list may only shrink. */
-const tooLongToday = new Set([
-  "local/ingress.ts",
-  "local/sqs-poller.ts",
-  "local/stack.ts",
-]);
+const tooLongToday = new Set(["local/ingress.ts", "local/sqs-poller.ts", "local/stack.ts"]);
 
 function sourceFiles(): string[] {
   return sourceFolders.flatMap((folder) => {

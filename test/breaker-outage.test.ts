@@ -17,7 +17,7 @@ import { type Pipeline, startPipeline } from "../devkit/pipeline.ts";
 import { compressedRetries, planBurst, runOutage } from "../devkit/scenarios.ts";
 import { deliver, routeNamed } from "../devkit/webhooks.ts";
 import { useCases } from "../functions/shared/contract/routes.ts";
-import { localSesAccount } from "./support/emulators.ts";
+import { localSesAccount } from "../local/emulators.ts";
 
 let pipeline: Pipeline;
 let assemblyDir: string;

@@ -22,11 +22,11 @@ import { cleanText } from "../functions/order-shipped-email/mail-content.ts";
 import { type Route, routes } from "../functions/shared/contract/routes.ts";
 import { readRestApi } from "../local/api.ts";
 import { apiGatewayMaxPayloadBytes, sqsDefaultMaximumMessageSize } from "../local/aws-limits.ts";
+import type { StoredMail } from "../local/emulators.ts";
 import { ingressHandler } from "../local/ingress.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 import { type LocalNames, metadataOf, resourcesOfType } from "../local/template.ts";
-import type { StoredMail } from "./support/emulators.ts";
 
 const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 let stack: LocalStack;

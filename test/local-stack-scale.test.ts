@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { StoredMail } from "../local/emulators.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
-import type { StoredMail } from "./support/emulators.ts";
 import { scaleContext } from "./support/goods-owners.ts";
 
 let stack: LocalStack;

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TrailEntry, TrailRecord } from "../functions/shared/trail/model.ts";
+import type { StoredMail } from "../local/emulators.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 import { main as replayCli } from "../scripts/replay.ts";
 import { main as traceCli } from "../scripts/trace.ts";
-import type { StoredMail } from "./support/emulators.ts";
 
 let stack: LocalStack;
 let outdir: string;

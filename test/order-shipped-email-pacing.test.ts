@@ -6,9 +6,9 @@
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FaultProxy, isSendEmail, sesAnswers, startFaultProxy } from "../devkit/fault-proxy.ts";
+import { type Emulator, type StoredMail, startSes } from "../local/emulators.ts";
 import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
-import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
 import { loginSecret } from "./support/env.ts";
 import { type Harness, startHarness } from "./support/harness.ts";
 

@@ -5,9 +5,9 @@
  */
 import type { Handler, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll } from "vitest";
+import { type Emulator, type StoredMail, startSes } from "../local/emulators.ts";
 import { type Json, officialExample } from "../simulators/ongoing/seed.ts";
 import { type OngoingSimulator, startOngoingSimulator } from "../simulators/ongoing/server.ts";
-import { type Emulator, type StoredMail, startSes } from "./support/emulators.ts";
 import { loginSecret } from "./support/env.ts";
 import { type FailingSesProxy, startFailingSesProxy } from "./support/failing-ses-proxy.ts";
 import { type Harness, startHarness } from "./support/harness.ts";

@@ -1,9 +1,3 @@
-/**
- * Use-case 1 end to end over loopback: SQS (fauxqs) → the real consumer → the Ongoing simulator → SES
- * (aws-ses-v2-local, behind a proxy that can answer with SES errors) and the state table (dynalite). This file:
- * the mail's content and language, hostile content, orders that get no mail, failures that heal;
- * order-shipped-email-exactly-once.test.ts: one mail per order. The stack is in order-shipped-email.support.ts.
- */
 import { describe, expect, it } from "vitest";
 import type { Json } from "../simulators/ongoing/seed.ts";
 import {

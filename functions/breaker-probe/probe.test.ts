@@ -9,8 +9,8 @@ import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/clie
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Emulator, localSesAccount, startSes, startSqs } from "../../local/emulators.ts";
 import { type LambdaApiStandIn, type LocalMapping, startLambdaApi } from "../../local/lambda-api.ts";
-import { type Emulator, localSesAccount, startSes, startSqs } from "../../test/support/emulators.ts";
 import { loginSecret, useLocalAws, useOngoingSimulator } from "../../test/support/env.ts";
 import { BreakerStore } from "../shared/breaker/store.ts";
 

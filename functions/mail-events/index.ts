@@ -4,7 +4,7 @@
  * then sends it to the dead-letter queue.
  */
 import type { Context } from "aws-lambda";
-import { mailEventsSettingsSchema, } from "../shared/contract/settings.ts";
+import { mailEventsSettingsSchema } from "../shared/contract/settings.ts";
 import { settingsOf } from "../shared/function-settings.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { logger } from "../shared/powertools/logger.ts";

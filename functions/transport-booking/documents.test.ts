@@ -1,6 +1,6 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Emulator, startSqs } from "../../test/support/emulators.ts";
+import { type Emulator, startSqs } from "../../local/emulators.ts";
 import type { DocumentStore } from "./documents.ts";
 
 // fauxqs serves S3 beside SQS: the real wire protocol, on loopback.

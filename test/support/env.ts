@@ -10,7 +10,9 @@
  * or a later beforeAll.
  */
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
+
 import { createStackTables } from "../../devkit/tables.ts";
+import { type Emulator, startDynamoDb } from "../../local/emulators.ts";
 import {
   type OngoingSimulator,
   type OngoingSimulatorOptions,
@@ -22,8 +24,6 @@ import {
   type TransportSimulator,
   type TransportSimulatorOptions,
 } from "../../simulators/transport/server.ts";
-import { type Emulator, startDynamoDb } from "./emulators.ts";
-
 /** The Secrets Manager value of an Ongoing simulator login: `{"username","password"}`, `<user>-password` by default. */
 export const loginSecret = (username: string, password = `${username}-password`): string =>
   JSON.stringify({ username, password });

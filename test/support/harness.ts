@@ -9,8 +9,7 @@
  *
  *   let harness: Harness;
  *   let handler: Handler<SQSEvent, SQSBatchResponse>;
- *   beforeAll(async () => {
- *     harness = await startHarness({ useCase: "article-sync", secrets: { "ongoing/credentials": "{…}" } });
+ *   beforeAll(async () =>, { *     harness = await startHarness({ useCase: "article-sync", secrets: { "ongoing/credentials": "{…}" } });
  *     ({ handler } = await import("../functions/article-sync/index.ts"));
  *   });
  *   afterAll(() => harness.stop());
@@ -36,12 +35,10 @@ import { vi } from "vitest";
 import { createStackTables, localCredentials } from "../../devkit/tables.ts";
 import { queueDepth } from "../../functions/shared/aws/sqs.ts";
 import type { Consumer } from "../../functions/shared/contract/consumers.ts";
-import type { EventType } from "../../functions/shared/contract/routes.ts";
-import { messageAttributes } from "../../functions/shared/contract/routes.ts";
+import { type EventType, messageAttributes } from "../../functions/shared/contract/routes.ts";
+import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "../../local/emulators.ts";
 import { startSqsPoller } from "../../local/sqs-poller.ts";
 import { type SecretsManagerStandIn, startSecretsManager } from "../../simulators/secrets-manager/server.ts";
-import { type Emulator, type StoredMail, startDynamoDb, startSes, startSqs } from "./emulators.ts";
-
 export interface HarnessOptions {
   readonly useCase: Consumer;
   /** The queue's RedrivePolicy maxReceiveCount, and the pipeline's MAX_RECEIVE_COUNT. @default 3 */

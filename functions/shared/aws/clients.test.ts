@@ -8,8 +8,8 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { SendEmailCommand } from "@aws-sdk/client-ses";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Emulator, startDynamoDb, startSes, startSqs } from "../../../local/emulators.ts";
 import { startSecretsManager } from "../../../simulators/secrets-manager/server.ts";
-import { type Emulator, startDynamoDb, startSes, startSqs } from "../../../test/support/emulators.ts";
 
 let servers: Emulator[] = [];
 let ses: Awaited<ReturnType<typeof startSes>>;

@@ -1,6 +1,6 @@
 /**
  * Real local implementations of the AWS APIs the functions use, each on a free loopback port:
- * DynamoDB (dynalite), SQS (fauxqs), SES (aws-ses-v2-local). Tests start what they need and stop it after.
+ * DynamoDB (dynalite), SQS (fauxqs), SES (aws-ses-v2-local). The local stack and the tests start what they need.
  */
 import { createRequire } from "node:module";
 import type { AddressInfo, Server } from "node:net";
