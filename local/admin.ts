@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { redriveByCopy } from "../devkit/redrive.ts";
 import { type Consumer, consumers } from "../functions/shared/contract/consumers.ts";
 import { messageAttributes } from "../functions/shared/contract/routes.ts";
-import { redriveByCopy } from "../scripts/redrive.ts";
 import type { LocalQueue } from "./provision.ts";
 import type { LocalStatus } from "./status.ts";
 import { type DeadLetter, defaultRefreshSeconds, statusPage } from "./status-page.ts";

@@ -11,11 +11,11 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redriveByCopy } from "../devkit/redrive.ts";
 import type { StoredMail } from "../local/emulators.ts";
 import { type LocalStack, type LocalStatus, rateMs, startLocalStack } from "../local/stack.ts";
 import { synthesize } from "../local/synth.ts";
 import { metadataOf, referencedIds, resourcesOfType } from "../local/template.ts";
-import { redriveByCopy } from "../scripts/redrive.ts";
 import { smoke } from "../scripts/smoke.ts";
 import { main as webhookCli } from "../scripts/webhook.ts";
 
