@@ -48,6 +48,7 @@ import {
 } from "./function-settings.ts";
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
+import { OperatorQueries } from "./operator-queries.ts";
 import { ServiceFunction } from "./service-function.ts";
 import { grantStateKeys, stateKeyPrefixes } from "./state-keys.ts";
 import { articlesTable, stateTable, type TableDefinition } from "./tables.ts";
@@ -264,6 +265,15 @@ export class OngoingWebhooksStack extends Stack {
       mailReputation: config.useCases["order-shipped-email"].enabled,
       mailEvents,
       ...(breakerProbe ? { breakerProbeFunction: breakerProbe } : {}),
+    });
+
+    new OperatorQueries(this, "OperatorQueries", {
+      accessLogGroup: this.ingress.accessLogGroup,
+      consumerLogGroups: [...useCases.map((useCase) => this.consumers[useCase]), reconcile.worker].map(
+        (consumer) => consumer.function.logGroup,
+      ),
+      mailEventsLogGroup: mailEvents.function.logGroup,
+      dashboard: monitoring.dashboard,
     });
 
     for (const route of routes) {

@@ -233,6 +233,9 @@ function mayHaveTakenEffect(
   return error?.code !== "ECONNREFUSED";
 }
 
+/** An Ongoing call at least this slow is logged at INFO (see docs/operations-queries.md). */
+export const slowCallMs = 1_000;
+
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
@@ -307,7 +310,9 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     }
     const latencyMs = Math.round(performance.now() - started);
     recordCall(call.operation, response?.status, latencyMs);
-    logger.debug("Ongoing API call", {
+    // Slow or failed calls at INFO, so the operators' "slowest Ongoing calls" query finds them; the rest at DEBUG.
+    const notable = latencyMs >= slowCallMs || !response || isRetryableStatus(response.status);
+    (notable ? logger.info : logger.debug).call(logger, "Ongoing API call", {
       operation: call.operation,
       method: call.method,
       status: response?.status ?? last?.code,
