@@ -22,6 +22,7 @@ import { languageFor } from "./branding.ts";
 import { mailView, renderShippedMail } from "./mail-content.ts";
 import { recipientOf } from "./recipient.ts";
 import { awaitSendSlot, pacerOf, recordingReserveMs, sesMaxWaitMs } from "./send-pacing.ts";
+import { awaitSesEvidence } from "./ses-evidence.ts";
 import { classifySesError, sendMail } from "./ses-mail.ts";
 import {
   type ClaimDecision,
@@ -108,7 +109,11 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   const key = shippedMailKey(goodsOwnerId, orderId);
   const pacer = pacerOf(context.batchCache, settings.SES_SEND_RATE_PER_INVOCATION);
 
-  const existing = await ledger.get(key);
+  // A claim whose outcome is unknown waits for SES's event, then is released (ses-evidence.ts).
+  const existing = await awaitSesEvidence(ledger, await ledger.get(key), {
+    graceMs: settings.SES_EVIDENCE_GRACE_SECONDS * 1000,
+    logger: context.logger ?? logger,
+  });
   const earlier = unlessClaimable(decideClaim(existing, Date.now()), key, existing);
   if (earlier) return earlier;
 

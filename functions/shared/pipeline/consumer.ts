@@ -20,7 +20,7 @@ import type { z } from "zod";
 import { dynamoDbClient } from "../aws/dynamodb.ts";
 import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
 import { BreakerStore } from "../breaker/store.ts";
-import { type Dependency, PermanentError, TransientError } from "../errors.ts";
+import { type Dependency, PermanentError, TransientError, WaitError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
@@ -358,6 +358,16 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
   }
 
   async #fail(sqsRecord: SQSRecord, receiveCount: number, error: unknown, log: Logger): Promise<void> {
+    if (error instanceof WaitError) {
+      await this.#settle(log);
+      const { waitingFor: dependency, delaySeconds, code, message } = error;
+      return this.#wait(
+        sqsRecord,
+        receiveCount,
+        { run: false, dependency, delaySeconds, reason: `${code}: ${message}` },
+        log,
+      );
+    }
     const failure = classify(error);
     // A failure on a dependency settles the others itself (#outage), leaving out the one that failed.
     if (!failure.dependency) await this.#settle(log);
