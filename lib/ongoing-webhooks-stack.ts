@@ -336,7 +336,8 @@ export class OngoingWebhooksStack extends Stack {
     });
     const fn = probe.function;
     grantStateKeys(this.stateTable, fn, stateKeyPrefixes["breaker-probe"]);
-    this.grantSecrets(fn, ongoingSecretGrants(config));
+    // The Automation login too: the probe asks the Automation API when a consumer behind the breaker uses it.
+    this.grantSecrets(fn, ongoingSecretGrants(config, { automation: true }));
     if (config.transport.adapterAuthSecretName) {
       this.grantSecrets(fn, { names: [config.transport.adapterAuthSecretName], prefixes: [] });
     }
