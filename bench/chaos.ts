@@ -90,7 +90,7 @@ type CheckFn = (name: string, held: boolean, detail: string) => void;
 interface OutageScenario {
   readonly name: "ongoing" | "ses" | "transport";
   readonly what: string;
-  start(pipeline: Pipeline): Promise<void>;
+  start(pipeline: Pipeline, outageMs: number): Promise<void>;
   end(pipeline: Pipeline): Promise<void>;
 }
 
@@ -114,7 +114,8 @@ export const outageScenarios: readonly OutageScenario[] = [
   {
     name: "ongoing",
     what: "Ongoing answers 503 to every call",
-    start: (pipeline) => pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance" }),
+    start: (pipeline, outageMs) =>
+      pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance", forMs: outageMs }),
     end: (pipeline) => pipeline.ongoing.clearFaults(),
   },
   {
@@ -174,7 +175,7 @@ async function longOutage(
     const outcome = await runOutage(pipeline, plan, {
       outageMs,
       drainTimeoutMs: 10 * 60_000,
-      outage: { start: () => scenario.start(pipeline), end: () => scenario.end(pipeline) },
+      outage: { start: () => scenario.start(pipeline, outageMs), end: () => scenario.end(pipeline) },
     });
     const effects = Object.fromEntries(
       Object.entries(outcome.tally.byUseCase).map(([useCase, own]) => [
