@@ -27,7 +27,7 @@ import {
   sesFaults,
 } from "./scenarios.ts";
 import { badRequests, sendBadRequests } from "./support/abuse.ts";
-import type { ProxyFault } from "./support/fault-proxy.ts";
+import { isSendEmail, type ProxyFault } from "./support/fault-proxy.ts";
 import { balances } from "./support/ledger.ts";
 import { customerOf, totalCalls } from "./support/ongoing.ts";
 import { type Pipeline, startPipeline, stopOnSignal } from "./support/pipeline.ts";
@@ -92,10 +92,19 @@ interface OutageScenario {
   readonly what: string;
   start(pipeline: Pipeline, outageMs: number): Promise<void>;
   end(pipeline: Pipeline): Promise<void>;
+  /** Counts of what the outage did, for the results. @default none */
+  report?(): Record<string, number>;
 }
+
+/** Mails SES answered 500 during its outage: each left an uncertain claim. */
+let sesUncertainMails = 0;
 
 /** SES failing inside (500 InternalFailure) on every call, the probe's GetAccount too: it may have taken a mail. */
 const sesInternalFailure: ProxyFault = {
+  matches: (body) => {
+    if (isSendEmail(body)) sesUncertainMails += 1;
+    return true;
+  },
   status: 500,
   contentType: "text/xml",
   body: '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>The request processing has failed because of an unknown error.</Message></Error><RequestId>local-outage</RequestId></ErrorResponse>',
@@ -129,6 +138,7 @@ export const outageScenarios: readonly OutageScenario[] = [
       const index = pipeline.ses.faults.indexOf(sesInternalFailure);
       if (index >= 0) pipeline.ses.faults.splice(index, 1);
     },
+    report: () => ({ mailsAnswered500: sesUncertainMails }),
   },
   {
     name: "transport",
@@ -195,6 +205,7 @@ async function longOutage(
       outageMs,
       retryBudgetSeconds: 1 + 2 + 4,
       effects,
+      ...scenario.report?.(),
       ...outcome,
     };
     check(
