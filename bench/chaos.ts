@@ -138,7 +138,7 @@ export const outageScenarios: readonly OutageScenario[] = [
       const index = pipeline.ses.faults.indexOf(sesInternalFailure);
       if (index >= 0) pipeline.ses.faults.splice(index, 1);
     },
-    report: () => ({ mailsAnswered500: sesUncertainMails }),
+    report: () => ({ mailsAnsweredWith500: sesUncertainMails }),
   },
   {
     name: "transport",
