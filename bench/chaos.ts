@@ -1,21 +1,24 @@
 /**
  * `npm run chaos [-- --minutes N] [--webhooks N] [--bad-requests N] [--outage-minutes N] [--outage-webhooks N]
- * [--outage-only] [--reuse-assembly]`: the fault-and-abuse suite at full length on the local stack. Thousands of
- * generated bad requests at the ingress; Ongoing down (503) and then failing a slice of calls (500, 429 +
- * Retry-After, resets, time-outs) for minutes while webhooks keep coming, SES throttling and rejecting; every
- * event five times; a personal-data scan of every log line; and a long Ongoing outage (many times the whole retry
- * budget, 4 receives) that the circuit breaker must ride out with no dead letter. Prints what held and what did
- * not, writes a JSON file and prints its path last; exits 1 on any failure.
+ * [--outages ongoing,ses,transport] [--outage-only] [--reuse-assembly]`: the fault-and-abuse suite at full length
+ * on the local stack. Thousands of generated bad requests at the ingress; Ongoing down (503) and then failing a
+ * slice of calls (500, 429 + Retry-After, resets, time-outs) for minutes while webhooks keep coming, SES throttling
+ * and rejecting; every event five times; a personal-data scan of every log line; and long outages (many times the
+ * whole retry budget, 4 receives) of Ongoing, of SES (every call answered 500: SES may or may not have taken a
+ * mail) and of the transport system, which the circuit breakers must ride out with no dead letter and each effect
+ * exactly once. Prints what held and what did not, writes a JSON file and prints its path last; exits 1 on any
+ * failure. Figures: docs/outages.md.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { badRequests, sendBadRequests } from "../devkit/abuse.ts";
 import { runWhenMain } from "../devkit/cli.ts";
+import { isSendEmail, type ProxyFault } from "../devkit/fault-proxy.ts";
 import { balances } from "../devkit/ledger.ts";
 import { customerOf, totalCalls } from "../devkit/ongoing.ts";
 import { articleWebhookPayload, orderWebhookPayload } from "../devkit/payloads.ts";
-import { startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
+import { type Pipeline, startPipeline, stopOnSignal } from "../devkit/pipeline.ts";
 import {
   compressedRetries,
   ongoingFaults,
@@ -46,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       duplicates: { type: "string", default: "60" },
       "outage-minutes": { type: "string", default: "3" },
       "outage-webhooks": { type: "string", default: "300" },
+      outages: { type: "string", default: outageScenarios.map((scenario) => scenario.name).join(",") },
       "outage-only": { type: "boolean", default: false },
       "reuse-assembly": { type: "boolean", default: false },
     },
@@ -59,7 +63,13 @@ async function main(argv: string[]): Promise<number> {
 
   const extra: Record<string, unknown> = {};
   if (!values["outage-only"]) await faultsAndAbuse(values, check, extra, faultMs);
-  await longOutage(values, check, extra);
+  const outages = String(values.outages).split(",");
+  const unknown = outages.filter((name) => !outageScenarios.some((scenario) => scenario.name === name));
+  if (unknown.length > 0)
+    throw new Error(`--outages: unknown ${unknown.join(", ")}; known: ongoing, ses, transport`);
+  for (const scenario of outageScenarios.filter((candidate) => outages.includes(candidate.name))) {
+    await longOutage(scenario, values, check, extra);
+  }
   const ok = checks.every((entry) => entry.held);
   console.log(table(checks.map((entry) => ({ check: entry.check, held: entry.held ? "yes" : "NO" }))));
   console.log(
@@ -76,46 +86,153 @@ async function main(argv: string[]): Promise<number> {
 type Values = Record<string, string | boolean | undefined>;
 type CheckFn = (name: string, held: boolean, detail: string) => void;
 
+/** A dependency going down for the whole outage and coming back. */
+interface OutageScenario {
+  readonly name: "ongoing" | "ses" | "transport";
+  readonly what: string;
+  start(pipeline: Pipeline, outageMs: number): Promise<void>;
+  end(pipeline: Pipeline): Promise<void>;
+  /** Counts of what the outage did, for the results. @default none */
+  report?(): Record<string, number>;
+}
+
+/** Mails SES answered 500 during its outage: each left an uncertain claim. */
+let sesUncertainMails = 0;
+
+/** SES failing inside (500 InternalFailure) on every call, the probe's GetAccount too: it may have taken a mail. */
+const sesInternalFailure: ProxyFault = {
+  matches: (body) => {
+    if (isSendEmail(body)) sesUncertainMails += 1;
+    return true;
+  },
+  status: 500,
+  contentType: "text/xml",
+  body: '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>The request processing has failed because of an unknown error.</Message></Error><RequestId>local-outage</RequestId></ErrorResponse>',
+};
+
+const transportOutage = (pipeline: Pipeline, method: "PUT" | "DELETE") =>
+  fetch(`${pipeline.stack.urls.transportAdmin}/outage`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(method === "PUT" ? { body: JSON.stringify({ status: 503 }) } : {}),
+  }).then((response) => {
+    if (!response.ok) throw new Error(`transport simulator: ${method} outage answered ${response.status}`);
+  });
+
+export const outageScenarios: readonly OutageScenario[] = [
+  {
+    name: "ongoing",
+    what: "Ongoing answers 503 to every call",
+    start: (pipeline, outageMs) =>
+      pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance", forMs: outageMs }),
+    end: (pipeline) => pipeline.ongoing.clearFaults(),
+  },
+  {
+    name: "ses",
+    what: "SES answers 500 InternalFailure to every call (outcome of each send unknown)",
+    async start(pipeline) {
+      // First, so it wins over the plan's own rejections until it ends.
+      pipeline.ses.faults.unshift(sesInternalFailure);
+    },
+    async end(pipeline) {
+      const index = pipeline.ses.faults.indexOf(sesInternalFailure);
+      if (index >= 0) pipeline.ses.faults.splice(index, 1);
+    },
+    report: () => ({ mailsAnsweredWith500: sesUncertainMails }),
+  },
+  {
+    name: "transport",
+    what: "the transport system answers 503 to every call",
+    start: (pipeline) => transportOutage(pipeline, "PUT"),
+    end: (pipeline) => transportOutage(pipeline, "DELETE"),
+  },
+];
+
+/** Compressed time for the outages: retries from 1 s, an SES evidence grace period of 10 s (900 s deployed). */
+const outageEnvironment = { ...compressedRetries, SES_EVIDENCE_GRACE_SECONDS: "10" };
+
 /**
- * Ongoing answers 503 to everything for `--outage-minutes` (compressed time: retries from 1 s, 4 receives, so the
- * whole retry budget is about 7 s; the probe every 5 s) while `--outage-webhooks` arrive: the breaker must open,
- * pause the consumers and resume them when Ongoing returns, with no dead letter but the plan's own permanent ones.
+ * A dependency is down for `--outage-minutes` (compressed time: retries from 1 s, 4 receives, so the whole retry
+ * budget is about 7 s; the probe every 5 s) while `--outage-webhooks` arrive: its breaker must open, pause the
+ * consumers that need it and resume them when it returns, with no dead letter but the plan's own permanent ones.
+ * One pipeline per scenario (the assembly is synthesized once), so each scenario's books are its own.
  */
-async function longOutage(values: Values, check: CheckFn, extra: Record<string, unknown>): Promise<void> {
+async function longOutage(
+  scenario: OutageScenario,
+  values: Values,
+  check: CheckFn,
+  extra: Record<string, unknown>,
+): Promise<void> {
   const outageMs = Number(values["outage-minutes"]) * 60_000;
-  console.error(`starting the local pipeline for a ${values["outage-minutes"]}-minute Ongoing outage…`);
+  console.error(
+    `starting the local pipeline for a ${values["outage-minutes"]}-minute ${scenario.name} outage…`,
+  );
   const assemblyDir = join(projectRoot, ".local", "chaos-outage-cdk.out");
+  const synthesized = outageAssemblies.has(assemblyDir);
   const pipeline = await startPipeline({
     assemblyDir,
-    reuseAssembly: values["reuse-assembly"] === true && existsSync(join(assemblyDir, "manifest.json")),
+    reuseAssembly:
+      synthesized || (values["reuse-assembly"] === true && existsSync(join(assemblyDir, "manifest.json"))),
     maxReceiveCount: 4,
-    functionEnvironment: compressedRetries,
+    functionEnvironment: outageEnvironment,
     probeIntervalMs: 5_000,
     context: { "ongoingWebhooks.ongoing.requestTimeoutMs": 2_000 },
   });
+  outageAssemblies.add(assemblyDir);
   stopOnSignal(pipeline);
   try {
     const plan = planBurst(Number(values["outage-webhooks"]), 8_000_000);
-    const outcome = await runOutage(pipeline, plan, { outageMs, drainTimeoutMs: 10 * 60_000 });
-    extra.longOutage = { outageMs, retryBudgetSeconds: 1 + 2 + 4, ...outcome };
+    const outcome = await runOutage(pipeline, plan, {
+      outageMs,
+      drainTimeoutMs: 10 * 60_000,
+      outage: { start: () => scenario.start(pipeline, outageMs), end: () => scenario.end(pipeline) },
+    });
+    const effects = Object.fromEntries(
+      Object.entries(outcome.tally.byUseCase).map(([useCase, own]) => [
+        useCase,
+        {
+          processed: own.processed,
+          deadLettered: own.deadLettered,
+          lost: own.lost,
+          duplicated: own.duplicated,
+        },
+      ]),
+    );
+    const outages = (extra.outages ?? {}) as Record<string, unknown>;
+    extra.outages = outages;
+    outages[scenario.name] = {
+      what: scenario.what,
+      outageMs,
+      retryBudgetSeconds: 1 + 2 + 4,
+      effects,
+      ...scenario.report?.(),
+      ...outcome,
+    };
     check(
-      "a long Ongoing outage dead-letters nothing for it (4 receives, outage ≫ retry budget)",
+      `a long ${scenario.name} outage dead-letters nothing for it (4 receives, outage ≫ retry budget)`,
       outcome.exhausted === 0 && outcome.tally.deadLettered === outcome.expectedDeadLetters,
-      `outage ${Math.round(outageMs / 1000)} s vs a 7 s retry budget; dead letters ${JSON.stringify(outcome.tally.deadLetterReasons)}, expected ${outcome.expectedDeadLetters} permanent`,
+      `${scenario.what} for ${Math.round(outageMs / 1000)} s vs a 7 s retry budget; dead letters ${JSON.stringify(outcome.tally.deadLetterReasons)}, expected ${outcome.expectedDeadLetters} permanent`,
     );
     check(
-      "every webhook of the outage takes effect exactly once after it",
+      `every webhook of the ${scenario.name} outage takes effect exactly once after it`,
       balances(outcome.tally) &&
         outcome.drained &&
         outcome.tally.lost === 0 &&
         outcome.tally.duplicated === 0,
-      `accepted ${outcome.tally.accepted}, processed ${outcome.tally.processed}, lost ${outcome.tally.lost}, duplicated ${outcome.tally.duplicated}, drained ${Math.round(outcome.recoveryDrainMs / 1000)} s after Ongoing returned`,
+      `accepted ${outcome.tally.accepted}, processed ${outcome.tally.processed}, lost ${outcome.tally.lost}, duplicated ${outcome.tally.duplicated}, drained ${Math.round(outcome.recoveryDrainMs / 1000)} s after ${scenario.name} returned`,
     );
   } finally {
     await pipeline.stop();
   }
 }
 
+/** Assemblies synthesized in this run (the outage scenarios share one). */
+const outageAssemblies = new Set<string>();
+
+/**
+ * The fault-and-abuse run on one pipeline: bad requests at the ingress, a burst under Ongoing and SES faults, every
+ * event five times, racing article events, and the personal-data scan over every log line they wrote.
+ */
 async function faultsAndAbuse(
   values: Values,
   check: CheckFn,
@@ -133,124 +250,10 @@ async function faultsAndAbuse(
   });
   stopOnSignal(pipeline);
   try {
-    // Ingress abuse.
-    const requests = badRequests(Number(values["bad-requests"]), Date.now() % 100_000);
-    const callsBefore = totalCalls(await pipeline.ongoing.calls());
-    const answers = await sendBadRequests(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, requests);
-    await pipeline.stack.idle();
-    const wrong = answers.filter((answer) => answer.status < 400 || answer.status >= 500);
-    const byStatus: Record<string, number> = {};
-    for (const answer of answers) byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
-    extra.abuse = { requests: requests.length, byStatus, wrongSample: wrong.slice(0, 5) };
-    check(
-      "every bad request answered 4xx",
-      wrong.length === 0,
-      `${requests.length} requests, by status ${JSON.stringify(byStatus)}`,
-    );
-    const status = await pipeline.stack.status();
-    check(
-      "no bad request queued or processed",
-      totalCalls(await pipeline.ongoing.calls()) === callsBefore &&
-        pipeline.ses.calls.length === 0 &&
-        status.queues.every((queue) => queue.deadLetters === 0),
-      "no Ongoing call, no mail, no dead letter",
-    );
-
-    // Ongoing down, then failing a slice of calls, while webhooks keep coming.
-    const plan = planBurst(Number(values.webhooks), 5_000_000);
-    const outcome = await runBurst(pipeline, plan, {
-      drainTimeoutMs: faultMs + 10 * 60_000,
-      concurrency: 4,
-      duringSend: async () => {
-        await pipeline.ongoing.addFault({ status: 503, message: "Service Unavailable", forMs: faultMs / 2 });
-        setTimeout(() => {
-          for (const fault of [...ongoingFaults(faultMs / 2), ongoingTimeouts(faultMs / 2, 3_000)])
-            void pipeline.ongoing.addFault(fault);
-        }, faultMs / 2);
-        sesFaults(pipeline, 200);
-      },
-    });
-    extra.outage = outcome;
-    check(
-      "accepted = processed + dead-lettered after the outage",
-      balances(outcome.tally) && outcome.drained,
-      `accepted ${outcome.tally.accepted}, processed ${outcome.tally.processed}, dead-lettered ${outcome.tally.deadLettered}, lost ${outcome.tally.lost}, duplicated ${outcome.tally.duplicated}, drained in ${Math.round(outcome.drainMs / 1000)} s`,
-    );
-    check(
-      "every dead letter carries its reason",
-      outcome.tally.deadLettersWithoutReason === 0,
-      JSON.stringify(outcome.tally.deadLetterReasons),
-    );
-    pipeline.ses.faults.length = 0;
-    await pipeline.ongoing.clearFaults();
-
-    // Every event five times: three at once, two later.
-    const count = Number(values.duplicates);
-    const first = 6_000_000;
-    const orderIds = Array.from({ length: count * 2 }, (_, index) => first + index);
-    const articleIds = Array.from({ length: count }, (_, index) => first + count * 2 + index);
-    await pipeline.ongoing.createShippedOrders(orderIds);
-    await pipeline.ongoing.createArticles(articleIds);
-    const events = [
-      ...orderIds.slice(0, count).map((id) => ({
-        route: routeNamed("order-shipped-email"),
-        payload: orderWebhookPayload(id, 159),
-      })),
-      ...orderIds.slice(count).map((id) => ({
-        route: routeNamed("transport-booking"),
-        payload: orderWebhookPayload(id, 159),
-      })),
-      ...articleIds.map((id) => ({
-        route: routeNamed("article-updated"),
-        payload: articleWebhookPayload(id, 159),
-      })),
-    ];
-    const { ingress } = pipeline.stack.urls;
-    const token = pipeline.stack.webhookToken;
-    await deliver(
-      ingress,
-      token,
-      events.flatMap((event) => [event, event, event]),
-      24,
-    );
-    await pipeline.stack.idle({ timeoutMs: 120_000 });
-    await deliver(ingress, token, [...events, ...events], 8);
-    await pipeline.stack.idle({ timeoutMs: 120_000 });
-    const mails = pipeline.mailsAccepted();
-    const mailCounts = orderIds.slice(0, count).map((id) => mails.get(customerOf(id).email)?.length ?? 0);
-    const waybills = new Map<string, number>();
-    for (const write of await pipeline.ongoing.writes())
-      if (write.status < 300 && write.path.endsWith("/waybill"))
-        waybills.set(write.path, (waybills.get(write.path) ?? 0) + 1);
-    const waybillCounts = orderIds.slice(count).map((id) => waybills.get(`/orders/${id}/waybill`) ?? 0);
-    const mirror = await pipeline.mirror();
-    const revisions = articleIds.map((id) => mirror.get(id)?.revision ?? 0);
-    const once = (values: number[]) => values.every((value) => value === 1);
-    check(
-      "one mail per event sent five times",
-      once(mailCounts),
-      `mails per order: ${[...new Set(mailCounts)]}`,
-    );
-    check(
-      "one booking written back per event sent five times",
-      once(waybillCounts),
-      `waybill writes per order: ${[...new Set(waybillCounts)]}`,
-    );
-    check(
-      "one mirror write per event sent five times",
-      once(revisions),
-      `revisions: ${[...new Set(revisions)]}`,
-    );
-
-    // Many events for the same articles at once: the mirror's conditional writes collide.
-    const raced = Array.from({ length: 20 }, (_, index) => 7_000_000 + index);
-    const diverged = await raceArticleEvents(pipeline, raced, 10);
-    check(
-      "the mirror converges under conditional write conflicts",
-      diverged.length === 0,
-      `${raced.length} articles × 20 events around a rename; ${diverged.length} not as Ongoing has them`,
-    );
-
+    await ingressAbuse(pipeline, values, check, extra);
+    await faultyBurst(pipeline, values, check, extra, faultMs);
+    await everyEventFiveTimes(pipeline, Number(values.duplicates), check);
+    await racingArticleEvents(pipeline, check);
     check(
       "no customer e-mail, name or address in any log line",
       pipeline.logs.leaks.length === 0,
@@ -260,6 +263,142 @@ async function faultsAndAbuse(
   } finally {
     await pipeline.stop();
   }
+}
+
+/** Thousands of generated bad requests: each answered 4xx, none queued or processed. */
+async function ingressAbuse(
+  pipeline: Pipeline,
+  values: Values,
+  check: CheckFn,
+  extra: Record<string, unknown>,
+): Promise<void> {
+  const requests = badRequests(Number(values["bad-requests"]), Date.now() % 100_000);
+  const callsBefore = totalCalls(await pipeline.ongoing.calls());
+  const answers = await sendBadRequests(pipeline.stack.urls.ingress, pipeline.stack.webhookToken, requests);
+  await pipeline.stack.idle();
+  const wrong = answers.filter((answer) => answer.status < 400 || answer.status >= 500);
+  const byStatus: Record<string, number> = {};
+  for (const answer of answers) byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
+  extra.abuse = { requests: requests.length, byStatus, wrongSample: wrong.slice(0, 5) };
+  check(
+    "every bad request answered 4xx",
+    wrong.length === 0,
+    `${requests.length} requests, by status ${JSON.stringify(byStatus)}`,
+  );
+  const status = await pipeline.stack.status();
+  check(
+    "no bad request queued or processed",
+    totalCalls(await pipeline.ongoing.calls()) === callsBefore &&
+      pipeline.ses.calls.length === 0 &&
+      status.queues.every((queue) => queue.deadLetters === 0),
+    "no Ongoing call, no mail, no dead letter",
+  );
+}
+
+/** Ongoing down, then failing a slice of calls, SES throttling and rejecting, while webhooks keep coming. */
+async function faultyBurst(
+  pipeline: Pipeline,
+  values: Values,
+  check: CheckFn,
+  extra: Record<string, unknown>,
+  faultMs: number,
+): Promise<void> {
+  const plan = planBurst(Number(values.webhooks), 5_000_000);
+  const outcome = await runBurst(pipeline, plan, {
+    drainTimeoutMs: faultMs + 10 * 60_000,
+    concurrency: 4,
+    duringSend: async () => {
+      await pipeline.ongoing.addFault({ status: 503, message: "Service Unavailable", forMs: faultMs / 2 });
+      setTimeout(() => {
+        for (const fault of [...ongoingFaults(faultMs / 2), ongoingTimeouts(faultMs / 2, 3_000)])
+          void pipeline.ongoing.addFault(fault);
+      }, faultMs / 2);
+      sesFaults(pipeline, 200);
+    },
+  });
+  extra.outage = outcome;
+  check(
+    "accepted = processed + dead-lettered after the outage",
+    balances(outcome.tally) && outcome.drained,
+    `accepted ${outcome.tally.accepted}, processed ${outcome.tally.processed}, dead-lettered ${outcome.tally.deadLettered}, lost ${outcome.tally.lost}, duplicated ${outcome.tally.duplicated}, drained in ${Math.round(outcome.drainMs / 1000)} s`,
+  );
+  check(
+    "every dead letter carries its reason",
+    outcome.tally.deadLettersWithoutReason === 0,
+    JSON.stringify(outcome.tally.deadLetterReasons),
+  );
+  pipeline.ses.faults.length = 0;
+  await pipeline.ongoing.clearFaults();
+}
+
+/** Every event five times: three at once, two later; one effect each. */
+async function everyEventFiveTimes(pipeline: Pipeline, count: number, check: CheckFn): Promise<void> {
+  const first = 6_000_000;
+  const orderIds = Array.from({ length: count * 2 }, (_, index) => first + index);
+  const articleIds = Array.from({ length: count }, (_, index) => first + count * 2 + index);
+  await pipeline.ongoing.createShippedOrders(orderIds);
+  await pipeline.ongoing.createArticles(articleIds);
+  const events = [
+    ...orderIds.slice(0, count).map((id) => ({
+      route: routeNamed("order-shipped-email"),
+      payload: orderWebhookPayload(id, 159),
+    })),
+    ...orderIds.slice(count).map((id) => ({
+      route: routeNamed("transport-booking"),
+      payload: orderWebhookPayload(id, 159),
+    })),
+    ...articleIds.map((id) => ({
+      route: routeNamed("article-updated"),
+      payload: articleWebhookPayload(id, 159),
+    })),
+  ];
+  const { ingress } = pipeline.stack.urls;
+  const token = pipeline.stack.webhookToken;
+  await deliver(
+    ingress,
+    token,
+    events.flatMap((event) => [event, event, event]),
+    24,
+  );
+  await pipeline.stack.idle({ timeoutMs: 120_000 });
+  await deliver(ingress, token, [...events, ...events], 8);
+  await pipeline.stack.idle({ timeoutMs: 120_000 });
+  const mails = pipeline.mailsAccepted();
+  const mailCounts = orderIds.slice(0, count).map((id) => mails.get(customerOf(id).email)?.length ?? 0);
+  const waybills = new Map<string, number>();
+  for (const write of await pipeline.ongoing.writes())
+    if (write.status < 300 && write.path.endsWith("/waybill"))
+      waybills.set(write.path, (waybills.get(write.path) ?? 0) + 1);
+  const waybillCounts = orderIds.slice(count).map((id) => waybills.get(`/orders/${id}/waybill`) ?? 0);
+  const mirror = await pipeline.mirror();
+  const revisions = articleIds.map((id) => mirror.get(id)?.revision ?? 0);
+  const once = (values: number[]) => values.every((value) => value === 1);
+  check(
+    "one mail per event sent five times",
+    once(mailCounts),
+    `mails per order: ${[...new Set(mailCounts)]}`,
+  );
+  check(
+    "one booking written back per event sent five times",
+    once(waybillCounts),
+    `waybill writes per order: ${[...new Set(waybillCounts)]}`,
+  );
+  check(
+    "one mirror write per event sent five times",
+    once(revisions),
+    `revisions: ${[...new Set(revisions)]}`,
+  );
+}
+
+/** Many events for the same articles at once: the mirror's conditional writes collide. */
+async function racingArticleEvents(pipeline: Pipeline, check: CheckFn): Promise<void> {
+  const raced = Array.from({ length: 20 }, (_, index) => 7_000_000 + index);
+  const diverged = await raceArticleEvents(pipeline, raced, 10);
+  check(
+    "the mirror converges under conditional write conflicts",
+    diverged.length === 0,
+    `${raced.length} articles × 20 events around a rename; ${diverged.length} not as Ongoing has them`,
+  );
 }
 
 runWhenMain(import.meta, main);

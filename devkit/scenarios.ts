@@ -188,13 +188,24 @@ export interface OutageOutcome extends BurstOutcome {
 export async function runOutage(
   pipeline: Pipeline,
   plan: BurstPlan,
-  options: { outageMs: number; drainTimeoutMs: number; concurrency?: number },
+  options: {
+    outageMs: number;
+    drainTimeoutMs: number;
+    concurrency?: number;
+    /** The dependency going down and coming back. @default Ongoing answering 503 to everything */
+    outage?: { start(): Promise<void>; end(): Promise<void> };
+  },
 ): Promise<OutageOutcome> {
+  const outage = options.outage ?? {
+    start: () =>
+      pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance", forMs: options.outageMs }),
+    end: () => pipeline.ongoing.clearFaults(),
+  };
   await pipeline.ongoing.createShippedOrders(plan.orderIds);
   await pipeline.ongoing.createArticles(plan.articleIds);
   sesRejections(pipeline);
   const outageStarted = Date.now();
-  await pipeline.ongoing.addFault({ status: 503, message: "Down for maintenance", forMs: options.outageMs });
+  await outage.start();
   const sendStarted = Date.now();
   const half = Math.ceil(plan.webhooks.length / 2);
   const answers = await deliver(
@@ -217,7 +228,7 @@ export async function runOutage(
   const sendMs = Date.now() - sendStarted;
   const recovered = outageStarted + options.outageMs;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, recovered - Date.now())));
-  await pipeline.ongoing.clearFaults();
+  await outage.end();
   const drained = await pipeline.stack.idle({ timeoutMs: options.drainTimeoutMs }).then(
     () => true,
     () => false,

@@ -131,6 +131,7 @@ export function orderShippedEmailEnvironment(
     ...ongoingSettings(config),
     EMAIL_DEFAULT: config.email.default && JSON.stringify(config.email.default),
     SES_CONFIGURATION_SET: resources.sesConfigurationSetName,
+    SES_EVIDENCE_GRACE_SECONDS: String(config.email.sesEvidenceGraceSeconds),
     // At most maxConcurrency invocations run at once, so their shares add up to the rate.
     SES_SEND_RATE_PER_INVOCATION: String(
       config.email.maxSendRate / config.useCases["order-shipped-email"].maxConcurrency,

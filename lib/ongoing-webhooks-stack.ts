@@ -28,6 +28,7 @@ import {
 } from "./function-settings.ts";
 import { tagResource } from "./metadata.ts";
 import { WebhookMonitoring } from "./monitoring.ts";
+import { OperatorQueries } from "./operator-queries.ts";
 import { ServiceFunction } from "./service-function.ts";
 import { createBreakerProbe } from "./stack/breaker-probe.ts";
 import { createMailConfigurationSet, createMailEvents, type MailEvents } from "./stack/mail.ts";
@@ -115,6 +116,14 @@ export class OngoingWebhooksStack extends Stack {
       mailReputation: config.useCases["order-shipped-email"].enabled,
       mailEvents,
       ...(breakerProbe ? { breakerProbeFunction: breakerProbe } : {}),
+    });
+    new OperatorQueries(this, "OperatorQueries", {
+      accessLogGroup: this.ingress.accessLogGroup,
+      consumerLogGroups: [...useCases.map((useCase) => this.consumers[useCase]), reconcile.worker].map(
+        (consumer) => consumer.function.logGroup,
+      ),
+      mailEventsLogGroup: mailEvents.function.logGroup,
+      dashboard: monitoring.dashboard,
     });
     this.outputs(reconcile, mailEvents, monitoring);
   }

@@ -82,7 +82,8 @@ export function articleSync(
               source,
             })
           : await observeAndApply(dependencies, record, source, context);
-      logger.info("article mirrored", {
+      // The record's logger carries its correlation keys (API request id, message id).
+      (context.logger ?? logger).info("article mirrored", {
         goodsOwnerId,
         articleSystemId,
         eventType: record.eventType,

@@ -22,6 +22,7 @@ useLocalAws({
     "ongoing/wrong": JSON.stringify({ username: "demo", password: "not-it" }),
     "ongoing/oauth": JSON.stringify({ clientId: "demo-client", clientSecret: "demo-client-secret" }),
     "ongoing/oauth-wrong": JSON.stringify({ clientId: "demo-client", clientSecret: "not-it" }),
+    "ongoing/automation": JSON.stringify({ username: "automation", password: "automation-password" }),
   },
 });
 
@@ -123,5 +124,52 @@ describe("Ongoing's probe", () => {
     ongoing.state.addFault({ status: 503, times: 1 });
     const check = ongoingCheck(settings({ ONGOING_CREDENTIALS_SECRET: "ongoing/credentials" }));
     expect(await check()).toMatchObject({ healthy: false, detail: expect.stringContaining("503") });
+  });
+});
+
+describe("Ongoing's probe asks the APIs the paused consumers use", () => {
+  const consumer = (useCase: string) => ({
+    useCase,
+    mappingId: `m-${useCase}`,
+    queueUrl: "q",
+    dependencies: ["ongoing"],
+  });
+  const withConsumers = (useCases: string[]) =>
+    settings({
+      ONGOING_CREDENTIALS_SECRET: "ongoing/credentials",
+      ONGOING_AUTOMATION_CREDENTIALS_SECRET: "ongoing/automation",
+      BREAKER_CONSUMERS: JSON.stringify(useCases.map(consumer)),
+    });
+  const automationOutage = () =>
+    ongoing.state.addFault({ status: 503, path: "Automation\\.asmx", forMs: 60_000 });
+
+  it("asks both REST and the Automation API (an order no warehouse has) when transport-status is behind the breaker", async () => {
+    const check = ongoingCheck(withConsumers(["order-shipped-email", "transport-status"]));
+    expect(await check()).toEqual({
+      healthy: true,
+      detail: expect.stringMatching(
+        /^GET orders\/statuses answered 200; Automation GetOrdersByQuery answered/,
+      ),
+    });
+  });
+
+  it("is unhealthy in an Automation-API-only outage, so the breaker does not half-open on REST's answer", async () => {
+    automationOutage();
+    try {
+      const check = ongoingCheck(withConsumers(["article-sync", "transport-status"]));
+      expect(await check()).toMatchObject({ healthy: false, detail: expect.stringContaining("503") });
+      // Consumers on REST alone: the Automation API is not asked, so its outage does not hold them.
+      const calls = ongoing.state.requests.length;
+      expect(await ongoingCheck(withConsumers(["article-sync"]))()).toEqual({
+        healthy: true,
+        detail: "GET orders/statuses answered 200",
+      });
+      expect(ongoing.state.requests.slice(calls).map((request) => request.operation)).not.toContain(
+        "GetOrdersByQuery",
+      );
+    } finally {
+      ongoing.state.clearFaults();
+    }
+    expect(await ongoingCheck(withConsumers(["transport-status"]))()).toMatchObject({ healthy: true });
   });
 });

@@ -9,6 +9,7 @@ import { sesV2Client } from "../shared/aws/sesv2.ts";
 import type { breakerProbeSettingsSchema } from "../shared/contract/settings.ts";
 import { describeError, PermanentError } from "../shared/errors.ts";
 import { sendHttp } from "../shared/http.ts";
+import { automationUrlFrom, createAutomationClient } from "../shared/ongoing/automation.ts";
 import { callOngoing, type OngoingCallBudget, userAgent } from "../shared/ongoing/call.ts";
 import {
   authorization,
@@ -17,7 +18,7 @@ import {
   tokenSettingsOf,
 } from "../shared/ongoing/credentials.ts";
 import { getSecretString } from "../shared/secrets.ts";
-
+import { ongoingApisToProbe } from "./ongoing-apis.ts";
 export interface CheckResult {
   readonly healthy: boolean;
   /** Log-safe: what was asked and what came back. */
@@ -29,8 +30,29 @@ type Settings = z.output<typeof breakerProbeSettingsSchema>;
 
 const unavailable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
 
-/** `GET orders/statuses`: one small authenticated read, answered by any warehouse. */
+/**
+ * Every Ongoing API the breaker's consumers use (ongoing-apis.ts), each asked once: healthy when all answer. An
+ * Automation API the consumers need but no Automation login is configured for cannot be asked, and is left out.
+ */
 export function ongoingCheck(settings: Settings): Check {
+  const apis = ongoingApisToProbe(settings.BREAKER_CONSUMERS, settings);
+  const checks = apis.flatMap((api) => {
+    if (api === "rest") return [restCheck(settings)];
+    const automation = automationCheck(settings);
+    return automation ? [automation] : [];
+  });
+  if (checks.length === 1 && checks[0]) return checks[0];
+  return async () => {
+    const results = await Promise.all(checks.map((check) => check()));
+    return {
+      healthy: results.every((result) => result.healthy),
+      detail: results.map((result) => result.detail).join("; "),
+    };
+  };
+}
+
+/** `GET orders/statuses`: one small authenticated read, answered by any warehouse. */
+function restCheck(settings: Settings): Check {
   const secretName =
     settings.ONGOING_CREDENTIALS_SECRET ??
     Object.values(settings.GOODS_OWNERS).find((owner) => owner.credentialsSecretName)?.credentialsSecretName;
@@ -69,6 +91,35 @@ export function ongoingCheck(settings: Settings): Check {
         return { healthy: true, detail: "Ongoing's login service answered, refusing the probe's client" };
       }
       return { healthy: false, detail: `GET orders/statuses: ${describeError(error)}` };
+    }
+  };
+}
+
+/**
+ * Automation API `GetOrdersByQuery` for an order id no warehouse has (0): one indexed read of nothing. Any SOAP
+ * answer (none found, a login fault, a refusal) means the API is up; no answer, a 5xx without SOAP or a server
+ * fault means it is not.
+ */
+export function automationCheck(settings: Settings): Check | undefined {
+  const secretName = settings.ONGOING_AUTOMATION_CREDENTIALS_SECRET;
+  if (!secretName) return undefined;
+  const client = createAutomationClient({
+    url: automationUrlFrom(settings.ONGOING_BASE_URL),
+    credentials: credentialsFromSecret(secretName, tokenSettingsOf(settings)),
+    timeoutMs: settings.ONGOING_REQUEST_TIMEOUT_MS,
+    maxAttempts: 1,
+    remainingTimeMs: () => 60_000,
+  });
+  const goodsOwnerId = Number(Object.keys(settings.GOODS_OWNERS)[0] ?? 0);
+  return async () => {
+    try {
+      await client.getOrder(goodsOwnerId, 0);
+      return { healthy: true, detail: "Automation GetOrdersByQuery answered" };
+    } catch (error) {
+      if (error instanceof PermanentError) {
+        return { healthy: true, detail: `Automation GetOrdersByQuery answered: ${error.code}` };
+      }
+      return { healthy: false, detail: `Automation GetOrdersByQuery: ${describeError(error)}` };
     }
   };
 }

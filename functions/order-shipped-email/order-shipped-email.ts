@@ -5,7 +5,7 @@
  */
 
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import { orderShippedEmailSettingsSchema } from "../shared/contract/settings.ts";
+import { orderShippedEmailSettingsSchema, } from "../shared/contract/settings.ts";
 import { type OrderWebhook, orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { settingsOf } from "../shared/function-settings.ts";
@@ -25,6 +25,7 @@ import { mailView, renderShippedMail } from "./mail-content.ts";
 import { count, countingFailures, notShippableReason, skipped } from "./mail-outcomes.ts";
 import { recipientOf } from "./recipient.ts";
 import { awaitSendSlot, pacerOf, sesTimeoutMs } from "./send-pacing.ts";
+import { awaitSesEvidence } from "./ses-evidence.ts";
 import { sendFailure, sendMail } from "./ses-mail.ts";
 
 async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerContext): Promise<Outcome> {
@@ -35,7 +36,11 @@ async function handle(record: WebhookRecord<OrderWebhook>, context: HandlerConte
   const key = shippedMailKey(goodsOwnerId, orderId);
   const pacer = pacerOf(context.batchCache, settings.SES_SEND_RATE_PER_INVOCATION);
 
-  const existing = await ledger.get(key);
+  // A claim whose outcome is unknown waits for SES's event, then is released (ses-evidence.ts).
+  const existing = await awaitSesEvidence(ledger, await ledger.get(key), {
+    graceMs: settings.SES_EVIDENCE_GRACE_SECONDS * 1000,
+    logger: recordLogger(context),
+  });
   if (claimOutcome(decideClaim(existing, Date.now()), key, existing) === "already-mailed") {
     return skipped("already-mailed");
   }

@@ -39,6 +39,25 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * Not a failure: the record must wait for something that happens by itself (another attempt finishing its mail,
+ * SES's event about a mail). The pipeline requeues it after `delaySeconds` without counting the receive, as it
+ * does while a dependency's breaker is open; the handler bounds how long a record waits.
+ */
+export class WaitError extends Error {
+  override readonly name: string = "WaitError";
+  readonly code: string;
+  readonly delaySeconds: number;
+  /** The dependency whose news the record waits for (the `Deferred` metric's dimension). */
+  readonly waitingFor: Dependency;
+  constructor(code: string, message: string, options: { delaySeconds: number; waitingFor: Dependency }) {
+    super(message);
+    this.code = code;
+    this.delaySeconds = options.delaySeconds;
+    this.waitingFor = options.waitingFor;
+  }
+}
+
 /** The resource does not exist (HTTP 404). Permanent unless the use-case decides otherwise. */
 export class NotFoundError extends PermanentError {
   override readonly name: string = "NotFoundError";

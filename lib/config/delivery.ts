@@ -19,6 +19,11 @@ export const emailConfig = z.strictObject({
    * instead of being throttled. @default 14 (SES's usual starting rate outside the sandbox)
    */
   maxSendRate: z.number().positive().max(100_000).default(14),
+  /**
+   * How long a mail whose SES outcome is unknown (SES timed out or answered 500) waits, after its attempt has
+   * certainly ended, for SES's Send event before it is sent again; see docs/outages.md. @default 900 (15 minutes)
+   */
+  sesEvidenceGraceSeconds: z.number().int().min(60).max(86_400).default(900),
 });
 
 export const transportConfig = z

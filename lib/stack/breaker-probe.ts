@@ -66,7 +66,8 @@ export function createBreakerProbe(
   });
   const fn = probe.function;
   grantStateKeys(stateTable, fn, stateKeyPrefixes["breaker-probe"]);
-  grantSecrets(fn, ongoingSecretGrants(config));
+  // The Automation login too: the probe asks the Automation API when a consumer behind the breaker uses it.
+  grantSecrets(fn, ongoingSecretGrants(config, { automation: true }));
   grantSecrets(fn, secretsNamed(config.transport.adapterAuthSecretName));
   if (consumers.length > 0) {
     fn.addToRolePolicy(

@@ -84,7 +84,7 @@ export function grantSendMail(
 }
 
 export interface MailEvents {
-  readonly function: lambda.IFunction;
+  readonly function: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
 }
 

@@ -54,6 +54,8 @@ export interface FailingSesProxy {
   readonly endpoint: string;
   /** Answers the next `times` calls with `error`. */
   failNext(times: number, error: SesError): void;
+  /** Passes the next `times` calls on (SES accepts the mail) but never answers them: the client times out. */
+  loseNextAnswers(times: number): void;
   /** Calls answered with an error so far. */
   readonly failed: number;
   stop(): Promise<void>;
@@ -62,6 +64,7 @@ export interface FailingSesProxy {
 export async function startFailingSesProxy(target: string): Promise<FailingSesProxy> {
   const queue: SesError[] = [];
   let failed = 0;
+  let answersToLose = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -76,6 +79,8 @@ export async function startFailingSesProxy(target: string): Promise<FailingSesPr
         );
         return;
       }
+      const lose = answersToLose > 0;
+      if (lose) answersToLose--;
       fetch(new URL(request.url ?? "/", target), {
         method: request.method ?? "GET",
         headers: Object.fromEntries(
@@ -86,6 +91,10 @@ export async function startFailingSesProxy(target: string): Promise<FailingSesPr
         ...(request.method === "GET" || request.method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
       })
         .then(async (upstream) => {
+          if (lose) {
+            // SES has the mail; the answer never comes (the connection closes when the client gives up).
+            return;
+          }
           response.writeHead(upstream.status, {
             "content-type": upstream.headers.get("content-type") ?? "text/xml",
           });
@@ -106,6 +115,9 @@ export async function startFailingSesProxy(target: string): Promise<FailingSesPr
     endpoint: `http://127.0.0.1:${port}`,
     failNext(times, error) {
       for (let index = 0; index < times; index++) queue.push(error);
+    },
+    loseNextAnswers(times) {
+      answersToLose += times;
     },
     get failed() {
       return failed;

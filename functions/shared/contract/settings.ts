@@ -152,6 +152,8 @@ export const orderShippedEmailSettingsSchema = statefulConsumerSettingsSchema
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
     /** Mails per second one invocation sends at most (the SES rate ÷ maximum concurrency); absent: not paced. */
     SES_SEND_RATE_PER_INVOCATION: z.coerce.number().positive().optional(),
+    /** How long a mail whose SES outcome is unknown waits for SES's event before it is sent again (see ses-evidence.ts). */
+    SES_EVIDENCE_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
   });
 
 export const transportBookingSettingsSchema = statefulConsumerSettingsSchema

@@ -174,6 +174,9 @@ function outOfTime(operation: string, last: OngoingFailure | undefined): Transie
   return new TransientError("ongoing-no-time", `Ongoing ${operation}: no time left for a request`);
 }
 
+/** An Ongoing call at least this slow is logged at INFO (see docs/operations-queries.md). */
+export const slowCallMs = 1_000;
+
 /**
  * Attempts a call with a time-out each, retrying what may heal with backoff (or Ongoing's `Retry-After`),
  * never past the Lambda's remaining time; every attempt is counted and timed in metrics.
@@ -208,7 +211,9 @@ export async function callOngoing<T>(call: OngoingCall<T>, budget: OngoingCallBu
     }
     const latencyMs = Math.round(performance.now() - started);
     recordCall(call.operation, response?.status, latencyMs);
-    logger.debug("Ongoing API call", {
+    // Slow or failed calls at INFO, so the operators' "slowest Ongoing calls" query finds them; the rest at DEBUG.
+    const notable = latencyMs >= slowCallMs || !response || isRetryableStatus(response.status);
+    (notable ? logger.info : logger.debug).call(logger, "Ongoing API call", {
       operation: call.operation,
       method: call.method,
       status: response?.status ?? last?.code,

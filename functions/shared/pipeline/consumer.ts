@@ -20,6 +20,7 @@ import { BreakerStore } from "../breaker/store.ts";
 import type { Dependency } from "../contract/dependencies.ts";
 import { messageAttributes, type EventType as WebhookEventType } from "../contract/routes.ts";
 import { consumerSettingsSchema, readSettings } from "../contract/settings.ts";
+import { WaitError } from "../errors.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
@@ -288,6 +289,18 @@ class RecordPipeline<S extends z.ZodType, E extends string> {
     log: Logger,
     trail: RecordTrail | undefined,
   ): Promise<void> {
+    if (error instanceof WaitError) {
+      await this.#settle(log);
+      const { waitingFor: dependency, delaySeconds, code, message } = error;
+      const reason = `${code}: ${message}`;
+      return this.#wait(
+        sqsRecord,
+        receiveCount,
+        { run: false, dependency, delaySeconds, reason },
+        log,
+        trail,
+      );
+    }
     const failure = classify(error);
     // A failure on a dependency settles the others itself (#outage), leaving out the one that failed.
     if (!failure.dependency) await this.#settle(log);
