@@ -5,7 +5,7 @@
  */
 
 import { useCaseDependencies } from "../shared/contract/dependencies.ts";
-import { orderShippedEmailSettingsSchema, } from "../shared/contract/settings.ts";
+import { orderShippedEmailSettingsSchema } from "../shared/contract/settings.ts";
 import { type OrderWebhook, orderWebhookSchema } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError, TransientError } from "../shared/errors.ts";
 import { settingsOf } from "../shared/function-settings.ts";
