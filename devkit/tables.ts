@@ -2,7 +2,8 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { articlesTable, type KeyAttribute, stateTable, type TableDefinition } from "../lib/tables.ts";
 
-export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+// The local stack's one set of credentials (local/account.ts), for the tables and clients tests and bench make.
+export { localCredentials } from "../local/account.ts";
 
 export async function createTable(
   endpoint: string,

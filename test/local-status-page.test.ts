@@ -101,9 +101,21 @@ describe("the local status page, in chromium", () => {
     expect(webhook).toContain(hostileNote);
     expect(await queue.locator("script, b").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { pwned?: boolean }).pwned)).toBeUndefined();
-    expect(await page.getByRole("region", { name: "Recent trail" }).textContent()).toContain(
-      "No webhooks in the trail yet.",
-    );
+    // The webhook's trail: one row, dead-lettered, with the reason (the page reads the real trail table).
+    const trailRow = page
+      .getByRole("region", { name: "Recent trail" })
+      .locator("tr", { hasText: `order#${orderId}` });
+    expect(await trailRow.count()).toBe(1);
+    const [, route, goodsOwner, subject, outcome, trailReason] = await trailRow
+      .locator("td")
+      .allTextContents();
+    expect([route, goodsOwner, subject, outcome]).toEqual([
+      "order-shipped-email",
+      "159",
+      `order#${orderId}`,
+      "dead-lettered",
+    ]);
+    expect(trailReason).toContain("Ongoing getOrder: not found");
 
     // Fix the cause: Ongoing now has the order (the example order 50163 under the new id).
     const example = (await (await fetch(`${stack.urls.ongoingAdmin}orders/50163`)).json()) as {
@@ -139,6 +151,11 @@ describe("the local status page, in chromium", () => {
       (candidate) => candidate.useCase === "order-shipped-email",
     );
     expect(dead?.deadLetters).toBe(0);
+    // The same trail row now ends done, with the mail's SES message id as its effect.
+    await page.goto(`${stack.urls.ingress}/_local?refresh=0`);
+    const [, , , , outcomeAfter, , , effect] = await trailRow.locator("td").allTextContents();
+    expect(outcomeAfter).toBe("done");
+    expect(effect).toContain("sesMessageId");
 
     const screenshot = join(outdir, "status-page.png");
     await page.screenshot({ path: screenshot, fullPage: true });
