@@ -3,7 +3,9 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { articlesTable, type KeyAttribute, stateTable, type TableDefinition } from "../lib/tables.ts";
 
 // The local stack's one set of credentials (local/account.ts), for the tables and clients tests and bench make.
-export { localCredentials } from "../local/account.ts";
+import { localCredentials } from "../local/account.ts";
+
+export { localCredentials };
 
 export async function createTable(
   endpoint: string,
