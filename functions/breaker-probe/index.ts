@@ -8,13 +8,14 @@ import type { Context } from "aws-lambda";
 import { lambdaClient } from "../shared/aws/lambda.ts";
 import { queueDepth, sqsClient } from "../shared/aws/sqs.ts";
 import { BreakerStore } from "../shared/breaker/store.ts";
-import { breakerProbeSettingsSchema, readSettings } from "../shared/contract/settings.ts";
+import { breakerProbeSettingsSchema } from "../shared/contract/settings.ts";
+import { settingsOf } from "../shared/function-settings.ts";
 import { logger } from "../shared/powertools/logger.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { ongoingCheck, sesCheck, transportCheck } from "./checks.ts";
 import { probeBreakers } from "./probe.ts";
 
-const settings = readSettings(breakerProbeSettingsSchema);
+const settings = settingsOf(breakerProbeSettingsSchema);
 const transport = transportCheck(settings);
 const checks = {
   ongoing: ongoingCheck(settings),

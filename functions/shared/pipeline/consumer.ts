@@ -19,8 +19,9 @@ import { type Admission, CircuitBreakers } from "../breaker/breakers.ts";
 import { BreakerStore } from "../breaker/store.ts";
 import type { Dependency } from "../contract/dependencies.ts";
 import { messageAttributes, type EventType as WebhookEventType } from "../contract/routes.ts";
-import { consumerSettingsSchema, readSettings } from "../contract/settings.ts";
+import { consumerSettingsSchema } from "../contract/settings.ts";
 import { WaitError } from "../errors.ts";
+import { settingsOf } from "../function-settings.ts";
 import { dimensionedMetrics } from "../powertools/dimensioned-metrics.ts";
 import { logger } from "../powertools/logger.ts";
 import { metrics } from "../powertools/metrics.ts";
@@ -51,7 +52,7 @@ export function createConsumer<S extends z.ZodType, E extends string = WebhookEv
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     // Read once per container, on first use, so a bad setting fails the invocation loudly (and is retried).
     if (pipeline === undefined) {
-      pipeline = new RecordPipeline(definition, readSettings(consumerSettingsSchema));
+      pipeline = new RecordPipeline(definition, settingsOf(consumerSettingsSchema));
       // Every metric of this function is the use-case's; the stack already names the service so, elsewhere set it.
       if (process.env.POWERTOOLS_SERVICE_NAME !== definition.useCase) {
         metrics.setDefaultDimensions({ service: definition.useCase });
