@@ -9,9 +9,6 @@
  */
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../shared/aws/dynamodb.ts";
 import {
   parseOngoingTimestamp,
   type TransportStatusEventWebhook,
@@ -20,16 +17,9 @@ import type { TransportStatusEvent } from "../shared/ongoing/automation-requests
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
+import { OrderStatusStore, statusRecordId } from "./status-record.ts";
 
-export const recordKind = "transport-status";
-
-/** The latest event claimed for an order, as the state table keeps it. */
-export interface OrderStatusRecord {
-  /** Epoch ms of the latest claimed event's `eventTime`. */
-  readonly eventAt: number;
-  readonly eventId: string;
-  readonly reported: boolean;
-}
+export { type OrderStatusRecord, recordKind, statusRecordId } from "./status-record.ts";
 
 export interface TransportStatusDependencies {
   readonly tableName: string;
@@ -44,9 +34,6 @@ export interface TransportStatusDependencies {
   readonly now?: () => number;
 }
 
-export const statusRecordId = (goodsOwnerId: number, orderId: number): string =>
-  `${recordKind}#${goodsOwnerId}#${orderId}`;
-
 function skip(reason: "duplicate" | "superseded"): Outcome {
   dimensionedMetrics.add({ reason }, "TransportStatusSkipped", MetricUnit.Count, 1);
   return { status: "skipped", reason };
@@ -55,74 +42,23 @@ function skip(reason: "duplicate" | "superseded"): Outcome {
 export function createTransportStatus(
   dependencies: TransportStatusDependencies,
 ): (record: WebhookRecord<TransportStatusEventWebhook>, context: HandlerContext) => Promise<Outcome> {
-  const now = dependencies.now ?? Date.now;
-  const ttlSeconds = dependencies.ttlSeconds ?? 90 * 24 * 3600;
-  const { tableName } = dependencies;
-
-  async function read(id: string): Promise<OrderStatusRecord | undefined> {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: tableName, Key: { id }, ConsistentRead: true }),
-    );
-    return Item as OrderStatusRecord | undefined;
-  }
-
-  /** Claims the order for this event unless a later one (by time, then id) is claimed; false when one is. */
-  async function claim(id: string, eventAt: number, eventId: string): Promise<boolean> {
-    try {
-      await documentClient.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { id },
-          UpdateExpression:
-            "SET eventAt = :at, eventId = :eventId, reported = :false, updatedAt = :now, expiration = :expiration",
-          // The same event claimed twice at once is reported twice: harmless, Ongoing's CreateOrUpdate.
-          ConditionExpression:
-            "attribute_not_exists(id) OR eventAt < :at OR (eventAt = :at AND eventId <= :eventId)",
-          ExpressionAttributeValues: {
-            ":at": eventAt,
-            ":eventId": eventId,
-            ":false": false,
-            ":now": now(),
-            ":expiration": Math.floor(now() / 1000) + ttlSeconds,
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-    return true;
-  }
-
-  /** Only for the event claimed: a newer one claimed meanwhile keeps its own flag. */
-  async function markReported(id: string, eventId: string, reported: boolean): Promise<void> {
-    try {
-      await documentClient.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { id },
-          UpdateExpression: "SET reported = :reported, updatedAt = :now",
-          ConditionExpression: "eventId = :eventId",
-          ExpressionAttributeValues: { ":reported": reported, ":eventId": eventId, ":now": now() },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
+  const store = new OrderStatusStore(
+    dependencies.tableName,
+    dependencies.ttlSeconds ?? 90 * 24 * 3600,
+    dependencies.now ?? Date.now,
+  );
   return async function handle(record, context) {
     const event = record.payload;
     const id = statusRecordId(event.goodsOwnerId, event.orderId);
     const eventAt = parseOngoingTimestamp(event.eventTime).getTime();
-    const latest = await read(id);
+    const latest = await store.read(id);
     if (latest?.eventId === event.eventId && latest.reported) return skip("duplicate");
     if (latest && latest.eventId !== event.eventId) {
       const older =
         latest.eventAt > eventAt || (latest.eventAt === eventAt && latest.eventId > event.eventId);
       if (older) return skip("superseded");
-      if (!(await claim(id, eventAt, event.eventId))) return skip("superseded");
-    } else if (!latest && !(await claim(id, eventAt, event.eventId))) {
+      if (!(await store.claim(id, eventAt, event.eventId))) return skip("superseded");
+    } else if (!latest && !(await store.claim(id, eventAt, event.eventId))) {
       return skip("superseded");
     }
     await dependencies.report(
@@ -136,7 +72,7 @@ export function createTransportStatus(
       },
       context.remainingTimeMs,
     );
-    await markReported(id, event.eventId, true);
+    await store.markReported(id, event.eventId);
     metrics.addMetric("TransportStatusReported", MetricUnit.Count, 1);
     return {
       status: "done",
