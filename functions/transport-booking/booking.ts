@@ -12,77 +12,25 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { OrderWebhook } from "../shared/contract/webhook-schemas.ts";
 import { PermanentError } from "../shared/errors.ts";
-import type { OngoingOrder } from "../shared/ongoing/model.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
 import { recordLogger } from "../shared/powertools/record-logger.ts";
+import { bookOrder } from "./book.ts";
 import {
-  type BookingWorkflow,
   claimBooking,
   finishBooking,
   newBooking,
-  recordableBooking,
   releaseBooking,
-  releasedOnFailure,
   type TransportBookingDependencies,
   workflowKey,
 } from "./booking-record.ts";
 import { countSkip, decideBooking } from "./decide.ts";
-import { shipmentFromOrder } from "./transport-system.ts";
 import { WriteBack } from "./write-back.ts";
 export function createTransportBooking(
   dependencies: TransportBookingDependencies,
 ): (record: WebhookRecord<OrderWebhook>, context: HandlerContext) => Promise<Outcome> {
   const { workflows } = dependencies;
   const now = dependencies.now ?? Date.now;
-
-  const releasingOnFailure = <T>(
-    workflow: BookingWorkflow,
-    context: HandlerContext,
-    step: () => Promise<T>,
-  ) =>
-    releasedOnFailure(
-      workflows,
-      workflow,
-      (message, detail) => recordLogger(context).warn(message, detail),
-      step,
-    );
-
-  /** Books with the transport system and records the answer (`booked`); `earlierAttempt`: one may have booked. */
-  async function book(
-    workflow: BookingWorkflow,
-    order: OngoingOrder,
-    context: HandlerContext,
-    earlierAttempt: boolean,
-  ) {
-    const booking = await releasingOnFailure(workflow, context, async () => {
-      try {
-        return await dependencies.transportSystem(order.goodsOwner.id).book(shipmentFromOrder(order), {
-          remainingTimeMs: () => context.remainingTimeMs(),
-          earlierAttempt,
-        });
-      } catch (error) {
-        metrics.addMetric("TransportFailed", MetricUnit.Count, 1);
-        throw error;
-      }
-    });
-    const recorded = await releasingOnFailure(workflow, context, () =>
-      recordableBooking(dependencies.documents, booking, order.goodsOwner.id, order.orderInfo.orderId),
-    );
-    const booked = await workflows.advance(workflow, "booked", {
-      booking: recorded,
-      bookedAt: now(),
-      written: {},
-    });
-    metrics.addMetric("TransportBooked", MetricUnit.Count, 1);
-    recordLogger(context).info("transport booked", {
-      waybill: booking.waybill,
-      parcels: booking.parcels.length,
-      documents: recorded.documents?.length ?? 0,
-      documentBytes: (recorded.documents ?? []).reduce((sum, document) => sum + document.bytes, 0),
-    });
-    return booked;
-  }
 
   return async function handle(record, context) {
     const { goodsOwnerId, orderId } = record.payload;
@@ -108,7 +56,7 @@ export function createTransportBooking(
     if (!owned) workflow = await claimBooking(workflows, workflow, now(), context.remainingTimeMs());
     if (workflow.step === "booking") {
       // A record this delivery has just created has seen no attempt; any other may have.
-      workflow = await book(workflow, order, context, !owned);
+      workflow = await bookOrder(dependencies, workflow, order, context, !owned);
       dependencies.afterBooked?.();
     }
     const writeBack = new WriteBack(workflow, order, orders, context, dependencies);
