@@ -213,6 +213,8 @@ export function articleReconcileWorkerEnvironment(
     STATE_TABLE_NAME: resources.stateTableName,
     RECONCILE_QUEUE_URL: resources.reconcileQueueUrl,
     RECONCILE_PAGE_SIZE: String(config.articleReconcile.pageSize),
+    // Behind Ongoing's breaker like the use-cases: an outage defers its units instead of dead-lettering them.
+    ...breakerSettings(config, resources),
   };
 }
 

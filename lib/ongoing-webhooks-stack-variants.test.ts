@@ -90,6 +90,7 @@ describe("stack variants", () => {
     const consumers = JSON.stringify(probe?.Properties.Environment.Variables.BREAKER_CONSUMERS);
     expect(consumers).toContain("order-shipped-email");
     expect(consumers).toContain("article-sync");
+    expect(consumers).toContain("article-reconcile");
     expect(consumers).not.toContain("transport-booking");
   });
 

@@ -99,6 +99,7 @@ export class OngoingWebhooksStack extends Stack {
           config,
           resources,
           consumers: this.consumers,
+          reconcileWorker: reconcile.worker,
           stateTable: this.stateTable,
         })
       : undefined;

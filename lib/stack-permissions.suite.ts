@@ -104,6 +104,20 @@ describe("queues and consumers", () => {
     expect(articleSync.environment).toHaveProperty("BREAKER_TABLE_NAME");
   });
 
+  it("puts the reconcile's worker behind the breakers: their settings in its environment", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          USE_CASE: "article-reconcile",
+          BREAKER_TABLE_NAME: Match.anyValue(),
+          BREAKER_FAILURE_THRESHOLD: "5",
+          BREAKER_TRIAL_RECORDS: "3",
+          BREAKER_PROBE_INTERVAL_SECONDS: "60",
+        }),
+      },
+    });
+  });
+
   it("grants each function only the state items under its own key prefixes, and the mirror only what it uses", () => {
     const stateTableId = Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
       id.startsWith("StateTable"),
@@ -138,7 +152,7 @@ describe("queues and consumers", () => {
       "mail-events": [{ kind: "mail-events" }, ["shipped-mail#*"]],
       "article-reconcile": [
         { kind: "consumer", useCase: "article-reconcile" },
-        ["article-reconcile#*", "article-reconcile-run#*"],
+        ["article-reconcile#*", "article-reconcile-run#*", "breaker#*"],
       ],
       "breaker-probe": [{ kind: "breaker-probe" }, ["breaker#*"]],
     } as const;

@@ -116,8 +116,11 @@ export async function clearMirror(): Promise<void> {
   }
 }
 
-/** The stack of one test file: up before its tests, down after; each test starts from an empty mirror. */
-export function useArticleReconcileStack(): void {
+/**
+ * The stack of one test file: up before its tests, down after; each test starts from an empty mirror. With
+ * `breaker`, the worker is behind Ongoing's circuit breaker in the state table (2 failures open it, 1 s probe).
+ */
+export function useArticleReconcileStack(options: { breaker?: boolean } = {}): void {
   beforeAll(async () => {
     simulator = await startOngoingSimulator({ seed: false });
     harness = await startHarness({
@@ -132,6 +135,11 @@ export function useArticleReconcileStack(): void {
         RECONCILE_PAGE_SIZE: String(pageSize),
       },
     });
+    if (options.breaker) {
+      vi.stubEnv("BREAKER_TABLE_NAME", harness.tables.state);
+      vi.stubEnv("BREAKER_FAILURE_THRESHOLD", "2");
+      vi.stubEnv("BREAKER_PROBE_INTERVAL_SECONDS", "1");
+    }
     // Both consumers share the harness's dead-letter queue (the pipeline dead-letters to DEAD_LETTER_QUEUE_URL).
     ({ queueUrl: syncQueueUrl } = await harness.addQueue("article-sync"));
     vi.stubEnv("RECONCILE_QUEUE_URL", harness.queueUrl);

@@ -1,11 +1,13 @@
 /**
  * The reconcile's worker: consumes the units the dispatcher (and units that continue) queue, one goods owner per
  * message, in the consumer pipeline like every use-case (retries with backoff, a dead-letter queue with the
- * reason, the same metrics and logs).
+ * reason, the same metrics and logs). Like the use-cases it is behind Ongoing's circuit breaker: while Ongoing is
+ * down its units wait (requeued, spending no receives) instead of dead-lettering as `exhausted`.
  */
 
 import { publishArticleCounts } from "../shared/articles/metrics.ts";
 import { ArticleMirror } from "../shared/articles/mirror.ts";
+import { useCaseDependencies } from "../shared/contract/dependencies.ts";
 import { articleReconcileWorkerSettingsSchema } from "../shared/contract/settings.ts";
 import { settingsOf } from "../shared/function-settings.ts";
 import { ongoingClientFor } from "../shared/ongoing/client.ts";
@@ -31,6 +33,7 @@ export const handler = createConsumer({
   eventTypes: reconcileEventTypes,
   // A repeated message finds its run finished or leased in the state table: the run is its own deduplication.
   idempotency: false,
+  dependencies: useCaseDependencies["article-reconcile"],
   maxConcurrency: 1,
   correlationIds: (message) => ({ runId: message.runId, mode: message.mode }),
   async handle(record, context) {

@@ -11,11 +11,12 @@ interface ApiSettings {
   readonly GOODS_OWNERS: GoodsOwnerSettings;
 }
 
-/** The Ongoing APIs a use-case calls under these settings. */
+/** The Ongoing APIs a consumer (a use-case or the reconcile's worker) calls under these settings. */
 export function ongoingApisOf(useCase: BreakerConsumer["useCase"], settings: ApiSettings): Set<OngoingApi> {
   switch (useCase) {
     case "order-shipped-email":
     case "article-sync":
+    case "article-reconcile":
       return new Set(["rest"]);
     case "transport-status":
       return new Set(["automation"]);

@@ -5,6 +5,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type { Consumer } from "../../functions/shared/contract/consumers.ts";
 import { useCaseDependencies } from "../../functions/shared/contract/dependencies.ts";
 import { type UseCase, useCases } from "../../functions/shared/contract/routes.ts";
 import { stateKeyPrefixes } from "../../functions/shared/contract/state-keys.ts";
@@ -26,6 +27,8 @@ export interface BreakerProbeProps {
   readonly config: Config;
   readonly resources: StackResources;
   readonly consumers: Readonly<Record<UseCase, UseCaseConsumer>>;
+  /** The article reconcile's worker: behind Ongoing's breaker too, so paused and resumed with the use-cases. */
+  readonly reconcileWorker?: UseCaseConsumer;
   readonly stateTable: dynamodb.ITable;
 }
 
@@ -35,11 +38,14 @@ export interface BreakerProbeProps {
  */
 export function createBreakerProbe(
   scope: Stack,
-  { config, resources, consumers: byUseCase, stateTable }: BreakerProbeProps,
+  { config, resources, consumers: byUseCase, reconcileWorker, stateTable }: BreakerProbeProps,
 ): lambda.IFunction {
-  const consumers = useCases.flatMap((useCase) => {
-    const consumer = byUseCase[useCase];
-    if (!consumer.eventSource) return [];
+  const all: [Consumer, UseCaseConsumer | undefined][] = [
+    ...useCases.map((useCase): [Consumer, UseCaseConsumer] => [useCase, byUseCase[useCase]]),
+    ["article-reconcile", reconcileWorker],
+  ];
+  const consumers = all.flatMap(([useCase, consumer]) => {
+    if (!consumer?.eventSource) return [];
     return [
       { useCase, consumer, mapping: consumer.eventSource, dependencies: [...useCaseDependencies[useCase]] },
     ];

@@ -8,7 +8,6 @@ import { resolve } from "node:path";
 import * as z from "zod";
 import { consumers } from "./consumers.ts";
 import { dependencies } from "./dependencies.ts";
-import { useCases } from "./routes.ts";
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -205,7 +204,7 @@ export const mailEventsSettingsSchema = z.object({
 
 /** One consumer the breaker probe pauses and resumes: its event source mapping, queue and dependencies. */
 const breakerConsumer = z.object({
-  useCase: z.enum(useCases),
+  useCase: z.enum(consumers),
   mappingId: z.string().min(1),
   queueUrl: z.string().min(1),
   dependencies: z.array(z.enum(dependencies)),

@@ -10,6 +10,6 @@ export const stateKeyPrefixes = {
   "article-sync": ["breaker#"],
   "transport-status": ["transport-status#", "breaker#"],
   "mail-events": ["shipped-mail#"],
-  "article-reconcile": ["article-reconcile#", "article-reconcile-run#"],
+  "article-reconcile": ["article-reconcile#", "article-reconcile-run#", "breaker#"],
   "breaker-probe": ["breaker#"],
 } as const satisfies Record<string, readonly string[]>;
