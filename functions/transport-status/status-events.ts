@@ -14,6 +14,7 @@ import {
   type TransportStatusEventWebhook,
 } from "../shared/contract/webhook-schemas.ts";
 import type { TransportStatusEvent } from "../shared/ongoing/automation-requests.ts";
+import { serialized } from "../shared/ongoing/call.ts";
 import type { HandlerContext, Outcome, WebhookRecord } from "../shared/pipeline/types.ts";
 import { dimensionedMetrics } from "../shared/powertools/dimensioned-metrics.ts";
 import { metrics } from "../shared/powertools/metrics.ts";
@@ -47,7 +48,17 @@ export function createTransportStatus(
     dependencies.ttlSeconds ?? 90 * 24 * 3600,
     dependencies.now ?? Date.now,
   );
-  return async function handle(record, context) {
+  // One order's events one at a time in this container, in the batch's order: an older event claimed first must
+  // reach Ongoing before a newer one is even claimed, or its report could land after the newer one's.
+  return (record, context) =>
+    serialized(statusRecordId(record.payload.goodsOwnerId, record.payload.orderId), () =>
+      handle(record, context),
+    );
+
+  async function handle(
+    record: WebhookRecord<TransportStatusEventWebhook>,
+    context: HandlerContext,
+  ): Promise<Outcome> {
     const event = record.payload;
     const id = statusRecordId(event.goodsOwnerId, event.orderId);
     const eventAt = parseOngoingTimestamp(event.eventTime).getTime();
@@ -79,5 +90,5 @@ export function createTransportStatus(
       detail: { transportStatus: event.transportStatus },
       effect: { transportStatus: event.transportStatus },
     };
-  };
+  }
 }
